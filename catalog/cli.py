@@ -1,0 +1,159 @@
+"""The `posezoo` command: inspect model files, build the catalog."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from catalog.graph import ModelError
+from catalog.inspection import ModelReport, inspect
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="posezoo: the open catalog of on-device human-pose models.",
+)
+stdout = Console()
+
+
+@app.callback()
+def posezoo() -> None:
+    """posezoo: the open catalog of on-device human-pose models."""
+
+
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail_line(path: str, reason: str) -> None:
+    """One line on stderr naming the file and the cause — never a traceback."""
+    stderr.print(f"posezoo: error: {path}: {reason}", markup=False)
+
+
+def parse_input_shapes(values: list[str]) -> dict[str, tuple[int, ...]]:
+    shapes: dict[str, tuple[int, ...]] = {}
+    for value in values:
+        name, sep, dims = value.rpartition("=")
+        try:
+            shape = tuple(int(d) for d in dims.lower().split("x"))
+        except ValueError:
+            shape = ()
+        if not sep or not name or not shape or min(shape) < 1:
+            raise typer.BadParameter(
+                f"{value!r}: expected NAME=1x256x256x3", param_hint="--input-shape"
+            )
+        shapes[name] = shape
+    return shapes
+
+
+def _shape_text(shape: list) -> str:
+    return " x ".join("?" if d is None else str(d) for d in shape) if shape else "scalar"
+
+
+def _count(value: int) -> str:
+    return f"{value / 1e9:.3f} G" if value >= 1e9 else f"{value / 1e6:.2f} M"
+
+
+def render(report: ModelReport) -> None:
+    split = ", ".join(f"{k} {v:.0%}" for k, v in report.precision_split.items())
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column(style="bold")
+    summary.add_column()
+    summary.add_row("file", report.path)
+    summary.add_row("format", report.format)
+    summary.add_row("size", f"{report.size_mib:.2f} MiB ({report.size_bytes:,} bytes)")
+    summary.add_row("sha256", report.sha256)
+    precision = report.precision + (f" ({split})" if split else "")
+    if report.quantization:
+        precision += f", {report.quantization} quantization"
+    summary.add_row("precision", precision)
+    sparse = f" ({_count(report.sparse_params)} stored sparse)" if report.sparse_params else ""
+    summary.add_row("params", f"{_count(report.params)} ({report.params:,}){sparse}")
+    reference = ""
+    if report.reference_shapes:
+        sizes = "; ".join(
+            f"{name} = {_shape_text(shape)} ({report.reference_source[name]})"
+            for name, shape in report.reference_shapes.items()
+        )
+        reference = f"  at {sizes}"
+    summary.add_row("MACs", f"{_count(report.macs)} ({report.macs:,}){reference}")
+    summary.add_row("FLOPs", f"{_count(report.flops)} ({report.flops:,})")
+    stdout.print(summary)
+
+    io = Table(title="inputs and outputs", title_justify="left")
+    for column in ("", "name", "shape", "dtype"):
+        io.add_column(column)
+    for role, tensors in (("in", report.inputs), ("out", report.outputs)):
+        for tensor in tensors:
+            io.add_row(role, tensor.name, _shape_text(tensor.shape), tensor.dtype)
+    stdout.print(io)
+
+    ops = Table(title="ops", title_justify="left")
+    for column in ("op", "count", "MACs", "FLOPs", "share"):
+        ops.add_column(column, justify="left" if column == "op" else "right")
+    for row in report.ops:
+        share = row["flops"] / report.flops if report.flops else 0
+        ops.add_row(
+            row["op"], str(row["count"]), f"{row['macs']:,}", f"{row['flops']:,}", f"{share:.1%}"
+        )
+    stdout.print(ops)
+    if report.unresolved_ops:
+        stdout.print(
+            f"[yellow]{len(report.unresolved_ops)} ops with unresolved shapes count no FLOPs[/]"
+        )
+    stdout.print()
+
+
+@app.command("inspect")
+def inspect_command(
+    files: Annotated[
+        list[Path], typer.Argument(help="Model files: .onnx, .tflite, or a TFJS model.json")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per file (a list for several)")
+    ] = False,
+    input_shape: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--input-shape", help="Size a dynamic input for the figures: NAME=1x256x256x3"
+        ),
+    ] = None,
+) -> None:
+    """Read model files and print their shapes, precision, size, params, MACs and FLOPs."""
+    shapes = parse_input_shapes(input_shape or [])
+    reports: list[dict] = []
+    failed = False
+    for file in files:
+        try:
+            report = inspect(file, shapes)
+        except ModelError as error:
+            fail_line(str(file), error.reason)
+            failed = True
+            continue
+        except Exception as error:  # never a traceback: say which file and what broke
+            fail_line(str(file), f"unexpected {type(error).__name__}: {error}".splitlines()[0])
+            failed = True
+            continue
+        if as_json:
+            reports.append(report.to_dict())
+        else:
+            render(report)
+    if as_json and reports:
+        payload = reports[0] if len(files) == 1 else reports
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    if failed:
+        raise typer.Exit(2)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

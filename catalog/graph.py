@@ -1,0 +1,105 @@
+"""The format-neutral graph IR that every reader produces and every figure is computed from.
+
+Op types use the ONNX operator vocabulary (`Conv`, `Add`, `Resize`...), whatever the file
+called them; the file's own name is kept in `Op.native` so per-op tables speak the file's
+language. Attributes are normalised by the readers (see `Op` below).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+Dim = int | str | None  # a size, a symbolic name for a dynamic size, or unknown
+Shape = tuple[Dim, ...]
+
+FLOAT_DTYPES = frozenset({"float64", "float32", "float16", "bfloat16"})
+QUANTIZED_DTYPES = frozenset({"int8", "uint8", "int4", "uint4", "int16"})
+
+
+class ModelError(Exception):
+    """A model file that cannot be read; the message is one line naming the cause."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass
+class Tensor:
+    name: str
+    dtype: str
+    shape: Shape | None = None  # None: rank unknown
+    const: bool = False  # stored in the file (initializer, buffer, weight)
+    value: np.ndarray | None = None  # small constants and shape arithmetic, known at load
+    quantized: bool = False  # carries a scale / zero-point
+    sparse: bool = False  # stored sparse; counted at its dense size
+    dense_shape: tuple[int, ...] | None = None  # for sparse tensors
+
+    @property
+    def elements(self) -> int | None:
+        shape = self.dense_shape or self.shape
+        if shape is None or not all(isinstance(d, int) for d in shape):
+            return None
+        return int(np.prod(shape, dtype=np.int64))
+
+    @property
+    def is_static(self) -> bool:
+        return self.shape is not None and all(isinstance(d, int) for d in self.shape)
+
+
+@dataclass
+class Op:
+    """One operation.
+
+    Normalised attributes the shape inference and metrics rely on:
+    - `layout`: "NHWC" or "NCHW" for spatial ops.
+    - Conv / ConvTranspose / pools: `kernel_shape`, `strides`, `dilations`, `pads`
+      (begin..., end...) or `auto_pad` ("SAME_UPPER" | "VALID"), `group` or `depthwise`
+      (group = input channels), `out_channels`.
+    - `bias`: the op adds a bias; `activation`: a fused activation name or absent.
+    """
+
+    type: str
+    inputs: list[str]
+    outputs: list[str]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    native: str = ""
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.native:
+            self.native = self.type
+
+
+@dataclass
+class Graph:
+    format: str  # "onnx" | "tflite" | "tfjs"
+    tensors: dict[str, Tensor]
+    ops: list[Op]
+    inputs: list[str]
+    outputs: list[str]
+    # sizes a format states for dynamic inputs (e.g. a TFJS signature), keyed by input name
+    stated_input_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def tensor(self, name: str) -> Tensor:
+        return self.tensors[name]
+
+    def shape(self, name: str) -> Shape | None:
+        tensor = self.tensors.get(name)
+        return None if tensor is None else tensor.shape
+
+    def producers(self) -> dict[str, Op]:
+        return {out: op for op in self.ops for out in op.outputs}
+
+    def consumers(self) -> dict[str, list[Op]]:
+        found: dict[str, list[Op]] = {}
+        for op in self.ops:
+            for name in op.inputs:
+                if name:
+                    found.setdefault(name, []).append(op)
+        return found

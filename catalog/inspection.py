@@ -1,0 +1,242 @@
+"""Inspect one model file: read it into the IR, resolve its shapes, and report every figure."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from catalog import metrics
+from catalog.graph import Graph, ModelError, Shape
+from catalog.shapes import infer_shapes
+
+MIB = 2**20
+FORMATS = {".onnx": "onnx", ".tflite": "tflite", ".json": "tfjs"}
+DEFAULT_BATCH = 1
+DEFAULT_SIZE = 256  # a dynamic dim no file or user sizes is taken at this, and labelled so
+
+
+@dataclass
+class TensorInfo:
+    name: str
+    shape: list[int | str | None]
+    dtype: str
+
+
+@dataclass
+class FileInfo:
+    path: str
+    size_bytes: int
+    sha256: str
+
+
+@dataclass
+class ModelReport:
+    path: str
+    format: str
+    size_bytes: int
+    size_mib: float
+    sha256: str
+    inputs: list[TensorInfo]
+    outputs: list[TensorInfo]
+    reference_shapes: dict[str, list[int]]
+    reference_source: dict[str, str]
+    precision: str
+    precision_split: dict[str, float]
+    quantization: str | None
+    params: int
+    sparse_params: int
+    macs: int
+    flops: int
+    ops: list[dict]
+    files: list[FileInfo] = field(default_factory=list)
+    unresolved_ops: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def detect_format(path: Path) -> str:
+    """The file's format from its name, confirmed by its first bytes."""
+    if path.is_dir():
+        raise ModelError(str(path), "is a directory, not a model file")
+    if not path.exists():
+        raise ModelError(str(path), "no such file")
+    fmt = FORMATS.get(path.suffix.lower())
+    if path.suffix.lower() == ".bin":
+        raise ModelError(str(path), "a weights file: inspect the TFJS model.json that names it")
+    if fmt is None:
+        raise ModelError(
+            str(path),
+            f"unsupported file type {path.suffix or '(none)'!r}: "
+            "expected .onnx, .tflite or a TFJS model.json",
+        )
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(16)
+    except OSError as error:
+        raise ModelError(str(path), f"cannot read ({error.strerror or error})") from None
+    if not head:
+        raise ModelError(str(path), "empty file")
+    looks_like = (
+        "tflite" if head[4:8] == b"TFL3" else "tfjs" if head.lstrip()[:1] == b"{" else "onnx"
+    )
+    if looks_like != fmt:
+        names = {"onnx": "ONNX", "tflite": "TFLite", "tfjs": "TFJS JSON"}
+        raise ModelError(str(path), f"named {path.suffix} but holds {names[looks_like]} data")
+    return fmt
+
+
+def _files(path: Path, fmt: str) -> list[Path]:
+    if fmt != "tfjs":
+        return [path]
+    manifest = json.loads(path.read_text("utf-8")).get("weightsManifest", [])
+    return [path] + [path.parent / p for group in manifest for p in group.get("paths", [])]
+
+
+def _tensor_infos(
+    graph: Graph, names: list[str], shapes: dict[str, Shape | None]
+) -> list[TensorInfo]:
+    infos = []
+    for name in names:
+        shape = shapes.get(name)
+        infos.append(
+            TensorInfo(name, list(shape) if shape is not None else [], graph.tensors[name].dtype)
+        )
+    return infos
+
+
+def _references(
+    graph: Graph, requested: dict[str, tuple[int, ...]]
+) -> tuple[dict[str, tuple[int, ...]], dict[str, str]]:
+    shapes: dict[str, tuple[int, ...]] = {}
+    sources: dict[str, str] = {}
+    for name in graph.inputs:
+        declared = graph.tensors[name].shape or ()
+        if name in requested:
+            if len(requested[name]) != len(declared):
+                raise ModelError(
+                    name,
+                    f"--input-shape {name} has rank {len(requested[name])}, "
+                    f"the input has rank {len(declared)}",
+                )
+            shapes[name], sources[name] = tuple(requested[name]), "user"
+        elif all(isinstance(d, int) for d in declared):
+            continue
+        elif name in graph.stated_input_shapes:
+            shapes[name], sources[name] = graph.stated_input_shapes[name], "signature"
+        else:
+            guessed = [d if isinstance(d, int) else (DEFAULT_BATCH if i == 0 else DEFAULT_SIZE)
+                       for i, d in enumerate(declared)]  # fmt: skip
+            shapes[name] = tuple(guessed)
+            sources[name] = (
+                "default" if any(not isinstance(d, int) for d in declared[1:]) else "default batch"
+            )
+    return shapes, sources
+
+
+def _merge(declared: Shape | None, inferred: Shape | None) -> Shape | None:
+    if declared is None:
+        return inferred
+    if inferred is None or len(inferred) != len(declared):
+        return declared
+    return tuple(i if isinstance(i, int) else d for d, i in zip(declared, inferred, strict=True))
+
+
+def read_graph(path: Path, fmt: str) -> Graph:
+    if fmt == "onnx":
+        from catalog.readers.onnx import read_onnx
+
+        return read_onnx(path)
+    if fmt == "tflite":
+        from catalog.readers.tflite import read_tflite
+
+        return read_tflite(path)
+    from catalog.readers.tfjs import read_tfjs
+
+    return read_tfjs(path)
+
+
+def _resolve_onnx(path: Path, shapes: dict[str, tuple[int, ...]]) -> Graph:
+    from catalog.readers.onnx import load_model, to_graph, with_input_shapes
+
+    return to_graph(with_input_shapes(load_model(path), shapes), path)
+
+
+def inspect(
+    path: Path | str, input_shapes: dict[str, tuple[int, ...]] | None = None
+) -> ModelReport:
+    """Read a model file and compute every figure; raises ModelError with a one-line reason."""
+    path = Path(path)
+    fmt = detect_format(path)
+    try:
+        graph = read_graph(path, fmt)
+    except ModelError:
+        raise
+    except (OSError, MemoryError) as error:
+        raise ModelError(str(path), f"cannot read ({error})") from None
+    unknown = set(input_shapes or {}) - set(graph.inputs)
+    if unknown:
+        raise ModelError(
+            str(path), f"--input-shape names no input of this model: {', '.join(sorted(unknown))}"
+        )
+    declared_inputs = {name: graph.tensors[name].shape for name in graph.inputs}
+    if fmt != "onnx":
+        infer_shapes(graph)
+    declared_outputs = {name: graph.tensors[name].shape for name in graph.outputs}
+    try:
+        references, sources = _references(graph, input_shapes or {})
+    except ModelError as error:
+        raise ModelError(str(path), error.reason) from None
+    if references:
+        if fmt == "onnx":
+            graph = _resolve_onnx(path, references)
+        else:
+            for name, shape in references.items():
+                graph.tensors[name].shape = shape
+            infer_shapes(graph, overwrite=True)
+    resolved_outputs = {name: graph.tensors[name].shape for name in graph.outputs}
+    outputs_shown = {
+        name: declared_outputs[name]
+        if references
+        else _merge(declared_outputs[name], resolved_outputs[name])
+        for name in graph.outputs
+    }
+    figures = metrics.compute(graph)
+    files = [FileInfo(str(f), f.stat().st_size, sha256_of(f)) for f in _files(path, fmt)]
+    size = sum(f.size_bytes for f in files)
+    return ModelReport(
+        path=str(path),
+        format=fmt,
+        size_bytes=size,
+        size_mib=round(size / MIB, 4),
+        sha256=files[0].sha256,
+        inputs=_tensor_infos(graph, graph.inputs, declared_inputs),
+        outputs=_tensor_infos(graph, graph.outputs, outputs_shown),
+        reference_shapes={name: list(shape) for name, shape in references.items()},
+        reference_source=sources,
+        precision=figures.precision,
+        precision_split=figures.precision_split,
+        quantization=figures.quantization,
+        params=figures.params,
+        sparse_params=figures.sparse_params,
+        macs=figures.macs,
+        flops=figures.flops,
+        ops=[row.to_dict() for row in figures.ops],
+        files=files if fmt == "tfjs" else [],
+        unresolved_ops=figures.unresolved_ops,
+        notes=graph.notes,
+    )

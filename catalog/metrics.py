@@ -1,0 +1,222 @@
+"""Every figure of a model — params, precision, MACs, FLOPs, per-op table — computed from the IR.
+
+The conventions (also in the README and on the site):
+- params: elements of constant tensors (float, or integer with quantization) that feed
+  arithmetic ops, directly or through Dequantize/Cast/Densify/Reshape; shape, index and other
+  integer bookkeeping constants are not parameters; a weight stored in fp16 and dequantized
+  counts once; a sparse weight counts at its dense size.
+- macs: Conv, depthwise Conv, ConvTranspose, MatMul, Gemm/FullyConnected only.
+  Conv: N*Cout*Hout*Wout*(Cin/groups)*kh*kw; ConvTranspose: N*Cin*Hin*Win*(Cout/groups)*kh*kw;
+  MatMul/Gemm: batch*M*N*K.
+- flops: 2*macs, plus one per output element for a fused bias and a fused activation, plus
+  one per output element of every other arithmetic op; pooling counts one per window element,
+  reductions one per input element. Ops whose inputs are all known when the model loads
+  (constants, shape arithmetic) are folded and count nothing. Data movement counts nothing.
+- precision: from the parameters' storage types: the type holding >= 95% of the parameter
+  elements, else "mixed"; the split is always given.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from catalog.graph import FLOAT_DTYPES, QUANTIZED_DTYPES, Graph, Op, Tensor
+from catalog.shapes import ELEMENTWISE, UNARY
+
+DENSE_OPS = frozenset({"Conv", "ConvTranspose", "MatMul", "Gemm", "FullyConnected"})
+NOT_ARITHMETIC = frozenset({"Cast", "Identity", "Dropout"})
+POOLS = frozenset({"MaxPool", "AveragePool"})
+REDUCTIONS = frozenset({"ReduceMax", "ReduceMin", "ReduceSum", "ReduceMean", "ReduceProd",
+                        "GlobalAveragePool", "GlobalMaxPool", "ArgMax", "ArgMin",
+                        "TopK"})  # fmt: skip
+PER_OUTPUT = (ELEMENTWISE | UNARY | {"Resize", "AddN", "Softmax"}) - NOT_ARITHMETIC
+# ops a weight passes through on its way to the op that uses it
+WEIGHT_TRANSPARENT = frozenset({"Dequantize", "DequantizeLinear", "Cast", "Densify", "Identity",
+                                "Reshape", "Transpose", "Squeeze", "Unsqueeze"})  # fmt: skip
+# inputs that hold settings, not weights, even when stored as float constants
+SETTING_INPUTS = {"Resize": {1, 2, 3}, "Clip": {1, 2}, "Pad": {1, 2}}
+PRECISION_LABELS = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16", "float64": "fp64",
+                    "int8": "int8", "uint8": "uint8", "int16": "int16", "int4": "int4",
+                    "uint4": "uint4"}  # fmt: skip
+DOMINANT_SHARE = 0.95
+
+
+@dataclass
+class OpFigures:
+    op: str  # the file's own op name
+    kind: str  # the IR op type
+    count: int = 0
+    macs: int = 0
+    flops: int = 0
+    output_elements: int = 0
+    folded: int = 0
+
+    def to_dict(self) -> dict:
+        return {"op": self.op, "kind": self.kind, "count": self.count, "macs": self.macs,
+                "flops": self.flops, "output_elements": self.output_elements,
+                "folded": self.folded}  # fmt: skip
+
+
+@dataclass
+class Figures:
+    params: int
+    sparse_params: int
+    precision: str
+    precision_split: dict[str, float]
+    quantization: str | None
+    macs: int
+    flops: int
+    ops: list[OpFigures]
+    unresolved_ops: list[str] = field(default_factory=list)
+
+
+def _elements(shape) -> int:
+    if shape is None or not all(isinstance(d, int) for d in shape):
+        return 0
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def _channels(shape, layout: str) -> int:
+    return shape[-1] if layout == "NHWC" else shape[1]
+
+
+def _spatial(shape, layout: str) -> tuple:
+    return tuple(shape[1:-1]) if layout == "NHWC" else tuple(shape[2:])
+
+
+def dense_macs(op: Op, graph: Graph) -> int:
+    """Multiply-accumulates of one dense op, per the conventions; 0 where a shape is unknown."""
+    out = graph.shape(op.outputs[0])
+    x = graph.shape(op.inputs[0 if op.type != "ConvTranspose" else op.attrs.get("data_input", 0)])
+    if out is None or x is None or not _elements(out) or not _elements(x):
+        return 0
+    layout = op.attrs.get("layout", "NCHW")
+    kernel = int(np.prod(op.attrs.get("kernel_shape", [1])))
+    if op.type == "Conv":
+        per_group = op.attrs.get("kernel_in_channels") or _channels(x, layout) // op.attrs.get(
+            "group", 1
+        )
+        return _elements(out) * per_group * kernel
+    if op.type == "ConvTranspose":
+        per_group = op.attrs.get("kernel_out_channels") or _channels(out, layout) // op.attrs.get(
+            "group", 1
+        )
+        return _elements(x) * per_group * kernel
+    if op.type == "MatMul":
+        k = x[-2] if op.attrs.get("transpose_a") else x[-1]
+        return _elements(out) * k
+    # Gemm / FullyConnected: the weight's shared dimension
+    w = graph.shape(op.inputs[1])
+    if op.type == "FullyConnected":
+        return _elements(out) * w[1]
+    k = x[0] if op.attrs.get("transA") else x[-1]
+    return _elements(out) * k
+
+
+def _op_flops(op: Op, graph: Graph, macs: int) -> int:
+    out_elements = _elements(graph.shape(op.outputs[0])) if op.outputs else 0
+    extra = out_elements * (bool(op.attrs.get("bias")) + bool(op.attrs.get("activation")))
+    if op.type in DENSE_OPS:
+        return 2 * macs + extra
+    if op.type in POOLS:
+        return out_elements * int(np.prod(op.attrs.get("kernel_shape", [1]))) + extra
+    if op.type in REDUCTIONS:
+        return _elements(graph.shape(op.inputs[0]))
+    if op.type in PER_OUTPUT:
+        return out_elements + extra
+    return extra
+
+
+def _folded_ops(graph: Graph) -> set[int]:
+    """Ops whose inputs are all known when the model loads: constants, or results of such ops."""
+    known = {name for name, t in graph.tensors.items() if t.const or t.value is not None}
+    folded: set[int] = set()
+    for index, op in enumerate(graph.ops):
+        inputs = [name for name in op.inputs if name]
+        if inputs and all(name in known for name in inputs):
+            folded.add(index)
+            known.update(op.outputs)
+    return folded
+
+
+def _weight_tensors(graph: Graph) -> list[Tensor]:
+    consumers = graph.consumers()
+    counted: list[Tensor] = []
+
+    def feeds_arithmetic(name: str, depth: int = 0) -> bool:
+        for op in consumers.get(name, []):
+            slot = op.inputs.index(name)
+            if op.type in WEIGHT_TRANSPARENT:
+                # the data passes through; a scale, zero point or shape beside it is a setting
+                if slot == 0 and depth < 6 and any(feeds_arithmetic(out, depth + 1) for out in op.outputs):
+                    return True
+                continue
+            if slot not in SETTING_INPUTS.get(op.type, ()):
+                return True
+        return False
+
+    for tensor in graph.tensors.values():
+        if not tensor.const:
+            continue
+        is_weight_type = tensor.dtype in FLOAT_DTYPES or (
+            tensor.dtype in QUANTIZED_DTYPES and tensor.quantized
+        )
+        if is_weight_type and feeds_arithmetic(tensor.name):
+            counted.append(tensor)
+    return counted
+
+
+def _precision(weights: list[Tensor]) -> tuple[str, dict[str, float]]:
+    by_type: Counter[str] = Counter()
+    for tensor in weights:
+        by_type[PRECISION_LABELS.get(tensor.dtype, tensor.dtype)] += tensor.elements or 0
+    total = sum(by_type.values())
+    if not total:
+        return "none", {}
+    split = {label: round(count / total, 4) for label, count in by_type.most_common()}
+    label, count = by_type.most_common(1)[0]
+    return (label if count / total >= DOMINANT_SHARE else "mixed"), split
+
+
+def _quantization(graph: Graph, precision_split: dict[str, float]) -> str | None:
+    if not any(label in precision_split for label in ("int8", "uint8", "int16", "int4", "uint4")):
+        return None
+    input_types = {graph.tensors[name].dtype for name in graph.inputs}
+    return "full-integer" if input_types & QUANTIZED_DTYPES else "dynamic-range"
+
+
+def compute(graph: Graph) -> Figures:
+    """All figures of a graph whose shapes are resolved (see shapes.infer_shapes)."""
+    weights = _weight_tensors(graph)
+    precision, split = _precision(weights)
+    table: dict[str, OpFigures] = {}
+    unresolved: list[str] = []
+    folded = _folded_ops(graph)
+    for index, op in enumerate(graph.ops):
+        row = table.setdefault(op.native, OpFigures(op.native, op.type))
+        row.count += 1
+        if index in folded:
+            row.folded += 1
+            continue
+        out_shape = graph.shape(op.outputs[0]) if op.outputs else None
+        if op.outputs and not _elements(out_shape) and out_shape != ():
+            unresolved.append(op.name or op.outputs[0])
+        macs = dense_macs(op, graph) if op.type in DENSE_OPS else 0
+        row.macs += macs
+        row.flops += _op_flops(op, graph, macs)
+        row.output_elements += _elements(out_shape)
+    ops = sorted(table.values(), key=lambda r: (-r.flops, r.op))
+    return Figures(
+        params=sum(t.elements or 0 for t in weights),
+        sparse_params=sum(t.elements or 0 for t in weights if t.sparse),
+        precision=precision,
+        precision_split=split,
+        quantization=_quantization(graph, split),
+        macs=sum(r.macs for r in ops),
+        flops=sum(r.flops for r in ops),
+        ops=ops,
+        unresolved_ops=unresolved,
+    )

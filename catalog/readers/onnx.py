@@ -1,0 +1,179 @@
+"""Read an ONNX model into the IR, with the onnx package and its shape inference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+from google.protobuf.message import DecodeError
+from onnx import numpy_helper, shape_inference
+
+from catalog.graph import Graph, ModelError, Op, Tensor
+from catalog.readers.common import dynamic_dim_names
+
+VALUE_LIMIT = 4096
+QUANTIZED_CONSUMERS = {"DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger",
+                       "MatMulInteger", "QGemm"}  # fmt: skip
+
+
+def _dtype_name(elem_type: int) -> str:
+    if elem_type == onnx.TensorProto.BFLOAT16:
+        return "bfloat16"
+    try:
+        return np.dtype(onnx.helper.tensor_dtype_to_np_dtype(elem_type)).name
+    except (KeyError, TypeError, ValueError):
+        return onnx.TensorProto.DataType.Name(elem_type).lower()
+
+
+def _value_info_shape(value_info: onnx.ValueInfoProto) -> tuple | None:
+    tensor_type = value_info.type.tensor_type
+    if not tensor_type.HasField("shape"):
+        return None
+    dims = []
+    for dim in tensor_type.shape.dim:
+        if dim.HasField("dim_value"):
+            dims.append(int(dim.dim_value))
+        elif dim.HasField("dim_param"):
+            dims.append(dim.dim_param)
+        else:
+            dims.append(None)
+    return tuple(dims)
+
+
+def load_model(path: Path) -> onnx.ModelProto:
+    """Parse the file; external data is resolved only inside the model's own folder."""
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except (DecodeError, ValueError, RuntimeError) as error:
+        raise ModelError(
+            str(path), f"not an ONNX model: the protobuf does not parse ({type(error).__name__})"
+        ) from None
+    if not model.graph.node and not model.graph.input:
+        raise ModelError(str(path), "not an ONNX model (no graph)")
+    folder = path.parent.resolve()
+    for tensor in onnx.external_data_helper._get_all_tensors(model):
+        if not onnx.external_data_helper.uses_external_data(tensor):
+            continue
+        location = next((e.value for e in tensor.external_data if e.key == "location"), "")
+        file = (folder / location).resolve()
+        if folder not in file.parents:
+            raise ModelError(
+                str(path), f"external data {location!r} lies outside the model's folder"
+            )
+        if not file.is_file():
+            raise ModelError(str(path), f"external data file {location} is missing")
+    try:
+        onnx.external_data_helper.load_external_data_for_model(model, str(folder))
+    except (OSError, ValueError) as error:
+        raise ModelError(str(path), f"external data unreadable ({error})") from None
+    return model
+
+
+def with_input_shapes(
+    model: onnx.ModelProto, shapes: dict[str, tuple[int, ...]]
+) -> onnx.ModelProto:
+    """A copy of the model whose named inputs have the given fixed sizes."""
+    fixed = onnx.ModelProto()
+    fixed.CopyFrom(model)
+    for value_info in fixed.graph.input:
+        if value_info.name in shapes:
+            dims = value_info.type.tensor_type.shape.dim
+            for dim, size in zip(dims, shapes[value_info.name], strict=True):
+                dim.Clear()
+                dim.dim_value = int(size)
+    del fixed.graph.value_info[:]
+    for output in fixed.graph.output:
+        output.type.tensor_type.ClearField("shape")
+    return fixed
+
+
+def to_graph(model: onnx.ModelProto, path: Path) -> Graph:
+    try:
+        inferred = shape_inference.infer_shapes(model, data_prop=True)
+    except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError) as error:
+        inferred = model
+        note = f"onnx shape inference failed: {str(error).splitlines()[0]}"
+    else:
+        note = ""
+    graph = inferred.graph
+    tensors: dict[str, Tensor] = {}
+    for initializer in graph.initializer:
+        tensors[initializer.name] = _constant(initializer)
+    for value_info in [*graph.input, *graph.value_info, *graph.output]:
+        if value_info.name in tensors:
+            continue
+        tensors[value_info.name] = Tensor(
+            value_info.name,
+            _dtype_name(value_info.type.tensor_type.elem_type),
+            _value_info_shape(value_info),
+        )
+    ops: list[Op] = []
+    for index, node in enumerate(graph.node):
+        if node.op_type == "Constant" and node.output:
+            value = next((a.t for a in node.attribute if a.name == "value"), None)
+            if value is not None:
+                value.name = node.output[0]
+                tensors[node.output[0]] = _constant(value)
+                continue
+        for output in node.output:
+            tensors.setdefault(output, Tensor(output, "float32"))
+        attrs = _attributes(node, tensors)
+        name = node.name or f"{node.op_type}_{index}"
+        ops.append(Op(node.op_type, list(node.input), list(node.output), attrs, name=name))
+    for op in ops:
+        if op.type in QUANTIZED_CONSUMERS:
+            for name in op.inputs:
+                if (
+                    name in tensors
+                    and tensors[name].const
+                    and tensors[name].dtype in ("int8", "uint8")
+                ):
+                    tensors[name].quantized = True
+    inputs = [vi.name for vi in graph.input if vi.name not in {i.name for i in graph.initializer}]
+    for name in inputs:
+        tensors[name].shape = dynamic_dim_names(tensors[name].shape)
+    result = Graph("onnx", tensors, ops, inputs, [vi.name for vi in graph.output])
+    if note:
+        result.notes.append(note)
+    return result
+
+
+def _constant(proto: onnx.TensorProto) -> Tensor:
+    dtype = _dtype_name(proto.data_type)
+    tensor = Tensor(proto.name, dtype, tuple(int(d) for d in proto.dims), const=True)
+    elements = int(np.prod(proto.dims, dtype=np.int64))
+    if (dtype in ("int32", "int64") and elements <= VALUE_LIMIT) or (
+        dtype in ("float32", "float16") and elements <= 16
+    ):
+        tensor.value = numpy_helper.to_array(proto)
+    return tensor
+
+
+def _attributes(node: onnx.NodeProto, tensors: dict[str, Tensor]) -> dict:
+    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in attrs.items()}
+    if node.op_type in ("Conv", "ConvTranspose", "MaxPool", "AveragePool"):
+        attrs["layout"] = "NCHW"
+    if node.op_type in ("Conv", "ConvTranspose") and len(node.input) > 1:
+        weight = tensors.get(node.input[1])
+        shape = weight.shape if weight is not None else None
+        if shape:
+            attrs.setdefault("kernel_shape", list(shape[2:]))
+            if node.op_type == "Conv":
+                attrs.update(out_channels=shape[0], kernel_in_channels=shape[1])
+            else:
+                attrs.update(
+                    kernel_out_channels=shape[1], out_channels=shape[1] * attrs.get("group", 1)
+                )
+    if node.op_type in ("Conv", "ConvTranspose", "Gemm"):
+        attrs["bias"] = len(node.input) > 2 and bool(node.input[2])
+    if node.op_type == "Reshape":
+        attrs["zero_copies"] = not attrs.get("allowzero", 0)
+    if node.op_type == "Pad":
+        attrs["pads_layout"] = "onnx"
+    return attrs
+
+
+def read_onnx(path: Path) -> Graph:
+    return to_graph(load_model(path), path)
