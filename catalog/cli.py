@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,8 @@ from rich.table import Table
 
 from catalog.graph import ModelError
 from catalog.inspection import ModelReport, inspect
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up chatter hides progress
 
 app = typer.Typer(
     add_completion=False,
@@ -45,9 +48,7 @@ def parse_input_shapes(values: list[str]) -> dict[str, tuple[int, ...]]:
         except ValueError:
             shape = ()
         if not sep or not name or not shape or min(shape) < 1:
-            raise typer.BadParameter(
-                f"{value!r}: expected NAME=1x256x256x3", param_hint="--input-shape"
-            )
+            raise typer.BadParameter(f"{value!r}: expected NAME=1x256x256x3", param_hint="--input-shape")
         shapes[name] = shape
     return shapes
 
@@ -99,30 +100,20 @@ def render(report: ModelReport) -> None:
         ops.add_column(column, justify="left" if column == "op" else "right")
     for row in report.ops:
         share = row["flops"] / report.flops if report.flops else 0
-        ops.add_row(
-            row["op"], str(row["count"]), f"{row['macs']:,}", f"{row['flops']:,}", f"{share:.1%}"
-        )
+        ops.add_row(row["op"], str(row["count"]), f"{row['macs']:,}", f"{row['flops']:,}", f"{share:.1%}")
     stdout.print(ops)
     if report.unresolved_ops:
-        stdout.print(
-            f"[yellow]{len(report.unresolved_ops)} ops with unresolved shapes count no FLOPs[/]"
-        )
+        stdout.print(f"[yellow]{len(report.unresolved_ops)} ops with unresolved shapes count no FLOPs[/]")
     stdout.print()
 
 
 @app.command("inspect")
 def inspect_command(
-    files: Annotated[
-        list[Path], typer.Argument(help="Model files: .onnx, .tflite, or a TFJS model.json")
-    ],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="One JSON object per file (a list for several)")
-    ] = False,
+    files: Annotated[list[Path], typer.Argument(help="Model files: .onnx, .tflite, or a TFJS model.json")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file (a list for several)")] = False,
     input_shape: Annotated[
         list[str] | None,
-        typer.Option(
-            "--input-shape", help="Size a dynamic input for the figures: NAME=1x256x256x3"
-        ),
+        typer.Option("--input-shape", help="Size a dynamic input for the figures: NAME=1x256x256x3"),
     ] = None,
 ) -> None:
     """Read model files and print their shapes, precision, size, params, MACs and FLOPs."""
@@ -149,6 +140,53 @@ def inspect_command(
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     if failed:
         raise typer.Exit(2)
+
+
+@app.command("build")
+def build_command(
+    cards: Annotated[Path, typer.Option(help="Folder of model cards")] = Path("model_cards"),
+    out: Annotated[Path, typer.Option(help="Output folder: catalog.json and the model files")] = Path("build"),
+    cache: Annotated[Path | None, typer.Option(help="Fetch cache (default: the user cache dir)")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first failure")] = False,
+    measure: Annotated[bool, typer.Option(help="Measure latency and peak memory")] = True,
+    runs: Annotated[int, typer.Option(help="Timed runs per model and runtime", min=1)] = 20,
+    only: Annotated[list[str] | None, typer.Option(help="Build only these variant ids")] = None,
+) -> None:
+    """Fetch, convert, check, inspect and measure every model the cards name into catalog.json."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from catalog.build import BuildOptions, build
+
+    options = BuildOptions(cards=cards, out=out, cache=cache, strict=strict, measure=measure,
+                           runs=runs, only=only or [])  # fmt: skip
+    if not cards.is_dir():
+        fail_line(str(cards), "no such folder of model cards")
+        raise typer.Exit(2)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=stderr, transient=True) as bar:
+        task = bar.add_task("reading the cards")
+
+        def progress(variant: str, step: str) -> None:
+            if step in ("done", "failed", "unchanged"):
+                mark = {"done": "[green]built[/]", "failed": "[red]failed[/]", "unchanged": "[dim]unchanged[/]"}[step]
+                bar.console.print(f"{mark} {variant}")
+            else:
+                bar.update(task, description=f"{variant}: {step}")
+
+        try:
+            result = build(options, progress)
+        except ModelError as error:
+            fail_line(error.path, error.reason)
+            raise typer.Exit(2) from None
+    for failure in result.failures:
+        fail_line(failure.variant, f"{failure.step} failed: {failure.reason}")
+    built = sum(1 for v in result.variants if v.get("status") == "ok")
+    stderr.print(
+        f"{built} of {len(result.variants)} variants in {result.catalog_path} "
+        f"({len(result.reused)} unchanged) in {result.seconds:.1f} s"
+    )
+    if result.failures:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -81,8 +83,7 @@ def detect_format(path: Path) -> str:
     if fmt is None:
         raise ModelError(
             str(path),
-            f"unsupported file type {path.suffix or '(none)'!r}: "
-            "expected .onnx, .tflite or a TFJS model.json",
+            f"unsupported file type {path.suffix or '(none)'!r}: expected .onnx, .tflite or a TFJS model.json",
         )
     try:
         with path.open("rb") as stream:
@@ -91,10 +92,18 @@ def detect_format(path: Path) -> str:
         raise ModelError(str(path), f"cannot read ({error.strerror or error})") from None
     if not head:
         raise ModelError(str(path), "empty file")
+    # an ONNX ModelProto starts with its ir_version field (tag 0x08); anything else unknown
+    # is left for the format's own reader to refuse
     looks_like = (
-        "tflite" if head[4:8] == b"TFL3" else "tfjs" if head.lstrip()[:1] == b"{" else "onnx"
+        "tflite"
+        if head[4:8] == b"TFL3"
+        else "tfjs"
+        if head.lstrip()[:1] == b"{"
+        else "onnx"
+        if head[0] == 0x08
+        else None
     )
-    if looks_like != fmt:
+    if looks_like is not None and looks_like != fmt:
         names = {"onnx": "ONNX", "tflite": "TFLite", "tfjs": "TFJS JSON"}
         raise ModelError(str(path), f"named {path.suffix} but holds {names[looks_like]} data")
     return fmt
@@ -107,15 +116,11 @@ def _files(path: Path, fmt: str) -> list[Path]:
     return [path] + [path.parent / p for group in manifest for p in group.get("paths", [])]
 
 
-def _tensor_infos(
-    graph: Graph, names: list[str], shapes: dict[str, Shape | None]
-) -> list[TensorInfo]:
+def _tensor_infos(graph: Graph, names: list[str], shapes: dict[str, Shape | None]) -> list[TensorInfo]:
     infos = []
     for name in names:
         shape = shapes.get(name)
-        infos.append(
-            TensorInfo(name, list(shape) if shape is not None else [], graph.tensors[name].dtype)
-        )
+        infos.append(TensorInfo(name, list(shape) if shape is not None else [], graph.tensors[name].dtype))
     return infos
 
 
@@ -130,8 +135,7 @@ def _references(
             if len(requested[name]) != len(declared):
                 raise ModelError(
                     name,
-                    f"--input-shape {name} has rank {len(requested[name])}, "
-                    f"the input has rank {len(declared)}",
+                    f"--input-shape {name} has rank {len(requested[name])}, the input has rank {len(declared)}",
                 )
             shapes[name], sources[name] = tuple(requested[name]), "user"
         elif all(isinstance(d, int) for d in declared):
@@ -142,9 +146,7 @@ def _references(
             guessed = [d if isinstance(d, int) else (DEFAULT_BATCH if i == 0 else DEFAULT_SIZE)
                        for i, d in enumerate(declared)]  # fmt: skip
             shapes[name] = tuple(guessed)
-            sources[name] = (
-                "default" if any(not isinstance(d, int) for d in declared[1:]) else "default batch"
-            )
+            sources[name] = "default" if any(not isinstance(d, int) for d in declared[1:]) else "default batch"
     return shapes, sources
 
 
@@ -156,43 +158,112 @@ def _merge(declared: Shape | None, inferred: Shape | None) -> Shape | None:
     return tuple(i if isinstance(i, int) else d for d, i in zip(declared, inferred, strict=True))
 
 
-def read_graph(path: Path, fmt: str) -> Graph:
+def read_graph(path: Path, fmt: str, data: bytes | None = None) -> Graph:
     if fmt == "onnx":
         from catalog.readers.onnx import read_onnx
 
-        return read_onnx(path)
+        return read_onnx(path, data)
     if fmt == "tflite":
         from catalog.readers.tflite import read_tflite
 
-        return read_tflite(path)
+        return read_tflite(path, data)
     from catalog.readers.tfjs import read_tfjs
 
     return read_tfjs(path)
 
 
-def _resolve_onnx(path: Path, shapes: dict[str, tuple[int, ...]]) -> Graph:
-    from catalog.readers.onnx import load_model, to_graph, with_input_shapes
+def _resolved(
+    path: Path, fmt: str, data: bytes | None, shapes: dict[str, tuple[int, ...]], graph: Graph | None = None
+) -> Graph:
+    """The graph with its inputs at the given sizes and every shape inferred from them."""
+    if fmt == "onnx":
+        from catalog.readers.onnx import load_model, to_graph, with_input_shapes
 
-    return to_graph(with_input_shapes(load_model(path), shapes), path)
+        return to_graph(with_input_shapes(load_model(path, data), shapes), path)
+    graph = graph or read_graph(path, fmt, data)
+    for name, shape in shapes.items():
+        graph.tensors[name].shape = shape
+    infer_shapes(graph, overwrite=True)
+    return graph
 
 
-def inspect(
-    path: Path | str, input_shapes: dict[str, tuple[int, ...]] | None = None
-) -> ModelReport:
+def _symbolic_outputs(
+    declared_inputs: dict[str, Shape | None],
+    declared_outputs: dict[str, Shape | None],
+    at_reference: Graph,
+    references: dict[str, tuple[int, ...]],
+    at_probe: Graph,
+    probe: dict[str, tuple[int, ...]],
+) -> dict[str, Shape | None]:
+    """Output shapes of a dynamic model, from two sizes: a dim that moves with an input dim
+    takes its name, one that stays put is a size."""
+    moving = {}
+    for name, shape in declared_inputs.items():
+        for i, dim in enumerate(shape or ()):
+            if not isinstance(dim, int) and name in references:
+                moving.setdefault((references[name][i], probe[name][i]), dim)
+    shown = {}
+    for name, declared in declared_outputs.items():
+        a, b = at_reference.tensors[name].shape, at_probe.tensors[name].shape
+        if a is None or b is None or len(a) != len(b):
+            shown[name] = declared
+            continue
+        dims: list = []
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if isinstance(x, int) and x == y:
+                dims.append(x)
+            elif (x, y) in moving:
+                dims.append(moving[(x, y)])
+            else:
+                old = declared[i] if declared is not None and i < len(declared) else None
+                dims.append(old if isinstance(old, str) else None)
+        shown[name] = tuple(dims)
+    return shown
+
+
+def _contents(path: Path, fmt: str) -> bytes | mmap.mmap | None:
+    """The file's bytes, read once for both parsing and hashing; a TFLite flatbuffer is mapped,
+    not read, since the reader touches only its small metadata tables."""
+    if fmt == "tfjs":
+        return None
+    if fmt == "tflite":
+        with path.open("rb") as stream:
+            return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    return path.read_bytes()
+
+
+def inspect(path: Path | str, input_shapes: dict[str, tuple[int, ...]] | None = None) -> ModelReport:
     """Read a model file and compute every figure; raises ModelError with a one-line reason."""
     path = Path(path)
     fmt = detect_format(path)
     try:
-        graph = read_graph(path, fmt)
-    except ModelError:
-        raise
-    except (OSError, MemoryError) as error:
-        raise ModelError(str(path), f"cannot read ({error})") from None
+        data = _contents(path, fmt)
+    except OSError as error:
+        raise ModelError(str(path), f"cannot read ({error.strerror or error})") from None
+    # the mapping closes when the last view into it (numpy arrays of the reader) is gone
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # hashlib releases the GIL on large buffers: the hash runs beside the parse
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest()) if data is not None else None
+        try:
+            graph = read_graph(path, fmt, data)
+        except ModelError:
+            raise
+        except MemoryError:
+            raise ModelError(str(path), "too large to read into memory") from None
+        return _report(path, fmt, graph, data, digest.result() if digest else None, input_shapes)
+
+
+def _report(
+    path: Path,
+    fmt: str,
+    graph: Graph,
+    data: bytes | None,
+    digest: str | None,
+    input_shapes: dict[str, tuple[int, ...]] | None,
+) -> ModelReport:
     unknown = set(input_shapes or {}) - set(graph.inputs)
     if unknown:
-        raise ModelError(
-            str(path), f"--input-shape names no input of this model: {', '.join(sorted(unknown))}"
-        )
+        raise ModelError(str(path), f"--input-shape names no input of this model: {', '.join(sorted(unknown))}")
     declared_inputs = {name: graph.tensors[name].shape for name in graph.inputs}
     if fmt != "onnx":
         infer_shapes(graph)
@@ -202,21 +273,23 @@ def inspect(
     except ModelError as error:
         raise ModelError(str(path), error.reason) from None
     if references:
-        if fmt == "onnx":
-            graph = _resolve_onnx(path, references)
-        else:
-            for name, shape in references.items():
-                graph.tensors[name].shape = shape
-            infer_shapes(graph, overwrite=True)
-    resolved_outputs = {name: graph.tensors[name].shape for name in graph.outputs}
-    outputs_shown = {
-        name: declared_outputs[name]
-        if references
-        else _merge(declared_outputs[name], resolved_outputs[name])
-        for name in graph.outputs
-    }
+        graph = _resolved(path, fmt, data, references, graph)
+        probe = {
+            name: tuple(d + 1 if not isinstance(declared, int) else d
+                        for d, declared in zip(shape, declared_inputs[name] or (), strict=True))
+            for name, shape in references.items()
+        }  # fmt: skip
+        outputs_shown = _symbolic_outputs(declared_inputs, declared_outputs, graph, references,
+                                          _resolved(path, fmt, data, probe), probe)  # fmt: skip
+    else:
+        outputs_shown = {name: _merge(declared_outputs[name], graph.tensors[name].shape) for name in graph.outputs}
     figures = metrics.compute(graph)
-    files = [FileInfo(str(f), f.stat().st_size, sha256_of(f)) for f in _files(path, fmt)]
+    files = [
+        FileInfo(str(f), len(data), digest)
+        if data is not None and digest is not None and f == path
+        else FileInfo(str(f), f.stat().st_size, sha256_of(f))
+        for f in _files(path, fmt)
+    ]
     size = sum(f.size_bytes for f in files)
     return ModelReport(
         path=str(path),

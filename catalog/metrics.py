@@ -40,7 +40,7 @@ WEIGHT_TRANSPARENT = frozenset({"Dequantize", "DequantizeLinear", "Cast", "Densi
 SETTING_INPUTS = {"Resize": {1, 2, 3}, "Clip": {1, 2}, "Pad": {1, 2}}
 PRECISION_LABELS = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16", "float64": "fp64",
                     "int8": "int8", "uint8": "uint8", "int16": "int16", "int4": "int4",
-                    "uint4": "uint4"}  # fmt: skip
+                    "uint4": "uint4", "int32": "int32"}  # fmt: skip
 DOMINANT_SHARE = 0.95
 
 
@@ -96,14 +96,10 @@ def dense_macs(op: Op, graph: Graph) -> int:
     layout = op.attrs.get("layout", "NCHW")
     kernel = int(np.prod(op.attrs.get("kernel_shape", [1])))
     if op.type == "Conv":
-        per_group = op.attrs.get("kernel_in_channels") or _channels(x, layout) // op.attrs.get(
-            "group", 1
-        )
+        per_group = op.attrs.get("kernel_in_channels") or _channels(x, layout) // op.attrs.get("group", 1)
         return _elements(out) * per_group * kernel
     if op.type == "ConvTranspose":
-        per_group = op.attrs.get("kernel_out_channels") or _channels(out, layout) // op.attrs.get(
-            "group", 1
-        )
+        per_group = op.attrs.get("kernel_out_channels") or _channels(out, layout) // op.attrs.get("group", 1)
         return _elements(x) * per_group * kernel
     if op.type == "MatMul":
         k = x[-2] if op.attrs.get("transpose_a") else x[-1]
@@ -161,9 +157,8 @@ def _weight_tensors(graph: Graph) -> list[Tensor]:
     for tensor in graph.tensors.values():
         if not tensor.const:
             continue
-        is_weight_type = tensor.dtype in FLOAT_DTYPES or (
-            tensor.dtype in QUANTIZED_DTYPES and tensor.quantized
-        )
+        # integer tensors count only with a scale: quantized weights, and int32 biases beside them
+        is_weight_type = tensor.dtype in FLOAT_DTYPES or tensor.quantized
         if is_weight_type and feeds_arithmetic(tensor.name):
             counted.append(tensor)
     return counted

@@ -40,6 +40,9 @@ _NUMPY_BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "Div": lambda a, b: a // b if a.dtype.kind in "iu" else a / b, "Max": np.maximum,
     "Min": np.minimum, "FloorMod": np.mod,
 }  # fmt: skip
+_NUMPY_UNARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "Neg": np.negative, "Abs": np.abs, "Floor": np.floor, "Ceil": np.ceil, "Sqrt": np.sqrt,
+}  # fmt: skip
 
 
 def broadcast(*shapes: Sequence) -> Shape:
@@ -95,9 +98,7 @@ def _windowed(op: Op, x: Shape, out_channels) -> Shape:
     for i, axis in enumerate(spatial):
         size = x[axis]
         out[axis] = (
-            conv_output_size(
-                size, kernel[i], strides[i], dilations[i], _pad_for(op, i, len(spatial))
-            )
+            conv_output_size(size, kernel[i], strides[i], dilations[i], _pad_for(op, i, len(spatial)))
             if isinstance(size, int)
             else None
         )
@@ -158,9 +159,7 @@ def _conv_transpose(op: Op, graph: Graph) -> Shapes:
             continue
         pad = _pad_for(op, i, len(spatial))
         if isinstance(pad, str):
-            out[axis] = (
-                size * strides[i] if pad.startswith("SAME") else (size - 1) * strides[i] + kernel[i]
-            )
+            out[axis] = size * strides[i] if pad.startswith("SAME") else (size - 1) * strides[i] + kernel[i]
         else:
             out[axis] = (size - 1) * strides[i] + kernel[i] - pad[0] - pad[1]
     out[_channel_axis(layout, len(x))] = op.attrs.get("out_channels")
@@ -276,12 +275,7 @@ def _pad(op: Op, graph: Graph) -> Shapes:
         pairs = list(zip(pads[: len(x)], pads[len(x) :], strict=True))
     else:  # TF / TFLite: [[begin, end], ...]
         pairs = [tuple(p) for p in pads.reshape(-1, 2)]
-    return [
-        tuple(
-            d + int(b) + int(e) if isinstance(d, int) else None
-            for d, (b, e) in zip(x, pairs, strict=True)
-        )
-    ]
+    return [tuple(d + int(b) + int(e) if isinstance(d, int) else None for d, (b, e) in zip(x, pairs, strict=True))]
 
 
 def _squeeze(op: Op, graph: Graph) -> Shapes:
@@ -318,6 +312,12 @@ def _resize(op: Op, graph: Graph) -> Shapes:
     if x is None:
         return [None]
     size_input = op.attrs.get("size_input")
+    scales_input = op.attrs.get("scales_input")
+    if size_input is None and scales_input is not None:
+        scales = _int_value(graph, op.inputs[scales_input])
+        if scales is None or len(scales.reshape(-1)) != len(x):
+            return [None]
+        return [tuple(int(d * s) if isinstance(d, int) else None for d, s in zip(x, scales.reshape(-1), strict=True))]
     if size_input is not None:
         value = _int_value(graph, op.inputs[size_input])
         if value is None:
@@ -326,9 +326,7 @@ def _resize(op: Op, graph: Graph) -> Shapes:
         if len(size) == len(x):
             return [tuple(size)]
         out = list(x)
-        for axis, s in zip(
-            _spatial_axes(op.attrs.get("layout", "NHWC"), len(x)), size, strict=True
-        ):
+        for axis, s in zip(_spatial_axes(op.attrs.get("layout", "NHWC"), len(x)), size, strict=True):
             out[axis] = s
         return [tuple(out)]
     return [None]
@@ -370,6 +368,15 @@ def _unpack(op: Op, graph: Graph) -> Shapes:
     return [tuple(d for i, d in enumerate(x) if i != axis)] * len(op.outputs)
 
 
+def _split_sizes(op: Op, graph: Graph, size: int) -> list[int]:
+    sizes = op.attrs.get("split")
+    sizes_input = op.attrs.get("sizes_input")
+    if sizes is None and sizes_input is not None and sizes_input < len(op.inputs) and op.inputs[sizes_input]:
+        value = _int_value(graph, op.inputs[sizes_input])
+        sizes = None if value is None else [int(v) for v in value.reshape(-1)]
+    return list(sizes) if sizes else [size // len(op.outputs)] * len(op.outputs)
+
+
 def _split(op: Op, graph: Graph) -> Shapes:
     data_index = op.attrs.get("data_input", 0)
     x = graph.shape(op.inputs[data_index])
@@ -378,9 +385,12 @@ def _split(op: Op, graph: Graph) -> Shapes:
     axis = _axis(op, graph, len(x), op.attrs.get("axis_input"))
     if axis is None or not isinstance(x[axis], int):
         return [None] * len(op.outputs)
-    out = list(x)
-    out[axis] = x[axis] // len(op.outputs)
-    return [tuple(out)] * len(op.outputs)
+    shapes = []
+    for size in _split_sizes(op, graph, x[axis]):
+        out = list(x)
+        out[axis] = size
+        shapes.append(tuple(out))
+    return shapes
 
 
 def _reduce(op: Op, graph: Graph) -> Shapes:
@@ -467,6 +477,49 @@ def _strided_slice(op: Op, graph: Graph) -> Shapes:
     return [_tf_strided_slice_shape(x, begin, end, strides, op.attrs)]
 
 
+def _onnx_slice_args(op: Op, graph: Graph, rank: int) -> list[tuple[int, int, int, int]] | None:
+    values = [_int_value(graph, name) if name else None for name in op.inputs[1:5]]
+    starts, ends = values[0], values[1]
+    if starts is None or ends is None:
+        return None
+    count = len(starts.reshape(-1))
+    axes = values[2] if len(values) > 2 and values[2] is not None else np.arange(count)
+    steps = values[3] if len(values) > 3 and values[3] is not None else np.ones(count, dtype=np.int64)
+    return [(int(a) + rank if a < 0 else int(a), int(s), int(e), int(st))
+            for a, s, e, st in zip(axes.reshape(-1), starts.reshape(-1), ends.reshape(-1),
+                                   steps.reshape(-1), strict=True)]  # fmt: skip
+
+
+def _slice(op: Op, graph: Graph) -> Shapes:
+    """ONNX Slice: starts, ends, axes and steps as inputs."""
+    x = graph.shape(op.inputs[0])
+    args = None if x is None else _onnx_slice_args(op, graph, len(x))
+    if x is None or args is None:
+        return [None]
+    out = list(x)
+    for axis, start, end, step in args:
+        size = x[axis]
+        out[axis] = len(range(*slice(start, end, step).indices(size))) if isinstance(size, int) else None
+    return [tuple(out)]
+
+
+def _begin_size_slice(op: Op, graph: Graph) -> Shapes:
+    """TF / TFLite Slice: begin and size (-1: to the end)."""
+    x = graph.shape(op.inputs[0])
+    begin, size = _int_value(graph, op.inputs[1]), _int_value(graph, op.inputs[2])
+    if x is None or begin is None or size is None:
+        return [None]
+    return [tuple((d - int(b) if isinstance(d, int) else None) if s == -1 else int(s)
+                  for d, b, s in zip(x, begin.reshape(-1), size.reshape(-1), strict=True))]  # fmt: skip
+
+
+def _expand(op: Op, graph: Graph) -> Shapes:
+    x, target = graph.shape(op.inputs[0]), _int_value(graph, op.inputs[1])
+    if x is None or target is None:
+        return [None]
+    return [broadcast(x, tuple(int(d) for d in target.reshape(-1)))]
+
+
 def _tf_strided_slice_shape(x: Shape, begin, end, strides, attrs) -> Shape:
     begin_mask, end_mask = attrs.get("begin_mask", 0), attrs.get("end_mask", 0)
     shrink, new_axis = attrs.get("shrink_axis_mask", 0), attrs.get("new_axis_mask", 0)
@@ -533,6 +586,10 @@ RULES: dict[str, Rule] = {
     "Fill": _from_value_input(0),
     "Range": _range,
     "StridedSlice": _strided_slice,
+    "Slice": _slice,
+    "BeginSizeSlice": _begin_size_slice,
+    "Expand": _expand,
+    "ConstantOfShape": _from_value_input(0),
     "Densify": lambda op, graph: [graph.tensors[op.inputs[0]].dense_shape],
 }
 for _name in ELEMENTWISE:
@@ -547,11 +604,7 @@ def _evaluate(op: Op, graph: Graph) -> list[np.ndarray | None]:
     if op.type in ("Shape", "Size"):
         shape = graph.shape(op.inputs[0])
         if shape is not None and all(isinstance(d, int) for d in shape):
-            return [
-                np.array(shape, dtype=np.int64)
-                if op.type == "Shape"
-                else np.array(np.prod(shape, dtype=np.int64))
-            ]
+            return [np.array(shape, dtype=np.int64) if op.type == "Shape" else np.array(np.prod(shape, dtype=np.int64))]
         return [None]
     if any(v is None for v in values) or not values:
         return [None] * len(op.outputs)
@@ -560,6 +613,12 @@ def _evaluate(op: Op, graph: Graph) -> list[np.ndarray | None]:
             return [_NUMPY_BINARY[op.type](values[0], values[1])]
         if op.type in ("Cast", "Identity"):
             return [values[0]]
+        if op.type in _NUMPY_UNARY:
+            return [_NUMPY_UNARY[op.type](values[0])]
+        data_index = op.attrs.get("data_input", 0)
+        if op.type == "Split" and values[data_index].ndim == 1:
+            sizes = _split_sizes(op, graph, len(values[data_index]))
+            return list(np.split(values[data_index], np.cumsum(sizes)[:-1]))
         if op.type == "Pack":
             return [
                 np.stack(
@@ -573,6 +632,11 @@ def _evaluate(op: Op, graph: Graph) -> list[np.ndarray | None]:
             return [np.concatenate(data, axis=axis)]
         if op.type == "StridedSlice":
             return [_tf_strided_slice_value(*values[:4], op.attrs)]
+        if op.type == "Slice" and values[0].ndim == 1:
+            args = _onnx_slice_args(op, graph, 1)
+            if args:
+                (_, start, end, step), *_ = args
+                return [values[0][start:end:step]]
         if op.type in ("Reshape", "Squeeze", "Unsqueeze"):
             shape = graph.shape(op.outputs[0])
             if shape is not None and all(isinstance(d, int) for d in shape):
@@ -604,17 +668,17 @@ def infer_shapes(graph: Graph, *, overwrite: bool = False) -> list[Op]:
     for op in graph.ops:
         rule = RULES.get(op.type)
         outputs = [graph.tensors.setdefault(n, Tensor(n, "float32")) for n in op.outputs]
-        if not overwrite and all(t.is_static for t in outputs):
+        small = all(t.shape is not None and len(t.shape) <= 1 for t in outputs)
+        value_missing = small and any(t.value is None for t in outputs)
+        if not overwrite and all(t.is_static for t in outputs) and not value_missing:
             continue
         shapes = rule(op, graph) if rule else [None] * len(op.outputs)
         for tensor, shape in zip(outputs, shapes, strict=False):
             if shape is not None and (overwrite or not tensor.is_static):
-                tensor.shape = tuple(
-                    d if d is None or isinstance(d, str) else int(d) for d in shape
-                )
+                tensor.shape = tuple(d if d is None or isinstance(d, str) else int(d) for d in shape)
         if any(t.value is None for t in outputs) and all(
             t.shape is not None and len(t.shape) <= 1 for t in outputs
-        ):
+        ):  # shape arithmetic: evaluate it, so sizes computed at run time resolve
             for tensor, value in zip(outputs, _evaluate(op, graph), strict=False):
                 if value is not None and value.dtype.kind in "iubf":
                     tensor.value = value

@@ -11,6 +11,7 @@ from onnx import numpy_helper, shape_inference
 
 from catalog.graph import Graph, ModelError, Op, Tensor
 from catalog.readers.common import dynamic_dim_names
+from catalog.shapes import infer_shapes
 
 VALUE_LIMIT = 4096
 QUANTIZED_CONSUMERS = {"DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger",
@@ -27,6 +28,8 @@ def _dtype_name(elem_type: int) -> str:
 
 
 def _value_info_shape(value_info: onnx.ValueInfoProto) -> tuple | None:
+    """Dims as the file or onnx's inference states them; its invented `unk__N` names mean
+    nothing is known, so they become None for our own inference to fill in."""
     tensor_type = value_info.type.tensor_type
     if not tensor_type.HasField("shape"):
         return None
@@ -34,17 +37,17 @@ def _value_info_shape(value_info: onnx.ValueInfoProto) -> tuple | None:
     for dim in tensor_type.shape.dim:
         if dim.HasField("dim_value"):
             dims.append(int(dim.dim_value))
-        elif dim.HasField("dim_param"):
+        elif dim.HasField("dim_param") and not dim.dim_param.startswith("unk__"):
             dims.append(dim.dim_param)
         else:
             dims.append(None)
     return tuple(dims)
 
 
-def load_model(path: Path) -> onnx.ModelProto:
+def load_model(path: Path, data: bytes | None = None) -> onnx.ModelProto:
     """Parse the file; external data is resolved only inside the model's own folder."""
     try:
-        model = onnx.load(str(path), load_external_data=False)
+        model = onnx.load_from_string(path.read_bytes() if data is None else data)
     except (DecodeError, ValueError, RuntimeError) as error:
         raise ModelError(
             str(path), f"not an ONNX model: the protobuf does not parse ({type(error).__name__})"
@@ -58,9 +61,7 @@ def load_model(path: Path) -> onnx.ModelProto:
         location = next((e.value for e in tensor.external_data if e.key == "location"), "")
         file = (folder / location).resolve()
         if folder not in file.parents:
-            raise ModelError(
-                str(path), f"external data {location!r} lies outside the model's folder"
-            )
+            raise ModelError(str(path), f"external data {location!r} lies outside the model's folder")
         if not file.is_file():
             raise ModelError(str(path), f"external data file {location} is missing")
     try:
@@ -70,9 +71,7 @@ def load_model(path: Path) -> onnx.ModelProto:
     return model
 
 
-def with_input_shapes(
-    model: onnx.ModelProto, shapes: dict[str, tuple[int, ...]]
-) -> onnx.ModelProto:
+def with_input_shapes(model: onnx.ModelProto, shapes: dict[str, tuple[int, ...]]) -> onnx.ModelProto:
     """A copy of the model whose named inputs have the given fixed sizes."""
     fixed = onnx.ModelProto()
     fixed.CopyFrom(model)
@@ -88,9 +87,30 @@ def with_input_shapes(
     return fixed
 
 
+def _skeleton(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The model without its large weights, declared as typed inputs instead: shape inference
+    needs their shapes, not their bytes, and serialising megabytes of weights was its main cost."""
+    light = onnx.ModelProto(ir_version=model.ir_version, producer_name=model.producer_name)
+    light.opset_import.extend(model.opset_import)
+    light.functions.extend(model.functions)
+    graph = light.graph
+    graph.node.extend(model.graph.node)
+    graph.input.extend(model.graph.input)
+    graph.output.extend(model.graph.output)
+    graph.value_info.extend(model.graph.value_info)
+    declared = {vi.name for vi in model.graph.input}
+    for initializer in model.graph.initializer:
+        if int(np.prod(initializer.dims, dtype=np.int64)) <= VALUE_LIMIT:
+            graph.initializer.append(initializer)
+        elif initializer.name not in declared:
+            graph.input.append(onnx.helper.make_tensor_value_info(
+                initializer.name, initializer.data_type, list(initializer.dims)))  # fmt: skip
+    return light
+
+
 def to_graph(model: onnx.ModelProto, path: Path) -> Graph:
     try:
-        inferred = shape_inference.infer_shapes(model, data_prop=True)
+        inferred = shape_inference.infer_shapes(_skeleton(model), data_prop=True)
     except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError) as error:
         inferred = model
         note = f"onnx shape inference failed: {str(error).splitlines()[0]}"
@@ -98,7 +118,7 @@ def to_graph(model: onnx.ModelProto, path: Path) -> Graph:
         note = ""
     graph = inferred.graph
     tensors: dict[str, Tensor] = {}
-    for initializer in graph.initializer:
+    for initializer in model.graph.initializer:
         tensors[initializer.name] = _constant(initializer)
     for value_info in [*graph.input, *graph.value_info, *graph.output]:
         if value_info.name in tensors:
@@ -124,18 +144,16 @@ def to_graph(model: onnx.ModelProto, path: Path) -> Graph:
     for op in ops:
         if op.type in QUANTIZED_CONSUMERS:
             for name in op.inputs:
-                if (
-                    name in tensors
-                    and tensors[name].const
-                    and tensors[name].dtype in ("int8", "uint8")
-                ):
+                if name in tensors and tensors[name].const and tensors[name].dtype in ("int8", "uint8"):
                     tensors[name].quantized = True
-    inputs = [vi.name for vi in graph.input if vi.name not in {i.name for i in graph.initializer}]
+    weights = {i.name for i in model.graph.initializer}
+    inputs = [vi.name for vi in model.graph.input if vi.name not in weights]
     for name in inputs:
         tensors[name].shape = dynamic_dim_names(tensors[name].shape)
-    result = Graph("onnx", tensors, ops, inputs, [vi.name for vi in graph.output])
+    result = Graph("onnx", tensors, ops, inputs, [vi.name for vi in model.graph.output])
     if note:
         result.notes.append(note)
+    infer_shapes(result)  # what onnx's own inference left open (e.g. shapes computed at run time)
     return result
 
 
@@ -163,17 +181,24 @@ def _attributes(node: onnx.NodeProto, tensors: dict[str, Tensor]) -> dict:
             if node.op_type == "Conv":
                 attrs.update(out_channels=shape[0], kernel_in_channels=shape[1])
             else:
-                attrs.update(
-                    kernel_out_channels=shape[1], out_channels=shape[1] * attrs.get("group", 1)
-                )
+                attrs.update(kernel_out_channels=shape[1], out_channels=shape[1] * attrs.get("group", 1))
     if node.op_type in ("Conv", "ConvTranspose", "Gemm"):
         attrs["bias"] = len(node.input) > 2 and bool(node.input[2])
     if node.op_type == "Reshape":
         attrs["zero_copies"] = not attrs.get("allowzero", 0)
     if node.op_type == "Pad":
         attrs["pads_layout"] = "onnx"
+    if node.op_type == "Split":
+        attrs.setdefault("axis", 0)
+        attrs["sizes_input"] = 1
+    if node.op_type == "Resize":
+        attrs["layout"] = "NCHW"
+        if len(node.input) > 3 and node.input[3]:
+            attrs["size_input"] = 3
+        elif len(node.input) > 2 and node.input[2]:
+            attrs["scales_input"] = 2
     return attrs
 
 
-def read_onnx(path: Path) -> Graph:
-    return to_graph(load_model(path), path)
+def read_onnx(path: Path, data: bytes | None = None) -> Graph:
+    return to_graph(load_model(path, data), path)

@@ -38,7 +38,7 @@ _SIMPLE = {
     "SelectV2": "Where", "AddN": "AddN", "Shape": "Shape", "Size": "Size", "Tile": "Tile",
     "Fill": "Fill", "Range": "Range", "GatherNd": "GatherND", "TopKV2": "TopK",
     "Transpose": "Transpose", "Reshape": "Reshape", "Pad": "Pad", "PadV2": "Pad",
-    "MirrorPad": "Pad", "Floor": "Floor", "Round": "Round", "Sin": "Sin", "Cos": "Cos",
+    "MirrorPad": "Pad", "Slice": "BeginSizeSlice", "Floor": "Floor", "Round": "Round", "Sin": "Sin", "Cos": "Cos",
 }  # fmt: skip
 _REDUCTIONS = {"Max": "ReduceMax", "Min": "ReduceMin", "Sum": "ReduceSum", "Mean": "ReduceMean",
                "Prod": "ReduceProd"}  # fmt: skip
@@ -182,9 +182,7 @@ def _tensor_name(reference: str) -> str:
     return name if index in ("", "0") else f"{name}:{index}"
 
 
-def _load_weights(
-    path: Path, manifest: list[dict], node_dtypes: dict[str, str]
-) -> dict[str, Tensor]:
+def _load_weights(path: Path, manifest: list[dict], node_dtypes: dict[str, str]) -> dict[str, Tensor]:
     tensors: dict[str, Tensor] = {}
     for group in manifest:
         chunks = []
@@ -193,24 +191,18 @@ def _load_weights(
             if path.parent.resolve() not in file.parents:
                 raise ModelError(str(path), f"weights path {relative!r} leaves the model's folder")
             if not file.is_file():
-                raise ModelError(
-                    str(path), f"weights file {relative} named by the manifest is missing"
-                )
+                raise ModelError(str(path), f"weights file {relative} named by the manifest is missing")
             chunks.append(file.read_bytes())
         data = b"".join(chunks)
         offset = 0
         for entry in group.get("weights", []):
             tensor, size = _weight(entry, data, offset)
             if offset + size > len(data):
-                raise ModelError(
-                    str(path), f"weights files hold {len(data)} bytes, the manifest needs more"
-                )
+                raise ModelError(str(path), f"weights files hold {len(data)} bytes, the manifest needs more")
             offset += size
             tensors[tensor.name] = tensor
         if offset != len(data):
-            raise ModelError(
-                str(path), f"weights files hold {len(data)} bytes, the manifest names {offset}"
-            )
+            raise ModelError(str(path), f"weights files hold {len(data)} bytes, the manifest names {offset}")
     return tensors
 
 
@@ -226,9 +218,7 @@ def _weight(entry: dict, data: bytes, offset: int) -> tuple[Tensor, int]:
     size = elements * _ITEM_BYTES.get(storage, 4)
     small = elements <= (VALUE_LIMIT if storage in ("int32", "int64") else FLOAT_VALUE_LIMIT)
     if storage in _VALUE_DTYPES and small and offset + size <= len(data):
-        tensor.value = np.frombuffer(data, dtype=storage, count=elements, offset=offset).reshape(
-            shape
-        )
+        tensor.value = np.frombuffer(data, dtype=storage, count=elements, offset=offset).reshape(shape)
     return tensor, size
 
 
@@ -262,9 +252,7 @@ def read_tfjs(path: Path) -> Graph:
     if not isinstance(document, dict) or "modelTopology" not in document:
         raise ModelError(str(path), "not a TFJS graph model (no modelTopology)")
     if document.get("format") not in (None, "graph-model"):
-        raise ModelError(
-            str(path), f"TFJS {document.get('format')} models are not supported, only graph models"
-        )
+        raise ModelError(str(path), f"TFJS {document.get('format')} models are not supported, only graph models")
     topology = document["modelTopology"]
     if not isinstance(topology, dict) or "node" not in topology:
         raise ModelError(str(path), "TFJS layers models are not supported, only graph models")
@@ -273,9 +261,7 @@ def read_tfjs(path: Path) -> Graph:
     except ModelError:
         raise
     except (KeyError, TypeError, ValueError, IndexError) as error:
-        raise ModelError(
-            str(path), f"damaged TFJS graph model ({type(error).__name__}: {error})"
-        ) from None
+        raise ModelError(str(path), f"damaged TFJS graph model ({type(error).__name__}: {error})") from None
 
 
 def _read_graph(path: Path, document: dict, topology: dict) -> Graph:
@@ -296,9 +282,7 @@ def _read_graph(path: Path, document: dict, topology: dict) -> Graph:
         if op_type == "Placeholder":
             shape = _attr(node, "shape")
             shape = None if shape is None else tuple(d if d >= 0 else None for d in shape)
-            graph.tensors[name] = Tensor(
-                name, _attr(node, "dtype", "float32"), dynamic_dim_names(shape)
-            )
+            graph.tensors[name] = Tensor(name, _attr(node, "dtype", "float32"), dynamic_dim_names(shape))
             graph.inputs.append(name)
             continue
         inputs = [_tensor_name(r) for r in node.get("input", []) if not r.startswith("^")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ _SIMPLE = {
     "EQUAL": "Equal", "LESS": "Less", "GREATER": "Greater", "GREATER_EQUAL": "GreaterOrEqual",
     "LESS_EQUAL": "LessOrEqual", "LOGICAL_AND": "And", "LOGICAL_OR": "Or", "SELECT": "Where",
     "SELECT_V2": "Where", "TOPK_V2": "TopK", "L2_NORMALIZATION": "LpNormalization",
-    "ADD_N": "AddN", "ARG_MAX": "ArgMax", "ARG_MIN": "ArgMin",
+    "ADD_N": "AddN", "SLICE": "BeginSizeSlice", "ARG_MAX": "ArgMax", "ARG_MIN": "ArgMin",
 }  # fmt: skip
 
 
@@ -179,29 +180,59 @@ _STRUCTURED: dict[str, tuple[str, Callable[[Any, list[str], Graph], dict]]] = {
 }  # fmt: skip
 
 
-def _tensor(model: Any, raw: Any) -> Tensor:
+_INTEGER_TYPES = frozenset({"int8", "uint8", "int16", "int32", "int4", "uint4"})
+
+
+class _Buffers:
+    """Buffer sizes looked up once each: many tensors share the empty buffer 0."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.sizes: dict[int, int] = {}
+
+    def size(self, index: int) -> int:
+        if index not in self.sizes:
+            buffer = self.model.Buffers(index) if index > 0 else None
+            # Offset > 1: the data lies after the flatbuffer (models over 2 GB)
+            self.sizes[index] = 0 if buffer is None else max(buffer.DataLength(), buffer.Size() * (buffer.Offset() > 1))
+        return self.sizes[index]
+
+    def values(self, index: int, dtype: str, shape: tuple) -> np.ndarray:
+        data = self.model.Buffers(index).DataAsNumpy().tobytes()
+        return np.frombuffer(data, dtype=_NUMPY[dtype]).reshape(shape)
+
+
+def _tensor(raw: Any, index: int, buffers: _Buffers) -> Tensor:
+    """One tensor, touching only the fields its role needs: the Python flatbuffer accessors are
+    the reader's main cost."""
     dtype = _TYPE_NAMES.get(raw.Type(), "unknown")
-    shape = tuple(int(d) for d in raw.ShapeAsNumpy()) if raw.ShapeLength() else ()
-    signature = raw.ShapeSignatureAsNumpy() if raw.ShapeSignatureLength() else None
-    buffer = model.Buffers(raw.Buffer())
-    stored = buffer is not None and (buffer.DataLength() > 0 or buffer.Offset() > 1)
-    tensor = Tensor(raw.Name().decode("utf-8", "replace"), dtype, shape, const=stored)
-    if signature is not None and (signature < 0).any():
-        tensor.shape = tuple(int(s) if s >= 0 else None for s in signature)
-    quantization = raw.Quantization()
-    tensor.quantized = quantization is not None and quantization.ScaleLength() > 0
+    dims = raw.ShapeAsNumpy()
+    shape = tuple(dims.tolist()) if isinstance(dims, np.ndarray) else ()
+    buffer_index = raw.Buffer()
+    size = buffers.size(buffer_index)
+    tensor = Tensor(f"#{index}", dtype, shape, const=size > 0)
+    if dtype in _INTEGER_TYPES:
+        quantization = raw.Quantization()
+        tensor.quantized = quantization is not None and quantization.ScaleLength() > 0
+    if not size:
+        return tensor
     if raw.Sparsity() is not None:
         tensor.sparse = True
         tensor.dense_shape = shape
-    small = buffer.DataLength() <= (VALUE_LIMIT * 8 if dtype in ("int32", "int64") else 64)
-    if stored and dtype in ("int32", "int64", "float32", "float16") and small:
-        data = buffer.DataAsNumpy().tobytes()
-        tensor.value = np.frombuffer(data, dtype=_NUMPY[dtype]).reshape(shape)
+    small = size <= (VALUE_LIMIT * 8 if dtype in ("int32", "int64") else 64)
+    if dtype in ("int32", "int64", "float32", "float16") and small:
+        tensor.value = buffers.values(buffer_index, dtype, shape)
     return tensor
 
 
-def read_tflite(path: Path) -> Graph:
-    data = path.read_bytes()
+def _signature(raw: Any) -> np.ndarray | None:
+    """The shape with -1 for dims left open, where the tensor has any."""
+    signature = raw.ShapeSignatureAsNumpy() if raw.ShapeSignatureLength() else None
+    return signature if signature is not None and (signature < 0).any() else None
+
+
+def read_tflite(path: Path, data: bytes | mmap.mmap | None = None) -> Graph:
+    data = path.read_bytes() if data is None else data
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise ModelError(str(path), "not a TFLite flatbuffer (no TFL3 identifier)")
     try:
@@ -217,10 +248,19 @@ def read_tflite(path: Path) -> Graph:
 
 def _read_subgraph(model: Any, subgraph: Any) -> Graph:
     raw_tensors = [subgraph.Tensors(i) for i in range(subgraph.TensorsLength())]
-    tensors = [_tensor(model, raw) for raw in raw_tensors]
-    names = _unique_names(tensors)
-    for tensor, name in zip(tensors, names, strict=True):
-        tensor.name = name
+    buffers = _Buffers(model)
+    tensors = [_tensor(raw, i, buffers) for i, raw in enumerate(raw_tensors)]
+    io = [int(i) for i in (*subgraph.InputsAsNumpy(), *subgraph.OutputsAsNumpy())]
+    # the file's names only where a user reads them; other tensors keep their index as name
+    for index, name in zip(io, _unique_names([raw_tensors[i] for i in io], io), strict=True):
+        tensors[index].name = name
+    if any(_signature(raw_tensors[i]) is not None for i in subgraph.InputsAsNumpy()):
+        # the sizes stored for dims a signature leaves open are placeholders
+        for raw, tensor in zip(raw_tensors, tensors, strict=True):
+            signature = _signature(raw)
+            if signature is not None:
+                tensor.shape = tuple(int(s) if s >= 0 else None for s in signature)
+    names = [t.name for t in tensors]
     graph = Graph("tflite", {t.name: t for t in tensors}, [], [], [])
     graph.inputs = [names[i] for i in subgraph.InputsAsNumpy()]
     graph.outputs = [names[i] for i in subgraph.OutputsAsNumpy()]
@@ -242,19 +282,17 @@ def _read_subgraph(model: Any, subgraph: Any) -> Graph:
             attrs = attributes(raw, inputs, graph)
         else:
             kind, attrs = _SIMPLE.get(native, native), {}
-        graph.ops.append(
-            Op(kind, inputs, outputs, attrs, native=native, name=outputs[0] if outputs else native)
-        )
+        graph.ops.append(Op(kind, inputs, outputs, attrs, native=native, name=outputs[0] if outputs else native))
     return graph
 
 
-def _unique_names(tensors: list[Tensor]) -> list[str]:
-    seen: dict[str, int] = {}
+def _unique_names(raw_tensors: list[Any], indices: list[int]) -> list[str]:
+    seen: set[str] = set()
     names = []
-    for index, tensor in enumerate(tensors):
-        name = tensor.name or f"tensor_{index}"
+    for raw, index in zip(raw_tensors, indices, strict=True):
+        name = raw.Name().decode("utf-8", "replace") or f"#{index}"
         if name in seen:
             name = f"{name}#{index}"
-        seen[name] = index
+        seen.add(name)
         names.append(name)
     return names

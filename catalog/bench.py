@@ -1,0 +1,170 @@
+"""Latency and peak memory of one model on one runtime, measured in a child process.
+
+The child only loads and runs the model, so its RSS high-water mark is the model's own peak
+memory plus the runtime's fixed cost (reported separately, measured before the model loads).
+Run as `python -m catalog.bench RUNTIME MODEL SHAPES_JSON RUNS WARMUP THREADS`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_RUNS = 20
+DEFAULT_WARMUP = 3
+CHILD_TIMEOUT_S = 600
+
+
+@dataclass
+class Measurement:
+    runtime: str  # "onnxruntime" | "tflite"
+    runtime_version: str
+    median_ms: float
+    p90_ms: float
+    min_ms: float
+    runs: int
+    warmup: int
+    threads: int
+    peak_rss_mib: float  # the child's high-water mark
+    baseline_rss_mib: float  # the child after importing the runtime, before loading the model
+    model_peak_mib: float  # peak - baseline: what loading and running this model cost
+    cpu: str
+    cores: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _status_mib(field: str) -> float:
+    """VmRSS (now) or VmHWM (high-water mark) of this process.
+
+    Not getrusage's ru_maxrss: Linux carries that over exec from the forking parent, so a child
+    of a big process (the builder, with TensorFlow loaded) would report the parent's peak.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _feed(shape: list[int], dtype: str, rng: np.random.Generator) -> np.ndarray:
+    if np.dtype(dtype).kind in "iu":
+        return rng.integers(0, 255, size=shape).astype(dtype)
+    return rng.random(shape, dtype=np.float32).astype(dtype)
+
+
+def _onnxruntime_runner(model: Path, shapes: dict[str, list[int]], threads: int):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    types = {"tensor(float)": "float32", "tensor(int32)": "int32", "tensor(float16)": "float16",
+             "tensor(uint8)": "uint8", "tensor(int64)": "int64", "tensor(int8)": "int8"}  # fmt: skip
+    feeds = {}
+    for spec in session.get_inputs():
+        shape = shapes.get(spec.name) or [d if isinstance(d, int) else 1 for d in spec.shape]
+        feeds[spec.name] = _feed(shape, types.get(spec.type, "float32"), rng)
+    return ort.__version__, lambda: session.run(None, feeds)
+
+
+def _tflite_runner(model: Path, shapes: dict[str, list[int]], threads: int):
+    from ai_edge_litert import __version__ as version
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(model), num_threads=threads)
+    for detail in interpreter.get_input_details():
+        if detail["name"] in shapes:
+            interpreter.resize_tensor_input(detail["index"], shapes[detail["name"]])
+    interpreter.allocate_tensors()
+    rng = np.random.default_rng(0)
+    for detail in interpreter.get_input_details():
+        interpreter.set_tensor(detail["index"], _feed(list(detail["shape"]), detail["dtype"].__name__, rng))
+    return version, interpreter.invoke
+
+
+RUNNERS = {"onnxruntime": _onnxruntime_runner, "tflite": _tflite_runner}
+
+
+def measure_here(runtime: str, model: Path, shapes: dict, runs: int, warmup: int, threads: int) -> Measurement:
+    """Measure in this process (the child): load, warm up, time each run."""
+    import importlib
+
+    importlib.import_module("onnxruntime" if runtime == "onnxruntime" else "ai_edge_litert.interpreter")
+    baseline = _status_mib("VmRSS")
+    version, run = RUNNERS[runtime](model, shapes, threads)
+    for _ in range(warmup):
+        run()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - start) * 1000)
+    peak = _status_mib("VmHWM")
+    return Measurement(
+        runtime=runtime,
+        runtime_version=version,
+        median_ms=round(float(np.median(times)), 3),
+        p90_ms=round(float(np.percentile(times, 90)), 3),
+        min_ms=round(float(np.min(times)), 3),
+        runs=runs,
+        warmup=warmup,
+        threads=threads,
+        peak_rss_mib=round(peak, 1),
+        baseline_rss_mib=round(baseline, 1),
+        model_peak_mib=round(peak - baseline, 1),
+        cpu=cpu_model(),
+        cores=os.cpu_count() or 1,
+    )
+
+
+def measure(
+    runtime: str,
+    model: Path,
+    shapes: dict[str, list[int]] | None = None,
+    *,
+    runs: int = DEFAULT_RUNS,
+    warmup: int = DEFAULT_WARMUP,
+    threads: int | None = None,
+) -> Measurement:
+    """Measure a model in a fresh child process; raises RuntimeError with the child's last line."""
+    threads = threads or os.cpu_count() or 1
+    command = [sys.executable, "-m", "catalog.bench", runtime, str(model), json.dumps(shapes or {}),
+               str(runs), str(warmup), str(threads)]  # fmt: skip
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, env=env)
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"{runtime} could not run {model.name}: {last}")
+    return Measurement(**json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def main(argv: list[str]) -> None:
+    runtime, model, shapes, runs, warmup, threads = argv
+    found = measure_here(runtime, Path(model), json.loads(shapes), int(runs), int(warmup), int(threads))
+    print(json.dumps(found.to_dict()))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

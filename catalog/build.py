@@ -1,0 +1,331 @@
+"""The catalog builder: fetch, convert, check, inspect and measure every variant the cards name.
+
+Writes `catalog.json`, the one source of truth every card, page and chart is made from. A
+variant whose inputs (its card, the shared defaults, the builder's version) are unchanged since
+the last build is taken from the previous catalog as it was, without touching a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from catalog.graph import ModelError
+from catalog.inspection import inspect
+
+SCHEMA_VERSION = 1
+BUILDER_VERSION = "0.1.0"
+TOLERANCE = 1e-3
+ORIGINAL_RUNTIMES = {"tflite": "tflite"}  # formats a Python runtime here runs as they are
+PROJECT = Path(__file__).resolve().parent.parent
+DEFAULT_CARDS = PROJECT / "model_cards"
+DEFAULT_OUT = PROJECT / "build"
+
+
+@dataclass
+class BuildOptions:
+    cards: Path = DEFAULT_CARDS
+    out: Path = DEFAULT_OUT
+    cache: Path | None = None  # the fetch cache; platformdirs' user cache by default
+    strict: bool = False  # stop at the first failure
+    measure: bool = True
+    runs: int = 20
+    only: list[str] = field(default_factory=list)  # variant ids; all when empty
+
+
+@dataclass
+class Failure:
+    variant: str
+    step: str
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.variant}: {self.step} failed: {self.reason}"
+
+
+@dataclass
+class BuildResult:
+    catalog_path: Path
+    variants: list[dict]
+    failures: list[Failure]
+    reused: list[str]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+class StepFailed(Exception):
+    def __init__(self, step: str, reason: str) -> None:
+        super().__init__(reason)
+        self.step = step
+        self.reason = reason
+
+
+Progress = Callable[[str, str], None]  # (variant id, step) — the CLI draws it
+
+
+def _digest(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def cache_key(card_path: Path, defaults_path: Path, variant_id: str, options: BuildOptions) -> str:
+    settings = json.dumps({"builder": BUILDER_VERSION, "schema": SCHEMA_VERSION, "variant": variant_id,
+                           "measure": options.measure, "runs": options.runs}).encode()  # fmt: skip
+    defaults = defaults_path.read_bytes() if defaults_path.is_file() else b""
+    return _digest(card_path.read_bytes(), defaults, settings)
+
+
+def _relative(path: Path, out: Path) -> str:
+    return path.resolve().relative_to(out.resolve()).as_posix()
+
+
+def _family_record(family: Any) -> dict:
+    from dataclasses import asdict
+
+    record = {k: v for k, v in asdict(family).items() if k not in ("variants", "card_path", "body")}
+    record["card"] = family.card_path.name
+    record["body"] = family.body
+    return record
+
+
+def _variant_facts(variant: Any) -> dict:
+    from dataclasses import asdict
+
+    facts = asdict(variant)
+    facts.pop("origin", None)
+    return facts
+
+
+def _step(name: str, action: Callable[[], Any]) -> Any:
+    try:
+        return action()
+    except StepFailed:
+        raise
+    except ModelError as error:
+        raise StepFailed(name, error.reason) from None
+    except Exception as error:  # one broken model is reported; the others still publish
+        first = (str(error).strip().splitlines() or [""])[0]
+        raise StepFailed(name, f"{type(error).__name__}: {first}"[:500]) from None
+
+
+def _copy_files(files: list[Path], folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for file in files:
+        target = folder / file.name
+        if not target.exists() or target.stat().st_size != file.stat().st_size:
+            shutil.copyfile(file, target)
+        copied.append(target)
+    return copied
+
+
+def _report(path: Path, out: Path) -> dict:
+    report = inspect(path).to_dict()
+    report["path"] = _relative(path, out)
+    for entry in report["files"]:
+        entry["path"] = _relative(Path(entry["path"]), out)
+    return report
+
+
+def _astronaut_feeds(variant: Any, report: dict) -> dict:
+    import numpy as np
+    from skimage import data
+
+    from catalog.pipelines import preprocess
+
+    (spec,) = report["inputs"]
+    shape = report["reference_shapes"].get(spec["name"], spec["shape"])
+    tensor = preprocess(data.astronaut(), variant.preprocess, tuple(shape))
+    return {spec["name"]: np.ascontiguousarray(tensor)}
+
+
+def build_variant(variant: Any, family: Any, options: BuildOptions, progress: Progress) -> dict:
+    """Every step for one variant; raises StepFailed naming the step and the reason."""
+    from catalog.sources import fetch
+
+    folder = options.out / "models" / variant.id
+    progress(variant.id, "fetch")
+    fetched = _step("fetch", lambda: fetch(variant.source, variant.sha256 or None, options.cache,
+                                           family.card_path.parent))  # fmt: skip
+    originals = _step("copy", lambda: _copy_files([f.path for f in fetched.files], folder))
+    original = originals[0]
+    progress(variant.id, "inspect")
+    original_report = _step("inspect", lambda: _report(original, options.out))
+    fmt = original_report["format"]
+    formats = {fmt: original_report}
+    conversion = None
+    if fmt != "onnx":
+        from catalog.convert import convert_to_onnx
+
+        progress(variant.id, "convert")
+        onnx_path = folder / f"{variant.id}.onnx"
+        converted = _step("convert", lambda: convert_to_onnx(original, fmt, onnx_path))
+        formats["onnx"] = _step("inspect", lambda: _report(onnx_path, options.out))
+        progress(variant.id, "check")
+        check = _step("check", lambda: _check(variant, original, fmt, onnx_path, original_report))
+        conversion = {
+            "converter": converted.converter,
+            "versions": converted.versions,
+            "opset": converted.opset,
+            "seconds": converted.seconds,
+            "fp16_weights": converted.fp16_weights,
+            "notes": converted.notes,
+            "check": check,
+        }
+        if not check["passed"]:
+            raise StepFailed("check", check["message"])
+    if options.measure:
+        for name, report in formats.items():
+            runtime = "onnxruntime" if name == "onnx" else ORIGINAL_RUNTIMES.get(name)
+            if runtime is None:
+                report["latency"] = None
+                report["latency_note"] = f"no Python runtime for {name} here: measured in the browser"
+                continue
+            progress(variant.id, f"measure {runtime}")
+            model = options.out / report["path"]
+            shapes = {k: v for k, v in report["reference_shapes"].items()}
+            from catalog.bench import measure
+
+            report["latency"] = _step("measure", lambda m=model, r=runtime, s=shapes: measure(
+                r, m, s, runs=options.runs).to_dict())  # fmt: skip
+    return {
+        **_variant_facts(variant),
+        "status": "ok",
+        "formats": formats,
+        "conversion": conversion,
+        "provenance": {
+            "source": variant.source,
+            "integrity": fetched.integrity,
+            "sha256": fetched.sha256,
+            "files": [{"name": f.path.name, "sha256": f.sha256, "size_bytes": f.size} for f in fetched.files],
+            "converted_sha256": formats.get("onnx", {}).get("sha256") if conversion else None,
+            "builder": BUILDER_VERSION,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        },
+    }
+
+
+def _check(variant: Any, original: Path, fmt: str, onnx_path: Path, report: dict) -> dict:
+    from dataclasses import asdict
+
+    from catalog.check import check_conversion
+
+    feeds = _astronaut_feeds(variant, report)
+    result = check_conversion(original, fmt, onnx_path, feeds, tolerance=TOLERANCE)
+    return {
+        "input": "skimage.data.astronaut(), preprocessed per the card",
+        "tolerance": result.tolerance,
+        "passed": result.passed,
+        "matched_by": result.matched_by,
+        "outputs": [asdict(o) for o in result.outputs],
+        "max_abs_diff": result.max_abs_diff,
+        "message": result.message,
+    }
+
+
+def _machine() -> dict:
+    from catalog.bench import cpu_model
+
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform()}  # fmt: skip
+
+
+def _previous(path: Path) -> dict[str, dict]:
+    try:
+        document = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if document.get("schema") != SCHEMA_VERSION:
+        return {}
+    return {v["id"]: v for v in document.get("variants", []) if v.get("status") == "ok"}
+
+
+def _still_there(record: dict, out: Path) -> bool:
+    for report in record.get("formats", {}).values():
+        paths = [report["path"]] + [f["path"] for f in report.get("files", [])]
+        if not all((out / p).is_file() for p in paths):
+            return False
+        if (out / report["path"]).stat().st_size != report["size_bytes"] and not report.get("files"):
+            return False
+    return True
+
+
+def build(options: BuildOptions, progress: Progress = lambda variant, step: None) -> BuildResult:
+    """Build the catalog; every variant is attempted, failures are collected, not raised."""
+    from catalog.zoo import load_cards_leniently
+
+    started = time.perf_counter()
+    options.out.mkdir(parents=True, exist_ok=True)
+    catalog_path = options.out / "catalog.json"
+    families, broken_cards = load_cards_leniently(options.cards)
+    defaults_path = options.cards / "_defaults.yaml"
+    previous = _previous(catalog_path)
+    records: list[dict] = []
+    failures: list[Failure] = [Failure(Path(e.path).name, "card", e.reason) for e in broken_cards]
+    if options.strict and failures:
+        families = []
+    reused: list[str] = []
+    for family in families:
+        for variant in family.variants:
+            if options.only and variant.id not in options.only:
+                continue
+            key = cache_key(family.card_path, defaults_path, variant.id, options)
+            old = previous.get(variant.id)
+            if old and old.get("cache_key") == key and _still_there(old, options.out):
+                records.append(old)
+                reused.append(variant.id)
+                progress(variant.id, "unchanged")
+                continue
+            try:
+                record = build_variant(variant, family, options, progress)
+            except StepFailed as failed:
+                failure = Failure(variant.id, failed.step, failed.reason)
+                failures.append(failure)
+                record = {**_variant_facts(variant), "status": "failed",
+                          "error": {"step": failed.step, "reason": failed.reason}}  # fmt: skip
+                if options.strict:
+                    records.append(record)
+                    break
+            record["cache_key"] = key
+            records.append(record)
+            progress(variant.id, "done" if record["status"] == "ok" else "failed")
+        if options.strict and failures:
+            break
+    document = {
+        "schema": SCHEMA_VERSION,
+        "builder": BUILDER_VERSION,
+        "machine": _machine(),
+        "conventions": _conventions(),
+        "families": [_family_record(f) for f in families],
+        "variants": records,
+        "failures": [f.__dict__ for f in failures],
+    }
+    text = json.dumps(document, indent=1, default=str)
+    if not catalog_path.is_file() or catalog_path.read_text("utf-8") != text:
+        catalog_path.write_text(text, "utf-8")
+    return BuildResult(catalog_path, records, failures, reused, time.perf_counter() - started)
+
+
+def _conventions() -> str:
+    from catalog import metrics
+
+    return (metrics.__doc__ or "").split("The conventions", 1)[-1].strip()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: posezoo build")

@@ -1,0 +1,92 @@
+"""The catalog as a pandas DataFrame for notebooks: one row per model variant and format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from catalog.build import DEFAULT_OUT
+
+COLUMNS: dict[str, str] = {
+    "id": "string", "family": "string", "family_name": "string", "variant": "string",
+    "role": "string", "task": "string", "release_date": "datetime64[ns]", "format": "string",
+    "path": "string", "size_bytes": "Int64", "size_mib": "Float64", "sha256": "string",
+    "inputs": "string", "outputs": "string", "reference": "string", "precision": "string",
+    "params": "Int64", "macs": "Int64", "flops": "Int64", "runtime": "string",
+    "latency_median_ms": "Float64", "latency_p90_ms": "Float64", "peak_rss_mib": "Float64",
+    "model_peak_mib": "Float64", "conversion_max_relative": "Float64", "license": "string",
+    "status": "string",
+}  # fmt: skip
+
+
+def load_records(path: Path | str | None = None) -> dict[str, Any]:
+    """The raw catalog.json document (schema, machine, families, variants, failures)."""
+    path = Path(path) if path is not None else DEFAULT_OUT / "catalog.json"
+    return json.loads(path.read_text("utf-8"))
+
+
+def _shapes(tensors: list[dict]) -> str:
+    return ", ".join(" x ".join("?" if d is None else str(d) for d in t["shape"]) for t in tensors)
+
+
+def rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    families = {f["id"]: f for f in document.get("families", [])}
+    table = []
+    for variant in document.get("variants", []):
+        family = families.get(variant.get("family"), {})
+        base = {
+            "id": variant["id"],
+            "family": variant.get("family"),
+            "family_name": family.get("name"),
+            "variant": variant.get("name"),
+            "role": variant.get("role"),
+            "task": variant.get("task"),
+            "release_date": variant.get("release_date"),
+            "license": (family.get("license") or {}).get("spdx"),
+            "status": variant.get("status"),
+        }
+        formats = variant.get("formats") or {}
+        if not formats:
+            table.append(base)
+        check = (variant.get("conversion") or {}).get("check") or {}
+        worst = max((o["relative"] for o in check.get("outputs", [])), default=None)
+        for fmt, report in formats.items():
+            latency = report.get("latency") or {}
+            table.append({
+                **base,
+                "format": fmt,
+                "path": report["path"],
+                "size_bytes": report["size_bytes"],
+                "size_mib": report["size_mib"],
+                "sha256": report["sha256"],
+                "inputs": _shapes(report["inputs"]),
+                "outputs": _shapes(report["outputs"]),
+                "reference": _shapes([{"shape": s} for s in report["reference_shapes"].values()]),
+                "precision": report["precision"],
+                "params": report["params"],
+                "macs": report["macs"],
+                "flops": report["flops"],
+                "runtime": latency.get("runtime"),
+                "latency_median_ms": latency.get("median_ms"),
+                "latency_p90_ms": latency.get("p90_ms"),
+                "peak_rss_mib": latency.get("peak_rss_mib"),
+                "model_peak_mib": latency.get("model_peak_mib"),
+                "conversion_max_relative": worst if fmt == "onnx" else None,
+            })  # fmt: skip
+    return table
+
+
+def load(path: Path | str | None = None):  # -> pandas.DataFrame
+    """The catalog as a DataFrame (typed columns); the raw document is in `frame.attrs["catalog"]`."""
+    import pandas as pd
+
+    document = load_records(path)
+    frame = pd.DataFrame(rows(document), columns=list(COLUMNS))
+    for column, dtype in COLUMNS.items():
+        if dtype.startswith("datetime"):
+            frame[column] = pd.to_datetime(frame[column], errors="coerce")
+        else:
+            frame[column] = frame[column].astype(dtype)
+    frame.attrs["catalog"] = document
+    return frame

