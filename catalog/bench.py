@@ -80,8 +80,14 @@ def _onnxruntime_runner(model: Path, shapes: dict[str, list[int]], threads: int)
     options.inter_op_num_threads = 1
     session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(0)
-    types = {"tensor(float)": "float32", "tensor(int32)": "int32", "tensor(float16)": "float16",
-             "tensor(uint8)": "uint8", "tensor(int64)": "int64", "tensor(int8)": "int8"}  # fmt: skip
+    types = {
+        "tensor(float)": "float32",
+        "tensor(int32)": "int32",
+        "tensor(float16)": "float16",
+        "tensor(uint8)": "uint8",
+        "tensor(int64)": "int64",
+        "tensor(int8)": "int8",
+    }
     feeds = {}
     for spec in session.get_inputs():
         shape = shapes.get(spec.name) or [d if isinstance(d, int) else 1 for d in spec.shape]

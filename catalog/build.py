@@ -84,8 +84,15 @@ def _digest(*parts: bytes) -> str:
 
 
 def cache_key(card_path: Path, defaults_path: Path, variant_id: str, options: BuildOptions) -> str:
-    settings = json.dumps({"builder": BUILDER_VERSION, "schema": SCHEMA_VERSION, "variant": variant_id,
-                           "measure": options.measure, "runs": options.runs}).encode()  # fmt: skip
+    settings = json.dumps(
+        {
+            "builder": BUILDER_VERSION,
+            "schema": SCHEMA_VERSION,
+            "variant": variant_id,
+            "measure": options.measure,
+            "runs": options.runs,
+        }
+    ).encode()
     defaults = defaults_path.read_bytes() if defaults_path.is_file() else b""
     return _digest(card_path.read_bytes(), defaults, settings)
 
@@ -107,7 +114,7 @@ def _variant_facts(variant: Any) -> dict:
     from dataclasses import asdict
 
     facts = asdict(variant)
-    facts.pop("origin", None)
+    facts.pop("base_dir")  # a path on the building machine: no fact about the model
     return facts
 
 
@@ -154,14 +161,13 @@ def _astronaut_feeds(variant: Any, report: dict) -> dict:
     return {spec["name"]: np.ascontiguousarray(tensor)}
 
 
-def build_variant(variant: Any, family: Any, options: BuildOptions, progress: Progress) -> dict:
+def build_variant(variant: Any, options: BuildOptions, progress: Progress) -> dict:
     """Every step for one variant; raises StepFailed naming the step and the reason."""
     from catalog.sources import fetch
 
     folder = options.out / "models" / variant.id
     progress(variant.id, "fetch")
-    fetched = _step("fetch", lambda: fetch(variant.source, variant.sha256 or None, options.cache,
-                                           family.card_path.parent))  # fmt: skip
+    fetched = _step("fetch", lambda: fetch(variant.source, variant.sha256 or None, options.cache, variant.base_dir))
     originals = _step("copy", lambda: _copy_files([f.path for f in fetched.files], folder))
     original = originals[0]
     progress(variant.id, "inspect")
@@ -201,8 +207,9 @@ def build_variant(variant: Any, family: Any, options: BuildOptions, progress: Pr
             shapes = {k: v for k, v in report["reference_shapes"].items()}
             from catalog.bench import measure
 
-            report["latency"] = _step("measure", lambda m=model, r=runtime, s=shapes: measure(
-                r, m, s, runs=options.runs).to_dict())  # fmt: skip
+            report["latency"] = _step(
+                "measure", lambda m=model, r=runtime, s=shapes: measure(r, m, s, runs=options.runs).to_dict()
+            )
     return {
         **_variant_facts(variant),
         "status": "ok",
@@ -241,8 +248,12 @@ def _check(variant: Any, original: Path, fmt: str, onnx_path: Path, report: dict
 def _machine() -> dict:
     from catalog.bench import cpu_model
 
-    return {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform()}  # fmt: skip
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def _previous(path: Path) -> dict[str, dict]:
@@ -292,12 +303,15 @@ def build(options: BuildOptions, progress: Progress = lambda variant, step: None
                 progress(variant.id, "unchanged")
                 continue
             try:
-                record = build_variant(variant, family, options, progress)
+                record = build_variant(variant, options, progress)
             except StepFailed as failed:
                 failure = Failure(variant.id, failed.step, failed.reason)
                 failures.append(failure)
-                record = {**_variant_facts(variant), "status": "failed",
-                          "error": {"step": failed.step, "reason": failed.reason}}  # fmt: skip
+                record = {
+                    **_variant_facts(variant),
+                    "status": "failed",
+                    "error": {"step": failed.step, "reason": failed.reason},
+                }
                 if options.strict:
                     records.append(record)
                     break

@@ -157,8 +157,9 @@ def build_command(
 
     from catalog.build import BuildOptions, build
 
-    options = BuildOptions(cards=cards, out=out, cache=cache, strict=strict, measure=measure,
-                           runs=runs, only=only or [])  # fmt: skip
+    options = BuildOptions(
+        cards=cards, out=out, cache=cache, strict=strict, measure=measure, runs=runs, only=only or []
+    )
     if not cards.is_dir():
         fail_line(str(cards), "no such folder of model cards")
         raise typer.Exit(2)

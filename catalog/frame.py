@@ -9,15 +9,34 @@ from typing import Any
 from catalog.build import DEFAULT_OUT
 
 COLUMNS: dict[str, str] = {
-    "id": "string", "family": "string", "family_name": "string", "variant": "string",
-    "role": "string", "task": "string", "release_date": "datetime64[ns]", "format": "string",
-    "path": "string", "size_bytes": "Int64", "size_mib": "Float64", "sha256": "string",
-    "inputs": "string", "outputs": "string", "reference": "string", "precision": "string",
-    "params": "Int64", "macs": "Int64", "flops": "Int64", "runtime": "string",
-    "latency_median_ms": "Float64", "latency_p90_ms": "Float64", "peak_rss_mib": "Float64",
-    "model_peak_mib": "Float64", "conversion_max_relative": "Float64", "license": "string",
+    "id": "string",
+    "family": "string",
+    "family_name": "string",
+    "variant": "string",
+    "role": "string",
+    "task": "string",
+    "release_date": "datetime64[ns]",
+    "format": "string",
+    "path": "string",
+    "size_bytes": "Int64",
+    "size_mib": "Float64",
+    "sha256": "string",
+    "inputs": "string",
+    "outputs": "string",
+    "reference": "string",
+    "precision": "string",
+    "params": "Int64",
+    "macs": "Int64",
+    "flops": "Int64",
+    "runtime": "string",
+    "latency_median_ms": "Float64",
+    "latency_p90_ms": "Float64",
+    "peak_rss_mib": "Float64",
+    "model_peak_mib": "Float64",
+    "conversion_max_relative": "Float64",
+    "license": "string",
     "status": "string",
-}  # fmt: skip
+}
 
 
 def load_records(path: Path | str | None = None) -> dict[str, Any]:
@@ -53,27 +72,29 @@ def rows(document: dict[str, Any]) -> list[dict[str, Any]]:
         worst = max((o["relative"] for o in check.get("outputs", [])), default=None)
         for fmt, report in formats.items():
             latency = report.get("latency") or {}
-            table.append({
-                **base,
-                "format": fmt,
-                "path": report["path"],
-                "size_bytes": report["size_bytes"],
-                "size_mib": report["size_mib"],
-                "sha256": report["sha256"],
-                "inputs": _shapes(report["inputs"]),
-                "outputs": _shapes(report["outputs"]),
-                "reference": _shapes([{"shape": s} for s in report["reference_shapes"].values()]),
-                "precision": report["precision"],
-                "params": report["params"],
-                "macs": report["macs"],
-                "flops": report["flops"],
-                "runtime": latency.get("runtime"),
-                "latency_median_ms": latency.get("median_ms"),
-                "latency_p90_ms": latency.get("p90_ms"),
-                "peak_rss_mib": latency.get("peak_rss_mib"),
-                "model_peak_mib": latency.get("model_peak_mib"),
-                "conversion_max_relative": worst if fmt == "onnx" else None,
-            })  # fmt: skip
+            table.append(
+                {
+                    **base,
+                    "format": fmt,
+                    "path": report["path"],
+                    "size_bytes": report["size_bytes"],
+                    "size_mib": report["size_mib"],
+                    "sha256": report["sha256"],
+                    "inputs": _shapes(report["inputs"]),
+                    "outputs": _shapes(report["outputs"]),
+                    "reference": _shapes([{"shape": s} for s in report["reference_shapes"].values()]),
+                    "precision": report["precision"],
+                    "params": report["params"],
+                    "macs": report["macs"],
+                    "flops": report["flops"],
+                    "runtime": latency.get("runtime"),
+                    "latency_median_ms": latency.get("median_ms"),
+                    "latency_p90_ms": latency.get("p90_ms"),
+                    "peak_rss_mib": latency.get("peak_rss_mib"),
+                    "model_peak_mib": latency.get("model_peak_mib"),
+                    "conversion_max_relative": worst if fmt == "onnx" else None,
+                }
+            )
     return table
 
 

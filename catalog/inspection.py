@@ -275,12 +275,15 @@ def _report(
     if references:
         graph = _resolved(path, fmt, data, references, graph)
         probe = {
-            name: tuple(d + 1 if not isinstance(declared, int) else d
-                        for d, declared in zip(shape, declared_inputs[name] or (), strict=True))
+            name: tuple(
+                d + 1 if not isinstance(declared, int) else d
+                for d, declared in zip(shape, declared_inputs[name] or (), strict=True)
+            )
             for name, shape in references.items()
-        }  # fmt: skip
-        outputs_shown = _symbolic_outputs(declared_inputs, declared_outputs, graph, references,
-                                          _resolved(path, fmt, data, probe), probe)  # fmt: skip
+        }
+        outputs_shown = _symbolic_outputs(
+            declared_inputs, declared_outputs, graph, references, _resolved(path, fmt, data, probe), probe
+        )
     else:
         outputs_shown = {name: _merge(declared_outputs[name], graph.tensors[name].shape) for name in graph.outputs}
     figures = metrics.compute(graph)

@@ -208,6 +208,15 @@ def _int_value(graph: Graph, name: str) -> np.ndarray | None:
     return None if tensor is None else tensor.value
 
 
+def _ints(op: Op, graph: Graph, attr: str, input_index: int) -> list[int] | None:
+    """An op's list of integers: its attribute, or (ONNX opset 13+, TF) a constant input."""
+    values = op.attrs.get(attr)
+    if values is None and len(op.inputs) > input_index and op.inputs[input_index]:
+        value = _int_value(graph, op.inputs[input_index])
+        values = None if value is None else [int(v) for v in value.reshape(-1)]
+    return values
+
+
 def _axis(op: Op, graph: Graph, rank: int, input_index: int | None = None) -> int | None:
     axis = op.attrs.get("axis")
     if axis is None and input_index is not None and input_index < len(op.inputs):
@@ -234,10 +243,7 @@ def _concat(op: Op, graph: Graph) -> Shapes:
 
 
 def _reshape(op: Op, graph: Graph) -> Shapes:
-    target = op.attrs.get("shape")
-    if target is None and len(op.inputs) > 1:
-        value = _int_value(graph, op.inputs[1])
-        target = None if value is None else [int(v) for v in value.reshape(-1)]
+    target = _ints(op, graph, "shape", 1)
     x = graph.shape(op.inputs[0])
     if target is None or x is None:
         return [None]
@@ -255,10 +261,7 @@ def _reshape(op: Op, graph: Graph) -> Shapes:
 
 def _transpose(op: Op, graph: Graph) -> Shapes:
     x = graph.shape(op.inputs[0])
-    perm = op.attrs.get("perm")
-    if perm is None and len(op.inputs) > 1:
-        value = _int_value(graph, op.inputs[1])
-        perm = None if value is None else [int(v) for v in value]
+    perm = _ints(op, graph, "perm", 1)
     if x is None:
         return [None]
     perm = perm if perm is not None else list(reversed(range(len(x))))
@@ -282,10 +285,7 @@ def _squeeze(op: Op, graph: Graph) -> Shapes:
     x = graph.shape(op.inputs[0])
     if x is None:
         return [None]
-    axes = op.attrs.get("axes")
-    if axes is None and len(op.inputs) > 1:
-        value = _int_value(graph, op.inputs[1])
-        axes = None if value is None else [int(v) for v in value.reshape(-1)]
+    axes = _ints(op, graph, "axes", 1)
     if not axes:
         return [tuple(d for d in x if d != 1)]
     axes = {a + len(x) if a < 0 else a for a in axes}
@@ -294,10 +294,7 @@ def _squeeze(op: Op, graph: Graph) -> Shapes:
 
 def _expand_dims(op: Op, graph: Graph) -> Shapes:
     x = graph.shape(op.inputs[0])
-    axes = op.attrs.get("axes")
-    if axes is None and len(op.inputs) > 1:
-        value = _int_value(graph, op.inputs[1])
-        axes = None if value is None else [int(v) for v in value.reshape(-1)]
+    axes = _ints(op, graph, "axes", 1)
     if x is None or axes is None:
         return [None]
     out = list(x)
@@ -397,10 +394,7 @@ def _reduce(op: Op, graph: Graph) -> Shapes:
     x = graph.shape(op.inputs[0])
     if x is None:
         return [None]
-    axes = op.attrs.get("axes")
-    if axes is None and len(op.inputs) > 1:
-        value = _int_value(graph, op.inputs[1])
-        axes = None if value is None else [int(v) for v in value.reshape(-1)]
+    axes = _ints(op, graph, "axes", 1)
     if axes is None:
         axes = list(range(len(x)))
     axes = {a + len(x) if a < 0 else a for a in axes}

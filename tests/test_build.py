@@ -14,10 +14,16 @@ import catalog
 from catalog.build import BuildOptions, build
 
 VARIANTS = {
-    "blazepose-lite": "tflite", "blazepose-full": "tflite", "blazepose-heavy": "tflite",
-    "blazepose-detector": "tfjs", "movenet-lightning": "tfjs", "movenet-thunder": "tfjs",
-    "movenet-multipose": "tfjs", "posenet-mobilenet-v1": "tfjs", "efficientpose-ii": "tfjs",
-}  # fmt: skip
+    "blazepose-lite": "tflite",
+    "blazepose-full": "tflite",
+    "blazepose-heavy": "tflite",
+    "blazepose-detector": "tfjs",
+    "movenet-lightning": "tfjs",
+    "movenet-thunder": "tfjs",
+    "movenet-multipose": "tfjs",
+    "posenet-mobilenet-v1": "tfjs",
+    "efficientpose-ii": "tfjs",
+}
 
 
 def test_every_variant_is_built_with_both_formats(built_zoo):

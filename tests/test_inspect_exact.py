@@ -35,8 +35,9 @@ def op_row(report, op: str) -> dict:
 def test_grouped_conv_with_stride_and_padding(tmp_path):
     # x 1x8x32x32, 16 filters of 4 channels (2 groups), 3x3, stride 2, pad 1 -> 1x16x16x16
     conv = helper.make_node("Conv", ["x", "w", "b"], ["y"], group=2, strides=[2, 2], pads=[1, 1, 1, 1])
-    path = save(tmp_path, [conv], [value("x", [1, 8, 32, 32])], [value("y", None)],
-                [weight("w", 16, 4, 3, 3), weight("b", 16)])  # fmt: skip
+    path = save(
+        tmp_path, [conv], [value("x", [1, 8, 32, 32])], [value("y", None)], [weight("w", 16, 4, 3, 3), weight("b", 16)]
+    )
     report = inspect(path)
     assert report.outputs[0].shape == [1, 16, 16, 16]
     assert report.macs == (1 * 16 * 16 * 16) * (8 // 2) * 3 * 3  # 147,456
@@ -89,8 +90,13 @@ def test_gemm_with_transposed_weight(tmp_path):
 def test_fp16_weight_behind_cast_counts_once_and_sets_precision(tmp_path):
     cast = helper.make_node("Cast", ["w16"], ["w32"], to=TensorProto.FLOAT)
     conv = helper.make_node("Conv", ["x", "w32"], ["y"], pads=[1, 1, 1, 1])
-    path = save(tmp_path, [cast, conv], [value("x", [1, 3, 16, 16])], [value("y", None)],
-                [weight("w16", 8, 3, 3, 3, dtype=np.float16)])  # fmt: skip
+    path = save(
+        tmp_path,
+        [cast, conv],
+        [value("x", [1, 3, 16, 16])],
+        [value("y", None)],
+        [weight("w16", 8, 3, 3, 3, dtype=np.float16)],
+    )
     report = inspect(path)
     assert report.params == 8 * 3 * 3 * 3  # the fp16 tensor once, not again as its fp32 cast
     assert report.precision == "fp16"
@@ -103,8 +109,13 @@ def test_int64_shape_constant_is_not_a_parameter(tmp_path):
     relu = helper.make_node("Relu", ["c"], ["r"])
     reshape = helper.make_node("Reshape", ["r", "shape"], ["y"])
     shape = numpy_helper.from_array(np.array([1, -1], dtype=np.int64), "shape")
-    path = save(tmp_path, [conv, relu, reshape], [value("x", [1, 2, 6, 6])], [value("y", None)],
-                [weight("w", 4, 2, 1, 1), shape])  # fmt: skip
+    path = save(
+        tmp_path,
+        [conv, relu, reshape],
+        [value("x", [1, 2, 6, 6])],
+        [value("y", None)],
+        [weight("w", 4, 2, 1, 1), shape],
+    )
     report = inspect(path)
     assert report.params == 4 * 2  # not + 2 for the shape
     assert report.outputs[0].shape == [1, 4 * 6 * 6]
