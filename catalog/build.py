@@ -1,12 +1,14 @@
 """The catalog builder: fetch, convert, check, inspect and measure every variant the cards name.
 
 Writes `catalog.json`, the one source of truth every card, page and chart is made from. A
-variant whose inputs (its card, the shared defaults, the builder's version) are unchanged since
-the last build is taken from the previous catalog as it was, without touching a model.
+variant whose inputs (its card, the shared defaults, the builder's own code and the build's
+settings) are unchanged since the last build is taken from the previous catalog as it was,
+without touching a model.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -22,14 +24,13 @@ from typing import Any
 
 from catalog.graph import ModelError
 from catalog.inspection import inspect
+from catalog.zoo import DEFAULT_CARDS
 
 SCHEMA_VERSION = 1
 BUILDER_VERSION = "0.1.0"
 TOLERANCE = 1e-3
 ORIGINAL_RUNTIMES = {"tflite": "tflite"}  # formats a Python runtime here runs as they are
-PROJECT = Path(__file__).resolve().parent.parent
-DEFAULT_CARDS = PROJECT / "model_cards"
-DEFAULT_OUT = PROJECT / "build"
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "build"
 
 
 @dataclass
@@ -83,10 +84,19 @@ def _digest(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
+def code_digest() -> str:
+    """The builder's own code: a change to how anything is read, converted or measured
+    makes every variant stale."""
+    package = Path(__file__).resolve().parent
+    return _digest(*(p.read_bytes() for p in sorted(package.rglob("*.py"))))
+
+
 def cache_key(card_path: Path, defaults_path: Path, variant_id: str, options: BuildOptions) -> str:
     settings = json.dumps(
         {
             "builder": BUILDER_VERSION,
+            "code": code_digest(),
             "schema": SCHEMA_VERSION,
             "variant": variant_id,
             "measure": options.measure,

@@ -144,8 +144,12 @@ def inspect_command(
 
 @app.command("build")
 def build_command(
-    cards: Annotated[Path, typer.Option(help="Folder of model cards")] = Path("model_cards"),
-    out: Annotated[Path, typer.Option(help="Output folder: catalog.json and the model files")] = Path("build"),
+    cards: Annotated[
+        Path | None, typer.Option(help="Folder of model cards (default: the project's model_cards/)")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder for catalog.json and the models (default: the project's build/)")
+    ] = None,
     cache: Annotated[Path | None, typer.Option(help="Fetch cache (default: the user cache dir)")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first failure")] = False,
     measure: Annotated[bool, typer.Option(help="Measure latency and peak memory")] = True,
@@ -155,13 +159,20 @@ def build_command(
     """Fetch, convert, check, inspect and measure every model the cards name into catalog.json."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from catalog.build import BuildOptions, build
+    from catalog.build import DEFAULT_OUT, BuildOptions, build
+    from catalog.zoo import DEFAULT_CARDS
 
     options = BuildOptions(
-        cards=cards, out=out, cache=cache, strict=strict, measure=measure, runs=runs, only=only or []
+        cards=cards or DEFAULT_CARDS,
+        out=out or DEFAULT_OUT,
+        cache=cache,
+        strict=strict,
+        measure=measure,
+        runs=runs,
+        only=only or [],
     )
-    if not cards.is_dir():
-        fail_line(str(cards), "no such folder of model cards")
+    if not options.cards.is_dir():
+        fail_line(str(options.cards), "no such folder of model cards")
         raise typer.Exit(2)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=stderr, transient=True) as bar:

@@ -22,6 +22,7 @@ import yaml
 from catalog.graph import ModelError
 from catalog.sources import parse_source
 
+DEFAULT_CARDS = Path(__file__).resolve().parent.parent / "model_cards"
 DEFAULTS_FILE = "_defaults.yaml"
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
@@ -169,7 +170,10 @@ class Defaults:
 
 
 def load_defaults(folder: Path) -> Defaults:
+    """The folder's `_defaults.yaml`; a user's own zoo without one shares the default zoo's."""
     path = folder / DEFAULTS_FILE
+    if not path.exists():
+        path = DEFAULT_CARDS / DEFAULTS_FILE
     if not path.exists():
         return Defaults()
     where = str(path)

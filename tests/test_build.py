@@ -12,6 +12,7 @@ import pytest
 
 import catalog
 from catalog.build import BuildOptions, build
+from tests.conftest import MEDIAPIPE
 
 VARIANTS = {
     "blazepose-lite": "tflite",
@@ -132,3 +133,36 @@ def test_the_no_change_path_loads_no_converter_or_runtime(built_zoo):
     )
     printed = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert printed.stdout.split(maxsplit=1) == [str(len(VARIANTS)), "[]\n"]
+
+
+def test_the_readme_own_model_example_builds(tmp_path, zoo_file):
+    # the card a user copies from the README, with a real model as their own file
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### Add your own model", 1)[1]
+    card = section.split("```markdown\n", 1)[1].split("```", 1)[0]
+    zoo = tmp_path / "my_zoo"
+    (zoo / "models").mkdir(parents=True)
+    (zoo / "mypose.md").write_text(card)
+    (zoo / "models" / "mypose-small.tflite").write_bytes(zoo_file(MEDIAPIPE, "pose_landmark_lite.tflite").read_bytes())
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "catalog.cli",
+            "build",
+            "--cards",
+            str(zoo),
+            "--out",
+            str(tmp_path / "out"),
+            "--runs",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    frame = catalog.load(tmp_path / "out" / "catalog.json")
+    assert sorted(frame["format"]) == ["onnx", "tflite"]
+    assert set(frame["id"]) == {"mypose-small"} and set(frame["license"]) == {"Apache-2.0"}
+    families = frame.attrs["catalog"]["families"]
+    assert families[0]["usage_restrictions"] and families[0]["restrictions_are_default"]
