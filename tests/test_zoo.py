@@ -11,7 +11,7 @@ import yaml
 from catalog.graph import ModelError
 from catalog.pipelines import DECODERS
 from catalog.sources import fetch, parse_source
-from catalog.zoo import Family, load_card, load_cards
+from catalog.zoo import Family, load_card, load_cards, load_defaults
 
 CARDS = Path(__file__).resolve().parent.parent / "model_cards"
 
@@ -177,10 +177,12 @@ def test_a_broken_card_fails_in_one_line_naming_file_and_field(own_zoo: Path, ol
     assert message.startswith(f"{card}: {field}"), message
 
 
-def test_default_restrictions_need_the_defaults_file(own_zoo: Path) -> None:
+def test_a_zoo_without_defaults_shares_the_default_zoos(own_zoo: Path) -> None:
     (own_zoo / "_defaults.yaml").unlink()
-    with pytest.raises(ModelError, match=r"mine\.md: usage_restrictions: 'default'"):
-        load_card(own_zoo / "mine.md")
+    family = load_card(own_zoo / "mine.md")
+    shared = load_defaults(Path(__file__).resolve().parent.parent / "model_cards")
+    assert family.restrictions_are_default
+    assert family.usage_restrictions == shared.usage_restrictions
 
 
 def test_a_card_without_front_matter(own_zoo: Path) -> None:
