@@ -120,11 +120,14 @@ def _family_record(family: Any) -> dict:
     return record
 
 
-def _variant_facts(variant: Any) -> dict:
+def _variant_facts(variant: Any, family: Any) -> dict:
+    """The card's facts about a variant, with its family's license and usage restrictions."""
     from dataclasses import asdict
 
     facts = asdict(variant)
     facts.pop("base_dir")  # a path on the building machine: no fact about the model
+    facts["license"] = asdict(family.license)
+    facts["usage_restrictions"] = list(family.usage_restrictions)
     return facts
 
 
@@ -171,7 +174,7 @@ def _astronaut_feeds(variant: Any, report: dict) -> dict:
     return {spec["name"]: np.ascontiguousarray(tensor)}
 
 
-def build_variant(variant: Any, options: BuildOptions, progress: Progress) -> dict:
+def build_variant(variant: Any, family: Any, options: BuildOptions, progress: Progress) -> dict:
     """Every step for one variant; raises StepFailed naming the step and the reason."""
     from catalog.sources import fetch
 
@@ -221,7 +224,7 @@ def build_variant(variant: Any, options: BuildOptions, progress: Progress) -> di
                 "measure", lambda m=model, r=runtime, s=shapes: measure(r, m, s, runs=options.runs).to_dict()
             )
     return {
-        **_variant_facts(variant),
+        **_variant_facts(variant, family),
         "status": "ok",
         "formats": formats,
         "conversion": conversion,
@@ -313,12 +316,12 @@ def build(options: BuildOptions, progress: Progress = lambda variant, step: None
                 progress(variant.id, "unchanged")
                 continue
             try:
-                record = build_variant(variant, options, progress)
+                record = build_variant(variant, family, options, progress)
             except StepFailed as failed:
                 failure = Failure(variant.id, failed.step, failed.reason)
                 failures.append(failure)
                 record = {
-                    **_variant_facts(variant),
+                    **_variant_facts(variant, family),
                     "status": "failed",
                     "error": {"step": failed.step, "reason": failed.reason},
                 }

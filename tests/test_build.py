@@ -55,6 +55,7 @@ def test_every_variant_is_built_with_both_formats(built_zoo):
         check = record["conversion"]["check"]
         assert check["passed"] and check["tolerance"] == 1e-3
         assert all(o["relative"] <= 1e-3 for o in check["outputs"])
+        assert record["license"]["spdx"] and record["usage_restrictions"]
         assert record["provenance"]["sha256"] == record["sha256"]
         assert record["provenance"]["converted_sha256"] == onnx["sha256"]
         assert onnx["latency"]["median_ms"] > 0 and onnx["latency"]["runs"] >= 20
