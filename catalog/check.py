@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from catalog.convert import INSTALL_HINT, patch_tfjs_model, read_tfjs_json
+from catalog.convert import import_tensorflow, patch_tfjs_model, read_tfjs_json
 from catalog.graph import ModelError
 
 Feeds = dict[str, np.ndarray]
@@ -163,10 +163,7 @@ def _run_tflite(model_path: Path, feeds: Feeds) -> dict[str, np.ndarray]:
 
 
 def _run_tfjs(model_path: Path, feeds: Feeds) -> dict[str, np.ndarray]:
-    try:
-        import tensorflow as tf
-    except ImportError:
-        raise ModelError(str(model_path), INSTALL_HINT.replace("conversion", "the check")) from None
+    tf = import_tensorflow(model_path, "the check")
     model = read_tfjs_json(model_path)
     signature = model.get("signature") or {}
     if not signature.get("inputs") or not signature.get("outputs"):

@@ -10,9 +10,12 @@ import gzip
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -86,9 +89,37 @@ def convert_to_onnx(model_path: Path, fmt: str, out_path: Path, *, opset: int = 
 # ---------------------------------------------------------------------------------- tf2onnx
 
 
-def _import_converter(model_path: Path) -> tuple[Any, Any, Any]:
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """TensorFlow's native start-up lines go to fd 2 before its logging is set up, where no
+    environment setting reaches them; they would break the build's progress display."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
     try:
-        import tensorflow as tf
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def import_tensorflow(model_path: Path, what: str = "conversion") -> Any:
+    """tensorflow, or a ModelError naming the extra that brings it."""
+    try:
+        if "tensorflow" in sys.modules:
+            import tensorflow as tf
+        else:
+            with _native_stderr_silenced():
+                import tensorflow as tf
+    except ImportError:
+        raise ModelError(str(model_path), INSTALL_HINT.replace("conversion", what)) from None
+    return tf
+
+
+def _import_converter(model_path: Path) -> tuple[Any, Any, Any]:
+    tf = import_tensorflow(model_path)
+    try:
         from tf2onnx import optimizer, tfonnx
     except ImportError:
         raise ModelError(str(model_path), INSTALL_HINT) from None
