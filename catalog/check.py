@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from catalog.convert import import_tensorflow, patch_tfjs_model, read_tfjs_json
+from catalog.convert import import_tensorflow, patch_tfjs_model
 from catalog.graph import ModelError
+from catalog.readers.tfjs import read_model_json, stored_weights
 
 Feeds = dict[str, np.ndarray]
 
@@ -164,7 +165,7 @@ def _run_tflite(model_path: Path, feeds: Feeds) -> dict[str, np.ndarray]:
 
 def _run_tfjs(model_path: Path, feeds: Feeds) -> dict[str, np.ndarray]:
     tf = import_tensorflow(model_path, "the check")
-    model = read_tfjs_json(model_path)
+    model = read_model_json(model_path)
     signature = model.get("signature") or {}
     if not signature.get("inputs") or not signature.get("outputs"):
         raise ModelError(str(model_path), "TFJS model has no signature naming inputs and outputs")
@@ -202,9 +203,9 @@ def tfjs_graph_def(model_path: Path, model: dict[str, Any] | None = None):
     from tensorflow.core.framework import graph_pb2
     from tensorflow.python.framework import op_def_registry, tensor_util
 
-    model = json.loads(json.dumps(model or read_tfjs_json(model_path)))  # patched privately
+    model = json.loads(json.dumps(model or read_model_json(model_path)))  # patched privately
     patch_tfjs_model(model)
-    weights = read_tfjs_weights(model_path, model)
+    weights = {weight.name: weight.value() for weight in stored_weights(model_path, model)}
     graph_def = graph_pb2.GraphDef()
     for node in model["modelTopology"]["node"]:
         if node["op"] == "Const":
@@ -225,34 +226,6 @@ def tfjs_graph_def(model_path: Path, model: dict[str, Any] | None = None):
 
 
 TFJS_TO_TF_OPS = {"FusedDepthwiseConv2dNative": "_FusedDepthwiseConv2dNative"}
-
-
-def read_tfjs_weights(model_path: Path, model: dict[str, Any]) -> dict[str, np.ndarray]:
-    """Every weight of a TFJS model by name, dequantized to its declared dtype."""
-    weights: dict[str, np.ndarray] = {}
-    for group in model["weightsManifest"]:
-        data = b"".join((Path(model_path).parent / path).read_bytes() for path in group["paths"])
-        offset = 0
-        for spec in group["weights"]:
-            value, offset = _read_weight(spec, data, offset, model_path)
-            weights[spec["name"]] = value
-        if offset != len(data):
-            reason = f"weightsManifest describes {offset} bytes, its files hold {len(data)}"
-            raise ModelError(str(model_path), reason)
-    return weights
-
-
-def _read_weight(spec: dict[str, Any], data: bytes, offset: int, model_path: Path) -> tuple[np.ndarray, int]:
-    if spec["dtype"] == "string":
-        raise ModelError(str(model_path), f"string weight {spec['name']} is not supported")
-    count = math.prod(spec["shape"])
-    quantization = spec.get("quantization")
-    stored = np.dtype(quantization["dtype"] if quantization else spec["dtype"])
-    value = np.frombuffer(data, dtype=stored, count=count, offset=offset)
-    offset += value.nbytes
-    if quantization and "scale" in quantization:  # affine uint8/uint16 quantization
-        value = value.astype(np.float32) * quantization["scale"] + quantization["min"]
-    return value.astype(spec["dtype"]).reshape(spec["shape"]), offset
 
 
 # ---------------------------------------------------------------------------------- comparing

@@ -6,7 +6,6 @@ tensorflow and tf2onnx are the optional extra `posezoo[convert]`, imported only 
 from __future__ import annotations
 
 import copy
-import gzip
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from catalog.graph import ModelError
+from catalog.readers.tfjs import read_model_json, weight_paths
 
 FORMATS = ("tflite", "tfjs")
 INSTALL_HINT = "conversion needs `pip install posezoo[convert]` (tensorflow, tf2onnx)"
@@ -177,33 +177,15 @@ def _validate(out_path: Path) -> None:
 def _source_size(model_path: Path, fmt: str) -> int:
     if fmt != "tfjs":
         return model_path.stat().st_size
-    weights = [model_path.parent / p for p in _manifest_paths(read_tfjs_json(model_path))]
+    weights = [model_path.parent / p for p in weight_paths(read_model_json(model_path))]
     return model_path.stat().st_size + sum(p.stat().st_size for p in weights)
 
 
 # ---------------------------------------------------------------------------------- TFJS
 
 
-def read_tfjs_json(model_path: Path) -> dict[str, Any]:
-    raw = Path(model_path).read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    try:
-        model = json.loads(raw)
-    except ValueError as err:
-        raise ModelError(str(model_path), f"not a TFJS model.json: {err}") from None
-    if "modelTopology" not in model or "weightsManifest" not in model:
-        reason = "not a TFJS graph model: no modelTopology or weightsManifest"
-        raise ModelError(str(model_path), reason)
-    return model
-
-
-def _manifest_paths(model: dict[str, Any]) -> list[str]:
-    return [path for group in model["weightsManifest"] for path in group["paths"]]
-
-
 def tfjs_stores_fp16(model_path: Path) -> bool:
-    model = read_tfjs_json(model_path)
+    model = read_model_json(model_path)
     return any(
         weight.get("quantization", {}).get("dtype") == "float16"
         for group in model["weightsManifest"]
@@ -236,12 +218,12 @@ def patch_tfjs_model(model: dict[str, Any]) -> dict[str, int]:
 
 def _patched_tfjs_copy(model_path: Path, scratch: Path, notes: list[str]) -> Path:
     """A patched model.json in `scratch`, its weight files linked beside it; the original stays."""
-    model = copy.deepcopy(read_tfjs_json(model_path))
+    model = copy.deepcopy(read_model_json(model_path))
     counts = patch_tfjs_model(model)
     fixes = [f"{attr} on {count} ops" for attr, count in counts.items() if count]
     if fixes:
         notes.append("TFJS graph patched before conversion: filled in " + ", ".join(fixes))
-    paths = _manifest_paths(model)
+    paths = weight_paths(model)
     # tf2onnx reads only the first weights group; the bytes run on across groups in order
     model["weightsManifest"] = [
         {"paths": paths, "weights": [w for g in model["weightsManifest"] for w in g["weights"]]}

@@ -112,8 +112,9 @@ def detect_format(path: Path) -> str:
 def _files(path: Path, fmt: str) -> list[Path]:
     if fmt != "tfjs":
         return [path]
-    manifest = json.loads(path.read_text("utf-8")).get("weightsManifest", [])
-    return [path] + [path.parent / p for group in manifest for p in group.get("paths", [])]
+    from catalog.readers.tfjs import read_model_json, weight_paths
+
+    return [path] + [path.parent / p for p in weight_paths(read_model_json(path))]
 
 
 def _tensor_infos(graph: Graph, names: list[str], shapes: dict[str, Shape | None]) -> list[TensorInfo]:

@@ -8,7 +8,6 @@ packages as dependencies, which would bloat the lock and every `npm ci` of the s
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import json
 import os
@@ -25,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from catalog.graph import ModelError
+from catalog.readers.tfjs import read_model_json, weight_paths
 
 SourceKind = Literal["npm", "file", "https"]
 
@@ -211,16 +211,10 @@ def tfjs_weight_paths(model_json: Path) -> list[str] | None:
     """The weight files a TFJS model.json's weightsManifest names; None if not a TFJS model."""
     if model_json.suffix.lower() != ".json":
         return None
-    raw = model_json.read_bytes()
-    if raw[:2] == b"\x1f\x8b":  # some hubs serve model.json gzip-compressed
-        raw = gzip.decompress(raw)
     try:
-        manifest = json.loads(raw).get("weightsManifest")
-    except (ValueError, AttributeError):
+        return weight_paths(read_model_json(model_json))
+    except ModelError:
         return None
-    if manifest is None:
-        return None
-    return [path for group in manifest for path in group.get("paths", [])]
 
 
 def _weights_beside(model_json: Path, source: Source) -> list[str]:

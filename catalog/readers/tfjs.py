@@ -7,8 +7,10 @@ is a 1.9 GB optional extra here; the format is plain JSON plus concatenated weig
 from __future__ import annotations
 
 import base64
+import gzip
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -182,13 +184,61 @@ def _tensor_name(reference: str) -> str:
     return name if index in ("", "0") else f"{name}:{index}"
 
 
-def _load_weights(path: Path, manifest: list[dict], node_dtypes: dict[str, str]) -> dict[str, Tensor]:
-    tensors: dict[str, Tensor] = {}
-    for group in manifest:
+def read_model_json(path: Path) -> dict[str, Any]:
+    """A TFJS graph model's model.json (some hosts serve it gzip-compressed)."""
+    raw = Path(path).read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelError(str(path), f"not a TFJS model.json ({type(error).__name__})") from None
+    if not isinstance(document, dict) or "modelTopology" not in document:
+        raise ModelError(str(path), "not a TFJS graph model (no modelTopology)")
+    return document
+
+
+def weight_paths(document: dict[str, Any]) -> list[str]:
+    """The weight files a model.json's manifest names, relative to its folder, in order."""
+    return [p for group in document.get("weightsManifest", []) for p in group.get("paths", [])]
+
+
+@dataclass(frozen=True)
+class StoredWeight:
+    """One manifest entry and where its bytes lie: `dtype` as declared, `storage` as stored
+    (float16 for fp16-quantized weights, uint8/uint16 for affine-quantized ones)."""
+
+    name: str
+    dtype: str
+    storage: str
+    shape: tuple[int, ...]
+    quantization: dict[str, Any]
+    data: bytes
+    offset: int
+
+    @property
+    def elements(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def stored(self) -> np.ndarray:
+        return np.frombuffer(self.data, dtype=self.storage, count=self.elements, offset=self.offset).reshape(self.shape)
+
+    def value(self) -> np.ndarray:
+        """The weight in its declared dtype, dequantized."""
+        stored = self.stored()
+        if "scale" in self.quantization:  # affine uint8/uint16
+            stored = stored.astype(np.float32) * self.quantization["scale"] + self.quantization["min"]
+        return stored.astype(self.dtype)
+
+
+def stored_weights(path: Path, document: dict[str, Any]) -> Iterator[StoredWeight]:
+    """Every weight of the manifest, checked against the bytes its files hold."""
+    folder = Path(path).parent.resolve()
+    for group in document.get("weightsManifest", []):
         chunks = []
         for relative in group.get("paths", []):
-            file = (path.parent / relative).resolve()
-            if path.parent.resolve() not in file.parents:
+            file = (folder / relative).resolve()
+            if folder not in file.parents:
                 raise ModelError(str(path), f"weights path {relative!r} leaves the model's folder")
             if not file.is_file():
                 raise ModelError(str(path), f"weights file {relative} named by the manifest is missing")
@@ -196,30 +246,30 @@ def _load_weights(path: Path, manifest: list[dict], node_dtypes: dict[str, str])
         data = b"".join(chunks)
         offset = 0
         for entry in group.get("weights", []):
-            tensor, size = _weight(entry, data, offset)
-            if offset + size > len(data):
+            quantization = entry.get("quantization") or {}
+            storage = quantization.get("dtype", entry["dtype"])
+            if storage not in _ITEM_BYTES:
+                raise ModelError(str(path), f"weight {entry['name']} is stored as {storage}, which is not supported")
+            weight = StoredWeight(entry["name"], entry["dtype"], storage, tuple(int(d) for d in entry.get("shape", [])),
+                                  quantization, data, offset)  # fmt: skip
+            offset += weight.elements * _ITEM_BYTES[storage]
+            if offset > len(data):
                 raise ModelError(str(path), f"weights files hold {len(data)} bytes, the manifest needs more")
-            offset += size
-            tensors[tensor.name] = tensor
+            yield weight
         if offset != len(data):
             raise ModelError(str(path), f"weights files hold {len(data)} bytes, the manifest names {offset}")
+
+
+def _load_weights(path: Path, document: dict[str, Any]) -> dict[str, Tensor]:
+    tensors: dict[str, Tensor] = {}
+    for weight in stored_weights(path, document):
+        tensor = Tensor(weight.name, weight.storage, weight.shape, const=True)
+        tensor.quantized = "scale" in weight.quantization
+        small = weight.elements <= (VALUE_LIMIT if weight.storage in ("int32", "int64") else FLOAT_VALUE_LIMIT)
+        if weight.storage in _VALUE_DTYPES and small:
+            tensor.value = weight.stored()
+        tensors[tensor.name] = tensor
     return tensors
-
-
-def _weight(entry: dict, data: bytes, offset: int) -> tuple[Tensor, int]:
-    shape = tuple(int(d) for d in entry.get("shape", []))
-    elements = int(np.prod(shape, dtype=np.int64))
-    quantization = entry.get("quantization") or {}
-    storage = quantization.get("dtype", entry["dtype"])
-    if storage == "string":
-        raise ValueError("string weights")
-    tensor = Tensor(entry["name"], storage, shape, const=True)
-    tensor.quantized = "scale" in quantization
-    size = elements * _ITEM_BYTES.get(storage, 4)
-    small = elements <= (VALUE_LIMIT if storage in ("int32", "int64") else FLOAT_VALUE_LIMIT)
-    if storage in _VALUE_DTYPES and small and offset + size <= len(data):
-        tensor.value = np.frombuffer(data, dtype=storage, count=elements, offset=offset).reshape(shape)
-    return tensor, size
 
 
 def _topological(nodes: list[dict]) -> list[dict]:
@@ -245,12 +295,7 @@ def _topological(nodes: list[dict]) -> list[dict]:
 
 
 def read_tfjs(path: Path) -> Graph:
-    try:
-        document = json.loads(path.read_text("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelError(str(path), f"not a TFJS model.json ({type(error).__name__})") from None
-    if not isinstance(document, dict) or "modelTopology" not in document:
-        raise ModelError(str(path), "not a TFJS graph model (no modelTopology)")
+    document = read_model_json(path)
     if document.get("format") not in (None, "graph-model"):
         raise ModelError(str(path), f"TFJS {document.get('format')} models are not supported, only graph models")
     topology = document["modelTopology"]
@@ -266,7 +311,7 @@ def read_tfjs(path: Path) -> Graph:
 
 def _read_graph(path: Path, document: dict, topology: dict) -> Graph:
     nodes = _topological(topology["node"])
-    weights = _load_weights(path, document.get("weightsManifest", []), {})
+    weights = _load_weights(path, document)
     graph = Graph("tfjs", dict(weights), [], [], [])
     output_counts: dict[str, int] = {}
     for node in nodes:
