@@ -60,15 +60,13 @@ def convert_to_onnx(model_path: Path, fmt: str, out_path: Path, *, opset: int = 
     with tempfile.TemporaryDirectory(prefix="posezoo-convert-") as scratch:
         if fmt == "tfjs":
             ready = _patched_tfjs_copy(model_path, Path(scratch), notes)
-            source_fp16 = tfjs_stores_fp16(model_path)
             kind = "tfjs_path"
         else:
             ready = _densified_tflite(model_path, Path(scratch), notes)
-            source_fp16 = tflite_stores_fp16(model_path)
             kind = "tflite_path"
         model = _run_tf2onnx(tf2onnx_modules, ready, kind, opset, model_path)
     _name_image_input_dims(model, notes)
-    fp16 = source_fp16 and _store_weights_as_fp16(model, notes)
+    fp16 = stores_fp16(model_path) and _store_weights_as_fp16(model, notes)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, out_path)
     _validate(out_path)
@@ -184,13 +182,13 @@ def _source_size(model_path: Path, fmt: str) -> int:
 # ---------------------------------------------------------------------------------- TFJS
 
 
-def tfjs_stores_fp16(model_path: Path) -> bool:
-    model = read_model_json(model_path)
-    return any(
-        weight.get("quantization", {}).get("dtype") == "float16"
-        for group in model["weightsManifest"]
-        for weight in group["weights"]
-    )
+def stores_fp16(model_path: Path) -> bool:
+    """Whether the source keeps (some of) its weights in fp16: inspect's precision split, the
+    one place that reads weight storage (TFLite fp16 constants behind DEQUANTIZE, TFJS
+    manifests' float16 quantization)."""
+    from catalog.inspection import inspect
+
+    return "fp16" in inspect(model_path).precision_split
 
 
 def patch_tfjs_model(model: dict[str, Any]) -> dict[str, int]:
@@ -252,33 +250,6 @@ def _tflite_schema():
     from ai_edge_litert import schema_py_generated
 
     return schema_py_generated
-
-
-def _op_code(schema, model, operator) -> int:
-    code = model.OperatorCodes(operator.OpcodeIndex())
-    # old files keep the code in the deprecated int8 field only
-    return max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
-
-
-def tflite_stores_fp16(model_path: Path) -> bool:
-    """Whether the file holds fp16 constants that DEQUANTIZE ops turn into float32."""
-    schema = _tflite_schema()
-    model = schema.Model.GetRootAsModel(Path(model_path).read_bytes(), 0)
-    for s in range(model.SubgraphsLength()):
-        subgraph = model.Subgraphs(s)
-        for o in range(subgraph.OperatorsLength()):
-            operator = subgraph.Operators(o)
-            if _op_code(schema, model, operator) != schema.BuiltinOperator.DEQUANTIZE:
-                continue
-            tensor = subgraph.Tensors(operator.Inputs(0))
-            if tensor.Type() == schema.TensorType.FLOAT16 and _has_data(model, tensor):
-                return True
-    return False
-
-
-def _has_data(model, tensor) -> bool:
-    buffer = model.Buffers(tensor.Buffer())
-    return buffer is not None and (buffer.DataLength() > 0 or buffer.Size() > 0)
 
 
 def _densified_tflite(model_path: Path, scratch: Path, notes: list[str]) -> Path:
