@@ -19,7 +19,7 @@ The conventions (also in the README and on the site):
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -55,9 +55,7 @@ class OpFigures:
     folded: int = 0
 
     def to_dict(self) -> dict:
-        return {"op": self.op, "kind": self.kind, "count": self.count, "macs": self.macs,
-                "flops": self.flops, "output_elements": self.output_elements,
-                "folded": self.folded}  # fmt: skip
+        return asdict(self)
 
 
 @dataclass
@@ -81,10 +79,6 @@ def _elements(shape) -> int:
 
 def _channels(shape, layout: str) -> int:
     return shape[-1] if layout == "NHWC" else shape[1]
-
-
-def _spatial(shape, layout: str) -> tuple:
-    return tuple(shape[1:-1]) if layout == "NHWC" else tuple(shape[2:])
 
 
 def dense_macs(op: Op, graph: Graph) -> int:
