@@ -7,6 +7,7 @@ language. Attributes are normalised by the readers (see `Op` below).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +45,7 @@ class Tensor:
         shape = self.dense_shape or self.shape
         if shape is None or not all(isinstance(d, int) for d in shape):
             return None
-        return int(np.prod(shape, dtype=np.int64))
+        return math.prod(shape)
 
     @property
     def is_static(self) -> bool:

@@ -18,10 +18,9 @@ The conventions (also in the README and on the site):
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-
-import numpy as np
 
 from catalog.graph import FLOAT_DTYPES, QUANTIZED_DTYPES, Graph, Op, Tensor
 from catalog.shapes import ELEMENTWISE, UNARY
@@ -74,7 +73,7 @@ class Figures:
 def _elements(shape) -> int:
     if shape is None or not all(isinstance(d, int) for d in shape):
         return 0
-    return int(np.prod(shape, dtype=np.int64))
+    return math.prod(shape)
 
 
 def _channels(shape, layout: str) -> int:
@@ -88,7 +87,7 @@ def dense_macs(op: Op, graph: Graph) -> int:
     if out is None or x is None or not _elements(out) or not _elements(x):
         return 0
     layout = op.attrs.get("layout", "NCHW")
-    kernel = int(np.prod(op.attrs.get("kernel_shape", [1])))
+    kernel = math.prod(op.attrs.get("kernel_shape", [1]))
     if op.type == "Conv":
         per_group = op.attrs.get("kernel_in_channels") or _channels(x, layout) // op.attrs.get("group", 1)
         return _elements(out) * per_group * kernel
@@ -112,7 +111,7 @@ def _op_flops(op: Op, graph: Graph, macs: int) -> int:
     if op.type in DENSE_OPS:
         return 2 * macs + extra
     if op.type in POOLS:
-        return out_elements * int(np.prod(op.attrs.get("kernel_shape", [1]))) + extra
+        return out_elements * math.prod(op.attrs.get("kernel_shape", [1])) + extra
     if op.type in REDUCTIONS:
         return _elements(graph.shape(op.inputs[0]))
     if op.type in PER_OUTPUT:

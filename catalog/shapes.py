@@ -188,7 +188,7 @@ def _fully_connected(op: Op, graph: Graph) -> Shapes:
         return [tuple(x[:-1]) + (w[0],)]
     rows = None
     if all(isinstance(d, int) for d in x) and isinstance(w[1], int):
-        rows = int(np.prod(x)) // w[1]
+        rows = math.prod(x) // w[1]
     return [(rows, w[0])]
 
 
@@ -251,8 +251,8 @@ def _reshape(op: Op, graph: Graph) -> Shapes:
     if -1 in target:
         known = [d for d in target if d != -1]
         if all(isinstance(d, int) for d in x) and all(isinstance(d, int) for d in known):
-            total = int(np.prod(x, dtype=np.int64))
-            rest = int(np.prod(known, dtype=np.int64)) or 1
+            total = math.prod(x)
+            rest = math.prod(known) or 1
             target = [total // rest if d == -1 else d for d in target]
         else:
             target = [None if d == -1 else d for d in target]

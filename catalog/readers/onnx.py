@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -55,9 +56,11 @@ def load_model(path: Path, data: bytes | None = None) -> onnx.ModelProto:
     if not model.graph.node and not model.graph.input:
         raise ModelError(str(path), "not an ONNX model (no graph)")
     folder = path.parent.resolve()
-    for tensor in onnx.external_data_helper._get_all_tensors(model):
-        if not onnx.external_data_helper.uses_external_data(tensor):
-            continue
+    constants = [a.t for node in model.graph.node for a in node.attribute if a.HasField("t")]
+    external = [t for t in [*model.graph.initializer, *constants] if onnx.external_data_helper.uses_external_data(t)]
+    if not external:
+        return model
+    for tensor in external:
         location = next((e.value for e in tensor.external_data if e.key == "location"), "")
         file = (folder / location).resolve()
         if folder not in file.parents:
@@ -100,7 +103,7 @@ def _skeleton(model: onnx.ModelProto) -> onnx.ModelProto:
     graph.value_info.extend(model.graph.value_info)
     declared = {vi.name for vi in model.graph.input}
     for initializer in model.graph.initializer:
-        if int(np.prod(initializer.dims, dtype=np.int64)) <= VALUE_LIMIT:
+        if math.prod(initializer.dims) <= VALUE_LIMIT:
             graph.initializer.append(initializer)
         elif initializer.name not in declared:
             graph.input.append(onnx.helper.make_tensor_value_info(
@@ -160,7 +163,7 @@ def to_graph(model: onnx.ModelProto, path: Path) -> Graph:
 def _constant(proto: onnx.TensorProto) -> Tensor:
     dtype = _dtype_name(proto.data_type)
     tensor = Tensor(proto.name, dtype, tuple(int(d) for d in proto.dims), const=True)
-    elements = int(np.prod(proto.dims, dtype=np.int64))
+    elements = math.prod(proto.dims)
     if (dtype in ("int32", "int64") and elements <= VALUE_LIMIT) or (
         dtype in ("float32", "float16") and elements <= 16
     ):

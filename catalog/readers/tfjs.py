@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,7 +219,7 @@ class StoredWeight:
 
     @property
     def elements(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     def stored(self) -> np.ndarray:
         return np.frombuffer(self.data, dtype=self.storage, count=self.elements, offset=self.offset).reshape(self.shape)

@@ -193,8 +193,10 @@ class _Buffers:
     def size(self, index: int) -> int:
         if index not in self.sizes:
             buffer = self.model.Buffers(index) if index > 0 else None
-            # Offset > 1: the data lies after the flatbuffer (models over 2 GB)
-            self.sizes[index] = 0 if buffer is None else max(buffer.DataLength(), buffer.Size() * (buffer.Offset() > 1))
+            size = 0 if buffer is None else buffer.DataLength()
+            if buffer is not None and not size and buffer.Offset() > 1:
+                size = buffer.Size()  # the data lies after the flatbuffer (models over 2 GB)
+            self.sizes[index] = size
         return self.sizes[index]
 
     def values(self, index: int, dtype: str, shape: tuple) -> np.ndarray:
