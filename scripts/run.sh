@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job: set up, build the default zoo into build/catalog.json, and show it.
+# The main job: set up, build the default zoo into build/catalog.json, and print it as a table
+# (the app that serves it comes with its own issue and will start here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh convert
