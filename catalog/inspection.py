@@ -138,6 +138,11 @@ def _references(
                     name,
                     f"--input-shape {name} has rank {len(requested[name])}, the input has rank {len(declared)}",
                 )
+            fixed = [(i, d) for i, (d, r) in enumerate(zip(declared, requested[name], strict=True))
+                     if isinstance(d, int) and d != r]  # fmt: skip
+            if fixed:
+                i, d = fixed[0]
+                raise ModelError(name, f"--input-shape {name}: dim {i} of this input is fixed at {d}")
             shapes[name], sources[name] = tuple(requested[name]), "user"
         elif all(isinstance(d, int) for d in declared):
             continue

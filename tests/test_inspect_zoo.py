@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from catalog import inspect
+from catalog import ModelError, inspect
 from tests.conftest import HUMAN, MEDIAPIPE
 
 BLAZEPOSE = {
@@ -84,6 +84,8 @@ def test_multipose_dynamic_input_takes_the_signature_as_reference(zoo_file):
     assert round(report.params / 1e6, 2) == 4.72
     assert report.flops / 1e6 > 1900  # the seed's rough tool said 9.4 at 1x1x3
 
+    with pytest.raises(ModelError, match="dim 3 of this input is fixed at 3"):
+        inspect(zoo_file(HUMAN, "models/movenet-multipose.json"), {"input": (1, 192, 192, 4)})
     at_192 = inspect(zoo_file(HUMAN, "models/movenet-multipose.json"), {"input": (1, 192, 192, 3)})
     assert at_192.reference_source == {"input": "user"}
     assert at_192.macs == pytest.approx(report.macs * (192 * 192) / (256 * 256), rel=0.01)
