@@ -93,9 +93,13 @@ def test_fp16_weights_stay_fp16_so_the_onnx_is_no_bigger(fixture: str, request) 
 def test_a_tampered_conversion_fails_the_check_with_its_figures(blazepose_lite, tmp_path) -> None:
     original, conversion = blazepose_lite
     model = onnx.load(conversion.out_path)
-    weight = next(t for t in model.graph.initializer if t.data_type == TensorProto.FLOAT16)
+    # the first convolution's kernel, found through the Cast that follows its fp16 storage
+    first_conv = next(node for node in model.graph.node if node.op_type == "Conv")
+    cast = next(node for node in model.graph.node if first_conv.input[1] in node.output)
+    weight = next(t for t in model.graph.initializer if t.name == cast.input[0])
+    assert weight.data_type == TensorProto.FLOAT16
     value = numpy_helper.to_array(weight).copy()
-    value.flat[0] += 0.5  # one weight of the first convolution
+    value += 0.5
     weight.CopyFrom(numpy_helper.from_array(value, weight.name))
     tampered = tmp_path / "tampered.onnx"
     onnx.save(model, tampered)
