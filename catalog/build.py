@@ -50,8 +50,12 @@ class Failure:
     step: str
     reason: str
 
+    @property
+    def what(self) -> str:
+        return f"{self.step} failed: {self.reason}"
+
     def line(self) -> str:
-        return f"{self.variant}: {self.step} failed: {self.reason}"
+        return f"{self.variant}: {self.what}"
 
 
 @dataclass
@@ -114,9 +118,8 @@ def _relative(path: Path, out: Path) -> str:
 def _family_record(family: Any) -> dict:
     from dataclasses import asdict
 
-    record = {k: v for k, v in asdict(family).items() if k not in ("variants", "card_path", "body")}
+    record = {k: v for k, v in asdict(family).items() if k not in ("variants", "card_path")}
     record["card"] = family.card_path.name
-    record["body"] = family.body
     return record
 
 
@@ -193,7 +196,8 @@ def build_variant(variant: Any, family: Any, options: BuildOptions, progress: Pr
 
         progress(variant.id, "convert")
         onnx_path = folder / f"{variant.id}.onnx"
-        converted = _step("convert", lambda: convert_to_onnx(original, fmt, onnx_path))
+        fp16_source = "fp16" in original_report["precision_split"]
+        converted = _step("convert", lambda: convert_to_onnx(original, fmt, onnx_path, fp16_source=fp16_source))
         formats["onnx"] = _step("inspect", lambda: _report(onnx_path, options.out))
         progress(variant.id, "check")
         check = _step("check", lambda: _check(variant, original, fmt, onnx_path, original_report))
@@ -217,7 +221,7 @@ def build_variant(variant: Any, family: Any, options: BuildOptions, progress: Pr
                 continue
             progress(variant.id, f"measure {runtime}")
             model = options.out / report["path"]
-            shapes = {k: v for k, v in report["reference_shapes"].items()}
+            shapes = report["reference_shapes"]
             from catalog.bench import measure
 
             report["latency"] = _step(
@@ -325,12 +329,11 @@ def build(options: BuildOptions, progress: Progress = lambda variant, step: None
                     "status": "failed",
                     "error": {"step": failed.step, "reason": failed.reason},
                 }
-                if options.strict:
-                    records.append(record)
-                    break
             record["cache_key"] = key
             records.append(record)
             progress(variant.id, "done" if record["status"] == "ok" else "failed")
+            if options.strict and failures:
+                break
         if options.strict and failures:
             break
     document = {

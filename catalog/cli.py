@@ -191,7 +191,7 @@ def build_command(
             fail_line(error.path, error.reason)
             raise typer.Exit(2) from None
     for failure in result.failures:
-        fail_line(failure.variant, f"{failure.step} failed: {failure.reason}")
+        fail_line(failure.variant, failure.what)
     built = sum(1 for v in result.variants if v.get("status") == "ok")
     stderr.print(
         f"{built} of {len(result.variants)} variants in {result.catalog_path} "

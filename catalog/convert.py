@@ -49,8 +49,14 @@ class Conversion:
     notes: list[str] = field(default_factory=list)
 
 
-def convert_to_onnx(model_path: Path, fmt: str, out_path: Path, *, opset: int = 17) -> Conversion:
-    """Convert `model_path` (fmt "tflite" or "tfjs") to an ONNX file at `out_path`."""
+def convert_to_onnx(
+    model_path: Path, fmt: str, out_path: Path, *, opset: int = 17, fp16_source: bool | None = None
+) -> Conversion:
+    """Convert `model_path` (fmt "tflite" or "tfjs") to an ONNX file at `out_path`.
+
+    `fp16_source`: whether the source stores fp16 weights, where the caller has inspected it
+    already; otherwise it is inspected here.
+    """
     model_path, out_path = Path(model_path), Path(out_path)
     if fmt not in FORMATS:
         raise ModelError(str(model_path), f"cannot convert {fmt!r}: expected one of {FORMATS}")
@@ -66,7 +72,9 @@ def convert_to_onnx(model_path: Path, fmt: str, out_path: Path, *, opset: int = 
             kind = "tflite_path"
         model = _run_tf2onnx(tf2onnx_modules, ready, kind, opset, model_path)
     _name_image_input_dims(model, notes)
-    fp16 = stores_fp16(model_path) and _store_weights_as_fp16(model, notes)
+    if fp16_source is None:
+        fp16_source = stores_fp16(model_path)
+    fp16 = fp16_source and _store_weights_as_fp16(model, notes)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, out_path)
     _validate(out_path)

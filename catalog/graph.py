@@ -94,9 +94,6 @@ class Graph:
         tensor = self.tensors.get(name)
         return None if tensor is None else tensor.shape
 
-    def producers(self) -> dict[str, Op]:
-        return {out: op for op in self.ops for out in op.outputs}
-
     def consumers(self) -> dict[str, list[Op]]:
         found: dict[str, list[Op]] = {}
         for op in self.ops:

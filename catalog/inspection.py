@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import mmap
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -58,9 +57,6 @@ class ModelReport:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
 
 
 def sha256_of(path: Path) -> str:
@@ -252,8 +248,6 @@ def inspect(path: Path | str, input_shapes: dict[str, tuple[int, ...]] | None = 
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest()) if data is not None else None
         try:
             graph = read_graph(path, fmt, data)
-        except ModelError:
-            raise
         except MemoryError:
             raise ModelError(str(path), "too large to read into memory") from None
         return _report(path, fmt, graph, data, digest.result() if digest else None, input_shapes)

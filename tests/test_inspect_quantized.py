@@ -24,6 +24,12 @@ class TinyNet(tf.Module):
         return tf.matmul(tf.reshape(y, [1, -1]), self.dense)
 
 
+# TinyNet: conv weights 3x3x3x16 plus the (zero) bias of 16 the converter adds; dense 1024x10
+PARAMS = 3 * 3 * 3 * 16 + 16 + 16 * 8 * 8 * 10
+# conv: 8x8 outputs x 16 channels x 27 taps; dense: 10 outputs x 1024 inputs
+MACS = 8 * 8 * 16 * 27 + 10 * 1024
+
+
 def convert(tmp_path, name, *, full_integer: bool):
     net = TinyNet()
     converter = tf.lite.TFLiteConverter.from_concrete_functions([net.__call__.get_concrete_function()], net)
@@ -45,12 +51,12 @@ def test_dynamic_range_int8(tmp_path):
     assert report.precision == "int8"
     assert report.quantization == "dynamic-range"
     # the converter leaves the small conv in fp32 and gives it a (zero) bias of 16
-    assert report.params == 3 * 3 * 3 * 16 + 16 + 16 * 8 * 8 * 10
+    assert report.params == PARAMS
     assert report.precision_split == {
         "int8": pytest.approx(10240 / 10688, abs=1e-4),
         "fp32": pytest.approx(448 / 10688, abs=1e-4),
     }
-    assert report.macs == 8 * 8 * 16 * 27 + 10 * 1024
+    assert report.macs == MACS
 
 
 def test_full_integer_int8(tmp_path):
@@ -59,6 +65,6 @@ def test_full_integer_int8(tmp_path):
     assert report.precision == "int8"
     assert report.quantization == "full-integer"
     # the int32 bias carries a scale too: a quantized weight
-    assert report.params == 3 * 3 * 3 * 16 + 16 + 16 * 8 * 8 * 10
+    assert report.params == PARAMS
     assert set(report.precision_split) == {"int8", "int32"}
-    assert report.macs == 8 * 8 * 16 * 27 + 10 * 1024
+    assert report.macs == MACS
