@@ -27,7 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from bench.peers import onnx_tool_profile, pocketpose_flops  # noqa: E402
 from catalog import inspect  # noqa: E402
-from catalog.sources import fetch  # noqa: E402
+from catalog.fetch.sources import fetch  # noqa: E402
 
 MODELS = {
     "blazepose-lite": "npm:@mediapipe/pose@0.5.1675469404#pose_landmark_lite.tflite",
@@ -66,7 +66,7 @@ def onnx_form(name: str, original: Path) -> Path:
     built = ROOT / "build" / "models" / name / f"{name}.onnx"
     if built.is_file():
         return built
-    from catalog.convert import convert_to_onnx
+    from catalog.convert.to_onnx import convert_to_onnx
 
     target = ROOT / "bench" / ".cache" / f"{name}.onnx"
     if not target.is_file():

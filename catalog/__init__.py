@@ -8,8 +8,8 @@
 
 from typing import Any
 
-from catalog.graph import ModelError
-from catalog.inspection import ModelReport, inspect
+from catalog.errors import ModelError
+from catalog.measure.inspection import ModelReport, inspect
 
 __all__ = ["ModelError", "ModelReport", "inspect", "load", "load_records"]
 
@@ -17,7 +17,7 @@ __all__ = ["ModelError", "ModelReport", "inspect", "load", "load_records"]
 def __getattr__(name: str) -> Any:
     # the catalog loaders pull in the builder's modules: only when asked for
     if name in ("load", "load_records"):
-        from catalog import frame
+        from catalog.publish import table as frame
 
         return getattr(frame, name)
     raise AttributeError(f"module 'catalog' has no attribute {name!r}")

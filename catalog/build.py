@@ -22,15 +22,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from catalog.graph import ModelError
-from catalog.inspection import inspect
-from catalog.zoo import DEFAULT_CARDS
+from catalog.errors import ModelError
+from catalog.measure.inspection import inspect
+from catalog.measure.latency import DEFAULT_RUNS
+from catalog.paths import CATALOG_FILE, DEFAULT_CARDS, DEFAULT_OUT, DEFAULTS_FILE, MODELS_DIR
 
 SCHEMA_VERSION = 1
 BUILDER_VERSION = "0.1.0"
-TOLERANCE = 1e-3
 ORIGINAL_RUNTIMES = {"tflite": "tflite"}  # formats a Python runtime here runs as they are
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "build"
 
 
 @dataclass
@@ -40,7 +39,7 @@ class BuildOptions:
     cache: Path | None = None  # the fetch cache; platformdirs' user cache by default
     strict: bool = False  # stop at the first failure
     measure: bool = True
-    runs: int = 20
+    runs: int = DEFAULT_RUNS
     only: list[str] = field(default_factory=list)  # variant ids; all when empty
 
 
@@ -169,7 +168,7 @@ def _astronaut_feeds(variant: Any, report: dict) -> dict:
     import numpy as np
     from skimage import data
 
-    from catalog.pipelines import preprocess
+    from catalog.pose.pipelines import preprocess
 
     (spec,) = report["inputs"]
     shape = report["reference_shapes"].get(spec["name"], spec["shape"])
@@ -179,9 +178,9 @@ def _astronaut_feeds(variant: Any, report: dict) -> dict:
 
 def build_variant(variant: Any, family: Any, options: BuildOptions, progress: Progress) -> dict:
     """Every step for one variant; raises StepFailed naming the step and the reason."""
-    from catalog.sources import fetch
+    from catalog.fetch.sources import fetch
 
-    folder = options.out / "models" / variant.id
+    folder = options.out / MODELS_DIR / variant.id
     progress(variant.id, "fetch")
     fetched = _step("fetch", lambda: fetch(variant.source, variant.sha256 or None, options.cache, variant.base_dir))
     originals = _step("copy", lambda: _copy_files([f.path for f in fetched.files], folder))
@@ -192,7 +191,7 @@ def build_variant(variant: Any, family: Any, options: BuildOptions, progress: Pr
     formats = {fmt: original_report}
     conversion = None
     if fmt != "onnx":
-        from catalog.convert import convert_to_onnx
+        from catalog.convert.to_onnx import convert_to_onnx
 
         progress(variant.id, "convert")
         onnx_path = folder / f"{variant.id}.onnx"
@@ -222,7 +221,7 @@ def build_variant(variant: Any, family: Any, options: BuildOptions, progress: Pr
             progress(variant.id, f"measure {runtime}")
             model = options.out / report["path"]
             shapes = report["reference_shapes"]
-            from catalog.bench import measure
+            from catalog.measure.latency import measure
 
             report["latency"] = _step(
                 "measure", lambda m=model, r=runtime, s=shapes: measure(r, m, s, runs=options.runs).to_dict()
@@ -247,10 +246,10 @@ def build_variant(variant: Any, family: Any, options: BuildOptions, progress: Pr
 def _check(variant: Any, original: Path, fmt: str, onnx_path: Path, report: dict) -> dict:
     from dataclasses import asdict
 
-    from catalog.check import check_conversion
+    from catalog.convert.check import check_conversion
 
     feeds = _astronaut_feeds(variant, report)
-    result = check_conversion(original, fmt, onnx_path, feeds, tolerance=TOLERANCE)
+    result = check_conversion(original, fmt, onnx_path, feeds)
     return {
         "input": "skimage.data.astronaut(), preprocessed per the card",
         "tolerance": result.tolerance,
@@ -263,7 +262,7 @@ def _check(variant: Any, original: Path, fmt: str, onnx_path: Path, report: dict
 
 
 def _machine() -> dict:
-    from catalog.bench import cpu_model
+    from catalog.measure.latency import cpu_model
 
     return {
         "cpu": cpu_model(),
@@ -295,13 +294,13 @@ def _still_there(record: dict, out: Path) -> bool:
 
 def build(options: BuildOptions, progress: Progress = lambda variant, step: None) -> BuildResult:
     """Build the catalog; every variant is attempted, failures are collected, not raised."""
-    from catalog.zoo import load_cards_leniently
+    from catalog.cards.load import load_cards_leniently
 
     started = time.perf_counter()
     options.out.mkdir(parents=True, exist_ok=True)
-    catalog_path = options.out / "catalog.json"
+    catalog_path = options.out / CATALOG_FILE
     families, broken_cards = load_cards_leniently(options.cards)
-    defaults_path = options.cards / "_defaults.yaml"
+    defaults_path = options.cards / DEFAULTS_FILE
     previous = _previous(catalog_path)
     records: list[dict] = []
     failures: list[Failure] = [Failure(Path(e.path).name, "card", e.reason) for e in broken_cards]
@@ -352,7 +351,7 @@ def build(options: BuildOptions, progress: Progress = lambda variant, step: None
 
 
 def _conventions() -> str:
-    from catalog import metrics
+    from catalog.measure import metrics
 
     return (metrics.__doc__ or "").split("The conventions", 1)[-1].strip()
 

@@ -12,8 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from catalog.graph import ModelError
-from catalog.inspection import ModelReport, inspect
+from catalog.errors import ModelError
+from catalog.measure.inspection import ModelReport, inspect
+from catalog.measure.latency import DEFAULT_RUNS
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up chatter hides progress
 
@@ -153,14 +154,14 @@ def build_command(
     cache: Annotated[Path | None, typer.Option(help="Fetch cache (default: the user cache dir)")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first failure")] = False,
     measure: Annotated[bool, typer.Option(help="Measure latency and peak memory")] = True,
-    runs: Annotated[int, typer.Option(help="Timed runs per model and runtime", min=1)] = 20,
+    runs: Annotated[int, typer.Option(help="Timed runs per model and runtime", min=1)] = DEFAULT_RUNS,
     only: Annotated[list[str] | None, typer.Option(help="Build only these variant ids")] = None,
 ) -> None:
     """Fetch, convert, check, inspect and measure every model the cards name into catalog.json."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from catalog.build import DEFAULT_OUT, BuildOptions, build
-    from catalog.zoo import DEFAULT_CARDS
+    from catalog.build import BuildOptions, build
+    from catalog.paths import DEFAULT_CARDS, DEFAULT_OUT
 
     options = BuildOptions(
         cards=cards or DEFAULT_CARDS,

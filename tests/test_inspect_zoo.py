@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from catalog import ModelError, inspect
+from catalog import inspect
+from catalog.errors import ModelError
 from tests.conftest import HUMAN, MEDIAPIPE
 
 BLAZEPOSE = {

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from skimage import data
 
-from catalog.pipelines import Frame, Pose, estimate_pose, estimate_poses, preprocess
-from catalog.zoo import Variant, load_cards
+from catalog.cards.load import Variant, load_cards
+from catalog.pose.pipelines import Frame, Pose, estimate_pose, estimate_poses, preprocess
 
 CARDS = Path(__file__).resolve().parent.parent / "model_cards"
 

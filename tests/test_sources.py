@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.graph import ModelError
-from catalog.sources import DEFAULT_PINS, fetch, file_digest, parse_source
+from catalog.errors import ModelError
+from catalog.fetch.sources import DEFAULT_PINS, fetch, file_digest, parse_source
 
 BLAZEPOSE_LITE = "npm:@mediapipe/pose@0.5.1675469404#pose_landmark_lite.tflite"
 BLAZEPOSE_LITE_SHA256 = "f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from catalog.graph import ModelError
-from catalog.pipelines import DECODERS
-from catalog.sources import fetch, parse_source
-from catalog.zoo import Family, load_card, load_cards, load_defaults
+from catalog.cards.load import Family, load_card, load_cards, load_defaults
+from catalog.errors import ModelError
+from catalog.fetch.sources import fetch, parse_source
+from catalog.pose.pipelines import DECODERS
 
 CARDS = Path(__file__).resolve().parent.parent / "model_cards"
 

@@ -22,8 +22,8 @@ import math
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from catalog.graph import FLOAT_DTYPES, QUANTIZED_DTYPES, Graph, Op, Tensor
-from catalog.shapes import ELEMENTWISE, UNARY
+from catalog.read.graph import FLOAT_DTYPES, QUANTIZED_DTYPES, Graph, Op, Tensor
+from catalog.read.shapes import ELEMENTWISE, UNARY
 
 DENSE_OPS = frozenset({"Conv", "ConvTranspose", "MatMul", "Gemm", "FullyConnected"})
 NOT_ARITHMETIC = frozenset({"Cast", "Identity", "Dropout"})

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from catalog.build import DEFAULT_OUT
+from catalog.paths import CATALOG_FILE, DEFAULT_OUT
 
 COLUMNS: dict[str, str] = {
     "id": "string",
@@ -41,7 +41,7 @@ COLUMNS: dict[str, str] = {
 
 def load_records(path: Path | str | None = None) -> dict[str, Any]:
     """The raw catalog.json document (schema, machine, families, variants, failures)."""
-    path = Path(path) if path is not None else DEFAULT_OUT / "catalog.json"
+    path = Path(path) if path is not None else DEFAULT_OUT / CATALOG_FILE
     return json.loads(path.read_text("utf-8"))
 
 

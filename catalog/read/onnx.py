@@ -10,9 +10,10 @@ import onnx
 from google.protobuf.message import DecodeError
 from onnx import numpy_helper, shape_inference
 
-from catalog.graph import Graph, ModelError, Op, Tensor
-from catalog.readers.common import dynamic_dim_names
-from catalog.shapes import infer_shapes
+from catalog.errors import ModelError
+from catalog.read.common import dynamic_dim_names
+from catalog.read.graph import Graph, Op, Tensor
+from catalog.read.shapes import infer_shapes
 
 VALUE_LIMIT = 4096
 QUANTIZED_CONSUMERS = {"DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger",

@@ -24,7 +24,8 @@ import numpy as np
 from skimage.filters import gaussian
 from skimage.transform import AffineTransform, warp
 
-from catalog.zoo import Keypoints, Preprocess, Variant
+from catalog.cards.load import Keypoints, Preprocess, Variant
+from catalog.pose.kinds import DECODE_KINDS
 
 Dims = Sequence[int | str | None]
 
@@ -180,6 +181,9 @@ DECODERS: dict[str, Decoder] = {}
 
 
 def decoder(kind: str) -> Callable[[Decoder], Decoder]:
+    if kind not in DECODE_KINDS:
+        raise ValueError(f"decode kind {kind!r} is not in catalog.pose.kinds.DECODE_KINDS")
+
     def register(fn: Decoder) -> Decoder:
         DECODERS[kind] = fn
         return fn
@@ -394,11 +398,9 @@ def blazepose_crop(image_hw: tuple[int, int], detection: Pose, scale: float = 1.
 
 @lru_cache(maxsize=16)
 def session(onnx_path: str):  # -> onnxruntime.InferenceSession
-    import onnxruntime as ort
+    from catalog.runtime import onnx_session
 
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    return ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
+    return onnx_session(onnx_path)
 
 
 def run_model(

@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from catalog import metrics
-from catalog.graph import Graph, ModelError, Shape
-from catalog.shapes import infer_shapes
+from catalog.errors import ModelError
+from catalog.measure import metrics
+from catalog.read.graph import Graph, Shape
+from catalog.read.shapes import infer_shapes
 
 MIB = 2**20
 FORMATS = {".onnx": "onnx", ".tflite": "tflite", ".json": "tfjs"}
@@ -108,7 +109,7 @@ def detect_format(path: Path) -> str:
 def _files(path: Path, fmt: str) -> list[Path]:
     if fmt != "tfjs":
         return [path]
-    from catalog.readers.tfjs import read_model_json, weight_paths
+    from catalog.read.tfjs import read_model_json, weight_paths
 
     return [path] + [path.parent / p for p in weight_paths(read_model_json(path))]
 
@@ -162,14 +163,14 @@ def _merge(declared: Shape | None, inferred: Shape | None) -> Shape | None:
 
 def read_graph(path: Path, fmt: str, data: bytes | None = None) -> Graph:
     if fmt == "onnx":
-        from catalog.readers.onnx import read_onnx
+        from catalog.read.onnx import read_onnx
 
         return read_onnx(path, data)
     if fmt == "tflite":
-        from catalog.readers.tflite import read_tflite
+        from catalog.read.tflite import read_tflite
 
         return read_tflite(path, data)
-    from catalog.readers.tfjs import read_tfjs
+    from catalog.read.tfjs import read_tfjs
 
     return read_tfjs(path)
 
@@ -179,7 +180,7 @@ def _resolved(
 ) -> Graph:
     """The graph with its inputs at the given sizes and every shape inferred from them."""
     if fmt == "onnx":
-        from catalog.readers.onnx import load_model, to_graph, with_input_shapes
+        from catalog.read.onnx import load_model, to_graph, with_input_shapes
 
         return to_graph(with_input_shapes(load_model(path, data), shapes), path)
     graph = graph or read_graph(path, fmt, data)

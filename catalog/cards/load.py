@@ -19,11 +19,9 @@ from typing import Any
 
 import yaml
 
-from catalog.graph import ModelError
-from catalog.sources import parse_source
-
-DEFAULT_CARDS = Path(__file__).resolve().parent.parent / "model_cards"
-DEFAULTS_FILE = "_defaults.yaml"
+from catalog.errors import ModelError
+from catalog.fetch.sources import parse_source
+from catalog.paths import DEFAULT_CARDS, DEFAULTS_FILE
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
 _DATE = re.compile(r"\A\d{4}(-\d{2}(-\d{2})?)?\Z")
@@ -122,7 +120,7 @@ class Preprocess:
 class Variant:
     id: str
     name: str
-    source: str  # as written on the card; parse with catalog.sources.parse_source
+    source: str  # as written on the card; parse with catalog.fetch.sources.parse_source
     sha256: str | None
     role: str
     task: str

@@ -20,14 +20,6 @@ FLOAT_DTYPES = frozenset({"float64", "float32", "float16", "bfloat16"})
 QUANTIZED_DTYPES = frozenset({"int8", "uint8", "int4", "uint4", "int16"})
 
 
-class ModelError(Exception):
-    """A model file that cannot be read; the message is one line naming the cause."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
-
 
 @dataclass
 class Tensor:

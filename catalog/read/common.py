@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog.graph import Dim
+from catalog.read.graph import Dim
 
 
 def dynamic_dim_names(shape: tuple[Dim, ...] | None) -> tuple[Dim, ...] | None:

@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 from ai_edge_litert import schema_py_generated as schema
 
-from catalog.graph import Graph, ModelError, Op, Tensor
-from catalog.readers.common import dynamic_dim_names
+from catalog.errors import ModelError
+from catalog.read.common import dynamic_dim_names
+from catalog.read.graph import Graph, Op, Tensor
 
 VALUE_LIMIT = 4096  # integer constants up to this many elements keep their values (and tiny floats)
 _TYPE_NAMES = {v: k.lower() for k, v in vars(schema.TensorType).items() if not k.startswith("_")}

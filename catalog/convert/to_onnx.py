@@ -24,8 +24,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from catalog.graph import ModelError
-from catalog.readers.tfjs import read_model_json, weight_paths
+from catalog.errors import ModelError
+from catalog.read.tfjs import read_model_json, weight_paths
 
 FORMATS = ("tflite", "tfjs")
 INSTALL_HINT = "conversion needs `pip install posezoo[convert]` (tensorflow, tf2onnx)"
@@ -112,6 +112,9 @@ def _native_stderr_silenced() -> Iterator[None]:
 
 def import_tensorflow(model_path: Path, what: str = "conversion") -> Any:
     """tensorflow, or a ModelError naming the extra that brings it."""
+    # TFJS graphs use _FusedDepthwiseConv2dNative, whose only CPU kernel is oneDNN's; TensorFlow
+    # leaves oneDNN off by default on some CPUs (AMD), where the op then yields no output
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     try:
         if "tensorflow" in sys.modules:
             import tensorflow as tf
@@ -171,11 +174,11 @@ _DISTRIBUTIONS = {
 
 
 def _validate(out_path: Path) -> None:
-    import onnxruntime as ort
+    from catalog.runtime import onnx_session
 
     try:
         onnx.checker.check_model(str(out_path))
-        ort.InferenceSession(str(out_path), providers=["CPUExecutionProvider"])
+        onnx_session(out_path)
     except Exception as err:
         raise ModelError(str(out_path), f"converted model is invalid: {_first_line(err)}") from err
 
@@ -194,7 +197,7 @@ def stores_fp16(model_path: Path) -> bool:
     """Whether the source keeps (some of) its weights in fp16: inspect's precision split, the
     one place that reads weight storage (TFLite fp16 constants behind DEQUANTIZE, TFJS
     manifests' float16 quantization)."""
-    from catalog.inspection import inspect
+    from catalog.measure.inspection import inspect
 
     return "fp16" in inspect(model_path).precision_split
 

@@ -16,11 +16,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from catalog.convert import import_tensorflow, patch_tfjs_model
-from catalog.graph import ModelError
-from catalog.readers.tfjs import read_model_json, stored_weights
+from catalog.convert.to_onnx import import_tensorflow, patch_tfjs_model
+from catalog.errors import ModelError
+from catalog.read.tfjs import read_model_json, stored_weights
+from catalog.runtime import ORT_DTYPES, onnx_session
 
 Feeds = dict[str, np.ndarray]
+TOLERANCE = 1e-3  # an output passes when max abs diff <= this share of its range
 
 
 @dataclass(frozen=True)
@@ -92,33 +94,19 @@ def run_original(model_path: Path, fmt: str, feeds: Feeds) -> dict[str, np.ndarr
 
 def run_onnx(onnx_path: Path, feeds: Feeds) -> dict[str, np.ndarray]:
     """Outputs of an ONNX model with onnxruntime's CPU provider, by output name."""
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-    inputs = {i.name: _ORT_DTYPES.get(i.type) for i in session.get_inputs()}
+    session = onnx_session(onnx_path)
+    inputs = {i.name: ORT_DTYPES.get(i.type) for i in session.get_inputs()}
     bound = _bind_feeds(feeds, inputs, str(onnx_path))
     names = [o.name for o in session.get_outputs()]
     return dict(zip(names, session.run(names, bound), strict=True))
 
 
 def check_conversion(
-    model_path: Path, fmt: str, onnx_path: Path, feeds: Feeds, *, tolerance: float = 1e-3
+    model_path: Path, fmt: str, onnx_path: Path, feeds: Feeds, *, tolerance: float = TOLERANCE
 ) -> CheckResult:
     """Run both on the same feeds and compare; see `compare`."""
     original = run_original(model_path, fmt, feeds)
     return compare(original, run_onnx(onnx_path, feeds), tolerance=tolerance)
-
-
-_ORT_DTYPES = {
-    "tensor(float)": np.dtype(np.float32),
-    "tensor(float16)": np.dtype(np.float16),
-    "tensor(double)": np.dtype(np.float64),
-    "tensor(int32)": np.dtype(np.int32),
-    "tensor(int64)": np.dtype(np.int64),
-    "tensor(uint8)": np.dtype(np.uint8),
-    "tensor(int8)": np.dtype(np.int8),
-    "tensor(bool)": np.dtype(np.bool_),
-}
 
 
 def _bare(name: str) -> str:
@@ -232,7 +220,7 @@ TFJS_TO_TF_OPS = {"FusedDepthwiseConv2dNative": "_FusedDepthwiseConv2dNative"}
 
 
 def compare(
-    original: dict[str, np.ndarray], converted: dict[str, np.ndarray], *, tolerance: float = 1e-3
+    original: dict[str, np.ndarray], converted: dict[str, np.ndarray], *, tolerance: float = TOLERANCE
 ) -> CheckResult:
     """Per output: max abs diff, the original's range, relative = diff / range, passed if <= tol.
 

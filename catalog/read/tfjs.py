@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from catalog.graph import Graph, ModelError, Op, Tensor
-from catalog.readers.common import dynamic_dim_names
+from catalog.errors import ModelError
+from catalog.read.common import dynamic_dim_names
+from catalog.read.graph import Graph, Op, Tensor
 
 VALUE_LIMIT = 4096  # integer constants up to this size keep their values, for shape arithmetic
 FLOAT_VALUE_LIMIT = 16  # and float scalars / tiny vectors (Range bounds, scales)

@@ -2,7 +2,7 @@
 
 The child only loads and runs the model, so its RSS high-water mark is the model's own peak
 memory plus the runtime's fixed cost (reported separately, measured before the model loads).
-Run as `python -m catalog.bench RUNTIME MODEL SHAPES_JSON RUNS WARMUP THREADS`.
+Run as `python -m catalog.measure.latency RUNTIME MODEL SHAPES_JSON RUNS WARMUP THREADS`.
 """
 
 from __future__ import annotations
@@ -75,23 +75,14 @@ def _feed(shape: list[int], dtype: str, rng: np.random.Generator) -> np.ndarray:
 def _onnxruntime_runner(model: Path, shapes: dict[str, list[int]], threads: int):
     import onnxruntime as ort
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    from catalog.runtime import input_dtype, onnx_session
+
+    session = onnx_session(model, threads)
     rng = np.random.default_rng(0)
-    types = {
-        "tensor(float)": "float32",
-        "tensor(int32)": "int32",
-        "tensor(float16)": "float16",
-        "tensor(uint8)": "uint8",
-        "tensor(int64)": "int64",
-        "tensor(int8)": "int8",
-    }
     feeds = {}
     for spec in session.get_inputs():
         shape = shapes.get(spec.name) or [d if isinstance(d, int) else 1 for d in spec.shape]
-        feeds[spec.name] = _feed(shape, types.get(spec.type, "float32"), rng)
+        feeds[spec.name] = _feed(shape, input_dtype(spec.type).name, rng)
     return ort.__version__, lambda: session.run(None, feeds)
 
 
@@ -156,7 +147,7 @@ def measure(
 ) -> Measurement:
     """Measure a model in a fresh child process; raises RuntimeError with the child's last line."""
     threads = threads or os.cpu_count() or 1
-    command = [sys.executable, "-m", "catalog.bench", runtime, str(model), json.dumps(shapes or {}),
+    command = [sys.executable, "-m", "catalog.measure.latency", runtime, str(model), json.dumps(shapes or {}),
                str(runs), str(warmup), str(threads)]  # fmt: skip
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run(command, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, env=env)

@@ -1,0 +1,28 @@
+"""The project's errors: each names where the problem is (a file, a card, a source) and why, in one line."""
+
+from __future__ import annotations
+
+
+class PosezooError(Exception):
+    """Something posezoo cannot use; `where` is the file, card or source, `reason` one line."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
+
+    @property
+    def path(self) -> str:
+        return self.where
+
+
+class CardError(PosezooError):
+    """A model card (or the shared `_defaults.yaml`) that does not follow the card schema."""
+
+
+class FetchError(PosezooError):
+    """A model source that cannot be fetched or does not match its pin."""
+
+
+class ModelError(PosezooError):
+    """A model file that cannot be read, converted or run."""
