@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import platform
 import shutil
 import sys
 import time
@@ -22,12 +20,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from catalog.errors import ModelError
+from catalog.cards.load import Family, Variant
+from catalog.digest import known_sha256, remember
+from catalog.errors import PosezooError
+from catalog.fetch.sources import FileDigest
 from catalog.measure.inspection import inspect
-from catalog.measure.latency import DEFAULT_RUNS
-from catalog.paths import CATALOG_FILE, DEFAULT_CARDS, DEFAULT_OUT, DEFAULTS_FILE, MODELS_DIR
+from catalog.measure.latency import DEFAULT_RUNS, machine_description
+from catalog.measure.metrics import CONVENTIONS
+from catalog.paths import CATALOG_FILE, DEFAULT_CARDS, DEFAULT_OUT, DEFAULTS_FILE, MODELS_DIR, SCHEMA_FILE
+from catalog.schema import SCHEMA_VERSION, Catalog, json_schema_text
 
-SCHEMA_VERSION = 1
 BUILDER_VERSION = "0.1.0"
 ORIGINAL_RUNTIMES = {"tflite": "tflite"}  # formats a Python runtime here runs as they are
 
@@ -114,21 +116,10 @@ def _relative(path: Path, out: Path) -> str:
     return path.resolve().relative_to(out.resolve()).as_posix()
 
 
-def _family_record(family: Any) -> dict:
-    from dataclasses import asdict
-
-    record = {k: v for k, v in asdict(family).items() if k not in ("variants", "card_path")}
-    record["card"] = family.card_path.name
-    return record
-
-
-def _variant_facts(variant: Any, family: Any) -> dict:
+def _variant_facts(variant: Variant, family: Family) -> dict:
     """The card's facts about a variant, with its family's license and usage restrictions."""
-    from dataclasses import asdict
-
-    facts = asdict(variant)
-    facts.pop("base_dir")  # a path on the building machine: no fact about the model
-    facts["license"] = asdict(family.license)
+    facts = variant.model_dump(mode="json")
+    facts["license"] = family.license.model_dump(mode="json")
     facts["usage_restrictions"] = list(family.usage_restrictions)
     return facts
 
@@ -138,20 +129,23 @@ def _step(name: str, action: Callable[[], Any]) -> Any:
         return action()
     except StepFailed:
         raise
-    except ModelError as error:
+    except PosezooError as error:
         raise StepFailed(name, error.reason) from None
     except Exception as error:  # one broken model is reported; the others still publish
         first = (str(error).strip().splitlines() or [""])[0]
         raise StepFailed(name, f"{type(error).__name__}: {first}"[:500]) from None
 
 
-def _copy_files(files: list[Path], folder: Path) -> list[Path]:
+def _copy_files(files: list[FileDigest], folder: Path) -> list[Path]:
+    """The fetched files in the variant's folder; a copy takes the digest its source was
+    verified with, so nothing is hashed twice."""
     folder.mkdir(parents=True, exist_ok=True)
     copied = []
     for file in files:
-        target = folder / file.name
-        if not target.exists() or target.stat().st_size != file.stat().st_size:
-            shutil.copyfile(file, target)
+        target = folder / file.path.name
+        if known_sha256(target) != file.sha256:
+            shutil.copyfile(file.path, target)
+            remember(target, file.sha256)
         copied.append(target)
     return copied
 
@@ -164,11 +158,11 @@ def _report(path: Path, out: Path) -> dict:
     return report
 
 
-def _astronaut_feeds(variant: Any, report: dict) -> dict:
+def _astronaut_feeds(variant: Variant, report: dict) -> dict:
     import numpy as np
     from skimage import data
 
-    from catalog.pose.pipelines import preprocess
+    from catalog.pose.inputs import preprocess
 
     (spec,) = report["inputs"]
     shape = report["reference_shapes"].get(spec["name"], spec["shape"])
@@ -176,14 +170,14 @@ def _astronaut_feeds(variant: Any, report: dict) -> dict:
     return {spec["name"]: np.ascontiguousarray(tensor)}
 
 
-def build_variant(variant: Any, family: Any, options: BuildOptions, progress: Progress) -> dict:
+def build_variant(variant: Variant, family: Family, options: BuildOptions, progress: Progress) -> dict:
     """Every step for one variant; raises StepFailed naming the step and the reason."""
     from catalog.fetch.sources import fetch
 
     folder = options.out / MODELS_DIR / variant.id
     progress(variant.id, "fetch")
     fetched = _step("fetch", lambda: fetch(variant.source, variant.sha256 or None, options.cache, variant.base_dir))
-    originals = _step("copy", lambda: _copy_files([f.path for f in fetched.files], folder))
+    originals = _step("copy", lambda: _copy_files(fetched.files, folder))
     original = originals[0]
     progress(variant.id, "inspect")
     original_report = _step("inspect", lambda: _report(original, options.out))
@@ -243,7 +237,7 @@ def build_variant(variant: Any, family: Any, options: BuildOptions, progress: Pr
     }
 
 
-def _check(variant: Any, original: Path, fmt: str, onnx_path: Path, report: dict) -> dict:
+def _check(variant: Variant, original: Path, fmt: str, onnx_path: Path, report: dict) -> dict:
     from dataclasses import asdict
 
     from catalog.convert.check import check_conversion
@@ -258,17 +252,6 @@ def _check(variant: Any, original: Path, fmt: str, onnx_path: Path, report: dict
         "outputs": [asdict(o) for o in result.outputs],
         "max_abs_diff": result.max_abs_diff,
         "message": result.message,
-    }
-
-
-def _machine() -> dict:
-    from catalog.measure.latency import cpu_model
-
-    return {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
     }
 
 
@@ -303,7 +286,7 @@ def build(options: BuildOptions, progress: Progress = lambda variant, step: None
     defaults_path = options.cards / DEFAULTS_FILE
     previous = _previous(catalog_path)
     records: list[dict] = []
-    failures: list[Failure] = [Failure(Path(e.path).name, "card", e.reason) for e in broken_cards]
+    failures = [Failure(Path(e.where).name, "card", reason) for e in broken_cards for reason in e.reasons]
     if options.strict and failures:
         families = []
     reused: list[str] = []
@@ -338,22 +321,22 @@ def build(options: BuildOptions, progress: Progress = lambda variant, step: None
     document = {
         "schema": SCHEMA_VERSION,
         "builder": BUILDER_VERSION,
-        "machine": _machine(),
-        "conventions": _conventions(),
-        "families": [_family_record(f) for f in families],
+        "machine": machine_description(),
+        "conventions": CONVENTIONS,
+        "families": [f.model_dump(mode="json") for f in families],
         "variants": records,
         "failures": [f.__dict__ for f in failures],
     }
-    text = json.dumps(document, indent=1, default=str)
-    if not catalog_path.is_file() or catalog_path.read_text("utf-8") != text:
-        catalog_path.write_text(text, "utf-8")
+    # a record that does not match the published schema is a bug here, never published
+    Catalog.model_validate(document)
+    _write_if_changed(options.out / SCHEMA_FILE, json_schema_text())
+    _write_if_changed(catalog_path, json.dumps(document, indent=1))
     return BuildResult(catalog_path, records, failures, reused, time.perf_counter() - started)
 
 
-def _conventions() -> str:
-    from catalog.measure import metrics
-
-    return (metrics.__doc__ or "").split("The conventions", 1)[-1].strip()
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.is_file() or path.read_text("utf-8") != text:
+        path.write_text(text, "utf-8")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from catalog.errors import ModelError
+from catalog.errors import CardError, ModelError, PosezooError
 from catalog.measure.inspection import ModelReport, inspect
 from catalog.measure.latency import DEFAULT_RUNS
 
@@ -188,8 +188,12 @@ def build_command(
 
         try:
             result = build(options, progress)
-        except ModelError as error:
-            fail_line(error.path, error.reason)
+        except CardError as error:  # the shared _defaults.yaml: every card depends on it
+            for reason in error.reasons:
+                fail_line(error.where, reason)
+            raise typer.Exit(2) from None
+        except PosezooError as error:
+            fail_line(error.where, error.reason)
             raise typer.Exit(2) from None
     for failure in result.failures:
         fail_line(failure.variant, failure.what)
@@ -199,6 +203,33 @@ def build_command(
         f"({len(result.reused)} unchanged) in {result.seconds:.1f} s"
     )
     if result.failures:
+        raise typer.Exit(1)
+
+
+@app.command("diff")
+def diff_command(
+    old: Annotated[Path, typer.Argument(help="The earlier catalog.json")],
+    new: Annotated[Path, typer.Argument(help="The later catalog.json")],
+    ignore_converted_bytes: Annotated[
+        bool, typer.Option(help="Also ignore the converted ONNX files' sha256 and size (when conversion changed)")
+    ] = False,
+) -> None:
+    """Compare two catalogs figure by figure; timings and build metadata are ignored. Exit 1 if any differs."""
+    from catalog.diff import diff_files
+
+    for path in (old, new):
+        if not path.is_file():
+            fail_line(str(path), "no such catalog")
+            raise typer.Exit(2)
+    try:
+        found = diff_files(old, new, ignore_converted_bytes=ignore_converted_bytes)
+    except ValueError as error:
+        fail_line(f"{old} or {new}", f"not JSON ({error})")
+        raise typer.Exit(2) from None
+    for line in found:
+        stdout.print(line, markup=False, highlight=False, soft_wrap=True)
+    stderr.print(f"{len(found)} figures differ" if found else "no figure differs")
+    if found:
         raise typer.Exit(1)
 
 

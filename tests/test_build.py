@@ -12,6 +12,7 @@ import pytest
 
 import catalog
 from catalog.build import BuildOptions, build
+from catalog.schema import SCHEMA_VERSION
 from tests.conftest import MEDIAPIPE
 
 VARIANTS = {
@@ -77,7 +78,7 @@ def test_catalog_loads_as_a_dataframe(built_zoo):
     lite = frame[(frame["id"] == "blazepose-lite") & (frame["format"] == "tflite")].iloc[0]
     assert round(lite["size_mib"], 2) == 2.69 and lite["precision"] == "fp16"
     assert lite["inputs"] == "1 x 256 x 256 x 3"
-    assert frame.attrs["catalog"]["schema"] == 1
+    assert frame.attrs["catalog"]["schema"] == SCHEMA_VERSION
 
 
 def test_rebuild_with_nothing_changed_reuses_every_variant(built_zoo):

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from subprocess import PIPE
 
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, numpy_helper
+from onnx import TensorProto, helper, numpy_helper
+from onnxruntime import InferenceSession
 from skimage import data
 from skimage.transform import resize
 
+from catalog.convert.canonical import NotCanonicalizable, canonicalize
 from catalog.convert.check import check_conversion, compare, run_onnx, run_original
 from catalog.errors import ModelError
 from catalog.fetch.sources import file_digest
@@ -162,3 +167,137 @@ def test_a_shape_mismatch_fails_with_both_shapes() -> None:
     result = compare({"Identity": np.zeros((1, 17, 3))}, {"Identity": np.zeros((1, 1, 17, 3))})
     assert not result.passed
     assert "shape (1, 17, 3) but the conversion gives (1, 1, 17, 3)" in result.message
+
+
+# --- reproducible bytes: canonical names and order, whatever the process converted before --------
+
+CONVERT_IN_A_FRESH_PROCESS = """
+import sys
+from pathlib import Path
+from catalog.convert.to_onnx import convert_to_onnx
+for source, fmt, out in zip(*[iter(sys.argv[1:])] * 3, strict=True):
+    convert_to_onnx(Path(source), fmt, Path(out))
+"""
+
+
+def test_a_source_converts_to_the_same_bytes_whatever_the_process_converted_before(
+    zoo_file, tmp_path, blazepose_lite
+) -> None:
+    # tf2onnx's name counter is global to the process: only fresh processes show its effect
+    blazepose = zoo_file(MEDIAPIPE, "pose_landmark_lite.tflite")
+    movenet = zoo_file(HUMAN, "models/movenet-lightning.json")
+    alone = [blazepose, "tflite", tmp_path / "alone.onnx"]
+    after_movenet = [movenet, "tfjs", tmp_path / "movenet.onnx", blazepose, "tflite", tmp_path / "after-movenet.onnx"]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", CONVERT_IN_A_FRESH_PROCESS, *map(str, conversions)], stderr=PIPE)
+        for conversions in (alone, after_movenet)
+    ]
+    for process in processes:
+        _, stderr = process.communicate(timeout=600)
+        assert process.returncode == 0, stderr.decode(errors="replace")[-3000:]
+    converted = (tmp_path / "alone.onnx").read_bytes()
+    assert converted == (tmp_path / "after-movenet.onnx").read_bytes()
+    _, in_this_process = blazepose_lite
+    assert converted == in_this_process.out_path.read_bytes()
+
+
+def tiny_model(counter: int, *, other_order: bool = False) -> onnx.ModelProto:
+    """One small network as tf2onnx may write it: names numbered from `counter`, and with
+    `other_order` its independent branches, weights and attributes listed the other way round."""
+    scale, bias, scaled, shifted, gate = (
+        f"{stem}__{counter + i}" for i, stem in enumerate(("scale", "bias", "mul", "add", "sig"))
+    )
+    batch = f"unk__{counter + 10}"  # tf2onnx's name for a dim it cannot size
+    nodes = [
+        helper.make_node("Mul", ["image", scale], [scaled], name=f"Mul__{counter + 5}"),
+        helper.make_node("Add", [scaled, bias], [shifted], name=f"Add__{counter + 6}"),
+        helper.make_node("Relu", [shifted], ["features"], name=f"Relu__{counter + 7}"),
+        helper.make_node("Sigmoid", [shifted], [gate], name=f"Sigmoid__{counter + 8}", doc_string="made at /tmp/x"),
+        helper.make_node("ReduceMax", [gate], ["score"], name=f"ReduceMax__{counter + 9}", axes=[1], keepdims=1),
+    ]
+    weights = [
+        numpy_helper.from_array(np.linspace(0.5, 2.0, 8, dtype=np.float32).reshape(1, 8), scale),
+        numpy_helper.from_array(np.full((1, 8), -0.25, dtype=np.float32), bias),
+    ]
+    if other_order:
+        nodes[2:4] = nodes[3], nodes[2]
+        weights.reverse()
+        attributes = list(reversed(nodes[4].attribute))
+        del nodes[4].attribute[:]
+        nodes[4].attribute.extend(attributes)
+    graph = helper.make_graph(
+        nodes,
+        "tf2onnx",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [batch, 8])],
+        [
+            helper.make_tensor_value_info("features", TensorProto.FLOAT, [batch, 8]),
+            helper.make_tensor_value_info("score", TensorProto.FLOAT, [batch, 1]),
+        ],
+        weights,
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="tf2onnx")
+
+
+def run_model(model: onnx.ModelProto) -> list[np.ndarray]:
+    image = np.linspace(-1.0, 1.0, 8, dtype=np.float32).reshape(1, 8)
+    return InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"image": image})
+
+
+def test_canonical_form_names_by_position_keeps_graph_io_and_computes_the_same() -> None:
+    model = tiny_model(counter=1234)
+    before = run_model(model)
+
+    canonicalize(model)
+
+    onnx.checker.check_model(model)
+    graph = model.graph
+    assert [node.name for node in graph.node] == ["Mul_0", "Add_1", "Relu_2", "Sigmoid_3", "ReduceMax_4"]
+    assert [list(node.input) for node in graph.node] == [["image", "w0"], ["t0", "w1"], ["t1"], ["t1"], ["t2"]]
+    assert [list(node.output) for node in graph.node] == [["t0"], ["t1"], ["features"], ["t2"], ["score"]]
+    assert [tensor.name for tensor in graph.initializer] == ["w0", "w1"]
+    assert [v.name for v in graph.input] == ["image"] and [v.name for v in graph.output] == ["features", "score"]
+    assert not any(node.doc_string for node in graph.node)
+    assert {value.type.tensor_type.shape.dim[0].dim_param for value in [*graph.input, *graph.output]} == {"unk__0"}
+    for got, expected in zip(run_model(model), before, strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_the_same_network_under_other_names_and_order_gives_the_same_bytes() -> None:
+    first, second = tiny_model(counter=17), tiny_model(counter=2406, other_order=True)
+    assert first.SerializeToString() != second.SerializeToString()
+    canonicalize(first)
+    canonicalize(second)
+    assert first.SerializeToString(deterministic=True) == second.SerializeToString(deterministic=True)
+
+
+def test_canonical_names_step_around_graph_io_names_of_the_same_shape() -> None:
+    graph = helper.make_graph(
+        [helper.make_node("Neg", ["t1"], ["neg__9"]), helper.make_node("Neg", ["neg__9"], ["t0"])],
+        "tf2onnx",
+        [helper.make_tensor_value_info("t1", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("t0", TensorProto.FLOAT, [1])],
+    )
+    model = helper.make_model(graph)
+    canonicalize(model)
+    assert [list(node.output) for node in model.graph.node] == [["t2"], ["t0"]]
+
+
+def test_nested_graphs_are_refused_by_name() -> None:
+    branch = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])],
+        "branch",
+        [],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])],
+    )
+    node = helper.make_node("If", ["flag"], ["out"], then_branch=branch, else_branch=branch)
+    graph = helper.make_graph(
+        [node],
+        "tf2onnx",
+        [
+            helper.make_tensor_value_info("flag", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("x", TensorProto.FLOAT, [1]),
+        ],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1])],
+    )
+    with pytest.raises(NotCanonicalizable, match=r"nested graphs \(in If\)"):
+        canonicalize(helper.make_model(graph))

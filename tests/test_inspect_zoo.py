@@ -11,6 +11,8 @@ import pytest
 
 from catalog import inspect
 from catalog.errors import ModelError
+from catalog.measure import mapping
+from catalog.paths import ROOT
 from tests.conftest import HUMAN, MEDIAPIPE
 
 BLAZEPOSE = {
@@ -19,17 +21,6 @@ BLAZEPOSE = {
     "pose_landmark_full.tflite": (6.14, 3.17, 774.26),
     "pose_landmark_heavy.tflite": (26.43, 13.75, 3858.81),
 }
-POCKETPOSE_DENSE = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"}
-POCKETPOSE_ELEMENTWISE = {"ADD", "MUL"}
-
-
-def pocketpose_mflops(report, dense=POCKETPOSE_DENSE, elementwise=POCKETPOSE_ELEMENTWISE) -> float:
-    """PocketPose's rough rule, re-derived from our per-op table: 2*MACs of its three dense ops
-    plus one per output element of ADD and MUL (no bias, activation, pooling or resize)."""
-    macs = sum(row["macs"] for row in report.ops if row["op"] in dense)
-    elements = sum(row["output_elements"] for row in report.ops if row["op"] in elementwise)
-    return (2 * macs + elements) / 1e6
-
 
 @pytest.mark.parametrize("name", BLAZEPOSE)
 def test_blazepose_goldens(zoo_file, name):
@@ -49,7 +40,7 @@ def test_blazepose_goldens(zoo_file, name):
     assert dequantize["folded"] == dequantize["count"] and dequantize["flops"] == 0
     # our conventions count more (bias, activations, pooling, resize), on purpose; the seed's
     # figure is exactly PocketPose's rule applied to our per-op table
-    assert round(pocketpose_mflops(report), 2) == pocketpose
+    assert round(mapping.pocketpose_mflops(report.ops), 2) == pocketpose
     assert report.flops / 1e6 > pocketpose
 
 
@@ -66,13 +57,20 @@ def test_movenet_lightning_tfjs(zoo_file):
     # TFJS export of the same network. Its convolutions are the same (2*MACs = 541.10 M), but
     # TFJS fuses BiasAdd into the convs and the TFLite export keeps a few more ADD/MUL ops around
     # its pre/post-processing, so PocketPose's rule lands 0.08 M (0.015%) below the seed here.
-    tfjs_rule = pocketpose_mflops(
-        report,
-        dense={"_FusedConv2D", "FusedDepthwiseConv2dNative", "DepthwiseConv2dNative"},
-        elementwise={"AddV2", "Mul"},
-    )
+    tfjs_rule = mapping.pocketpose_mflops(report.ops, mapping.TFJS_DENSE, mapping.TFJS_ELEMENTWISE)
     assert round(2 * report.macs / 1e6, 2) == 541.10
     assert tfjs_rule == pytest.approx(541.61, abs=0.1)
+
+
+def test_the_readme_mapping_is_what_the_files_give(zoo_file):
+    # the section is rendered from these reports (python -m catalog.measure.mapping), never typed
+    blazepose = [inspect(zoo_file(MEDIAPIPE, name)) for name in BLAZEPOSE]
+    lightning = inspect(zoo_file(HUMAN, "models/movenet-lightning.json"))
+    multipose = inspect(zoo_file(HUMAN, "models/movenet-multipose.json"))
+    figures = mapping.figures(blazepose, lightning, multipose)
+    assert figures.blazepose_rule == tuple(seed for _, _, seed in BLAZEPOSE.values())
+    readme = (ROOT / "README.md").read_text()
+    assert mapping.readme_section(readme) == mapping.render(figures)
 
 
 def test_multipose_dynamic_input_takes_the_signature_as_reference(zoo_file):

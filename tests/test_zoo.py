@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from catalog.cards.load import Family, load_card, load_cards, load_defaults
-from catalog.errors import ModelError
+from catalog.errors import CardError
 from catalog.fetch.sources import fetch, parse_source
-from catalog.pose.pipelines import DECODERS
+from catalog.pose.decoders import DECODERS
 
 CARDS = Path(__file__).resolve().parent.parent / "model_cards"
 
@@ -170,7 +170,7 @@ def test_a_broken_card_fails_in_one_line_naming_file_and_field(own_zoo: Path, ol
     card = own_zoo / "mine.md"
     assert old in CARD
     card.write_text(CARD.replace(old, new))
-    with pytest.raises(ModelError) as caught:
+    with pytest.raises(CardError) as caught:
         load_cards(own_zoo)
     message = str(caught.value)
     assert "\n" not in message
@@ -187,5 +187,5 @@ def test_a_zoo_without_defaults_shares_the_default_zoos(own_zoo: Path) -> None:
 
 def test_a_card_without_front_matter(own_zoo: Path) -> None:
     (own_zoo / "mine.md").write_text("# Just prose\n")
-    with pytest.raises(ModelError, match="no YAML front matter"):
+    with pytest.raises(CardError, match="no YAML front matter"):
         load_cards(own_zoo)

@@ -24,8 +24,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from catalog.convert.canonical import NotCanonicalizable, canonicalize
 from catalog.errors import ModelError
-from catalog.read.tfjs import read_model_json, weight_paths
+from catalog.read.tfjs import model_files, read_model_json, weight_paths
 
 FORMATS = ("tflite", "tfjs")
 INSTALL_HINT = "conversion needs `pip install posezoo[convert]` (tensorflow, tf2onnx)"
@@ -75,8 +76,9 @@ def convert_to_onnx(
     if fp16_source is None:
         fp16_source = stores_fp16(model_path)
     fp16 = fp16_source and _store_weights_as_fp16(model, notes)
+    _canonicalize(model, model_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(model, out_path)
+    out_path.write_bytes(model.SerializeToString(deterministic=True))
     _validate(out_path)
     seconds = time.perf_counter() - started
     return Conversion(
@@ -184,10 +186,8 @@ def _validate(out_path: Path) -> None:
 
 
 def _source_size(model_path: Path, fmt: str) -> int:
-    if fmt != "tfjs":
-        return model_path.stat().st_size
-    weights = [model_path.parent / p for p in weight_paths(read_model_json(model_path))]
-    return model_path.stat().st_size + sum(p.stat().st_size for p in weights)
+    files = model_files(model_path) if fmt == "tfjs" else [model_path]
+    return sum(file.stat().st_size for file in files)
 
 
 # ---------------------------------------------------------------------------------- TFJS
@@ -388,3 +388,12 @@ def _unique_name(name: str, taken: set[str]) -> str:
         candidate, n = f"{name}_{n}", n + 1
     taken.add(candidate)
     return candidate
+
+
+def _canonicalize(model: onnx.ModelProto, model_path: Path) -> None:
+    """Names and order from the graph alone: tf2onnx's come from a counter global to the process,
+    so without this the same source gives other bytes (and another sha256) in another build."""
+    try:
+        canonicalize(model)
+    except NotCanonicalizable as err:
+        raise ModelError(str(model_path), f"converted model cannot be made reproducible: {err}") from None

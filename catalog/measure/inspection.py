@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from catalog.digest import known_sha256, remember, sha256_file
 from catalog.errors import ModelError
 from catalog.measure import metrics
 from catalog.read.graph import Graph, Shape
@@ -60,14 +61,6 @@ class ModelReport:
         return asdict(self)
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def detect_format(path: Path) -> str:
     """The file's format from its name, confirmed by its first bytes."""
     if path.is_dir():
@@ -109,9 +102,9 @@ def detect_format(path: Path) -> str:
 def _files(path: Path, fmt: str) -> list[Path]:
     if fmt != "tfjs":
         return [path]
-    from catalog.read.tfjs import read_model_json, weight_paths
+    from catalog.read.tfjs import model_files
 
-    return [path] + [path.parent / p for p in weight_paths(read_model_json(path))]
+    return model_files(path)
 
 
 def _tensor_infos(graph: Graph, names: list[str], shapes: dict[str, Shape | None]) -> list[TensorInfo]:
@@ -243,15 +236,19 @@ def inspect(path: Path | str, input_shapes: dict[str, tuple[int, ...]] | None = 
         data = _contents(path, fmt)
     except OSError as error:
         raise ModelError(str(path), f"cannot read ({error.strerror or error})") from None
+    known = known_sha256(path)
     # the mapping closes when the last view into it (numpy arrays of the reader) is gone
     with ThreadPoolExecutor(max_workers=1) as pool:
         # hashlib releases the GIL on large buffers: the hash runs beside the parse
-        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest()) if data is not None else None
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest()) if data is not None and not known else None
         try:
             graph = read_graph(path, fmt, data)
         except MemoryError:
             raise ModelError(str(path), "too large to read into memory") from None
-        return _report(path, fmt, graph, data, digest.result() if digest else None, input_shapes)
+        sha256 = known or (digest.result() if digest else None)
+        if sha256 is not None and not known:
+            remember(path, sha256)
+        return _report(path, fmt, graph, data, sha256, input_shapes)
 
 
 def _report(
@@ -291,7 +288,7 @@ def _report(
     files = [
         FileInfo(str(f), len(data), digest)
         if data is not None and digest is not None and f == path
-        else FileInfo(str(f), f.stat().st_size, sha256_of(f))
+        else FileInfo(str(f), f.stat().st_size, sha256_file(f))
         for f in _files(path, fmt)
     ]
     size = sum(f.size_bytes for f in files)

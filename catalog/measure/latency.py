@@ -37,8 +37,6 @@ class Measurement:
     peak_rss_mib: float  # the child's high-water mark
     baseline_rss_mib: float  # the child after importing the runtime, before loading the model
     model_peak_mib: float  # peak - baseline: what loading and running this model cost
-    cpu: str
-    cores: int
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -52,6 +50,16 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def machine_description() -> dict[str, str | int | None]:
+    """Where the measurements ran: stated once per catalog, not per measurement."""
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def _status_mib(field: str) -> float:
@@ -131,8 +139,6 @@ def measure_here(runtime: str, model: Path, shapes: dict, runs: int, warmup: int
         peak_rss_mib=round(peak, 1),
         baseline_rss_mib=round(baseline, 1),
         model_peak_mib=round(peak - baseline, 1),
-        cpu=cpu_model(),
-        cores=os.cpu_count() or 1,
     )
 
 

@@ -1,19 +1,7 @@
 """Every figure of a model — params, precision, MACs, FLOPs, per-op table — computed from the IR.
 
-The conventions (also in the README and on the site):
-- params: elements of constant tensors (float, or integer with quantization) that feed
-  arithmetic ops, directly or through Dequantize/Cast/Densify/Reshape; shape, index and other
-  integer bookkeeping constants are not parameters; a weight stored in fp16 and dequantized
-  counts once; a sparse weight counts at its dense size.
-- macs: Conv, depthwise Conv, ConvTranspose, MatMul, Gemm/FullyConnected only.
-  Conv: N*Cout*Hout*Wout*(Cin/groups)*kh*kw; ConvTranspose: N*Cin*Hin*Win*(Cout/groups)*kh*kw;
-  MatMul/Gemm: batch*M*N*K.
-- flops: 2*macs, plus one per output element for a fused bias and a fused activation, plus
-  one per output element of every other arithmetic op; pooling counts one per window element,
-  reductions one per input element. Ops whose inputs are all known when the model loads
-  (constants, shape arithmetic) are folded and count nothing. Data movement counts nothing.
-- precision: from the parameters' storage types: the type holding >= 95% of the parameter
-  elements, else "mixed"; the split is always given.
+The conventions they follow are written once, in `conventions.md` beside this module
+(`CONVENTIONS`): catalog.json carries that text and the docs site publishes it.
 """
 
 from __future__ import annotations
@@ -21,10 +9,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from catalog.read.graph import FLOAT_DTYPES, QUANTIZED_DTYPES, Graph, Op, Tensor
 from catalog.read.shapes import ELEMENTWISE, UNARY
 
+CONVENTIONS = (Path(__file__).with_name("conventions.md")).read_text(encoding="utf-8")
 DENSE_OPS = frozenset({"Conv", "ConvTranspose", "MatMul", "Gemm", "FullyConnected"})
 NOT_ARITHMETIC = frozenset({"Cast", "Identity", "Dropout"})
 POOLS = frozenset({"MaxPool", "AveragePool"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +39,11 @@ COLUMNS: dict[str, str] = {
 
 
 def load_records(path: Path | str | None = None) -> dict[str, Any]:
-    """The raw catalog.json document (schema, machine, families, variants, failures)."""
-    path = Path(path) if path is not None else DEFAULT_OUT / CATALOG_FILE
-    return json.loads(path.read_text("utf-8"))
+    """The catalog.json document (schema, machine, families, variants, failures), validated
+    against `catalog.schema.Catalog`: a catalog of another schema version is refused."""
+    from catalog.schema import read_catalog
+
+    return read_catalog(Path(path) if path is not None else DEFAULT_OUT / CATALOG_FILE)
 
 
 def _shapes(tensors: list[dict]) -> str:

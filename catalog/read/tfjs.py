@@ -205,6 +205,23 @@ def weight_paths(document: dict[str, Any]) -> list[str]:
     return [p for group in document.get("weightsManifest", []) for p in group.get("paths", [])]
 
 
+def model_files(model_json: Path, document: dict[str, Any] | None = None) -> list[Path]:
+    """A TFJS model's files: the model.json, then each weight file its manifest names, which
+    must lie inside the model.json's folder. Their sizes summed are the model's size."""
+    model_json = Path(model_json)
+    document = read_model_json(model_json) if document is None else document
+    folder = model_json.parent.resolve()
+    files = [model_json]
+    for relative in weight_paths(document):
+        file = (folder / relative).resolve()
+        if folder not in file.parents:
+            raise ModelError(str(model_json), f"weights path {relative!r} leaves the model's folder")
+        if not file.is_file():
+            raise ModelError(str(model_json), f"weights file {relative} named by the manifest is missing")
+        files.append(model_json.parent / relative)
+    return files
+
+
 @dataclass(frozen=True)
 class StoredWeight:
     """One manifest entry and where its bytes lie: `dtype` as declared, `storage` as stored
@@ -235,17 +252,9 @@ class StoredWeight:
 
 def stored_weights(path: Path, document: dict[str, Any]) -> Iterator[StoredWeight]:
     """Every weight of the manifest, checked against the bytes its files hold."""
-    folder = Path(path).parent.resolve()
+    files = iter(model_files(path, document)[1:])  # in manifest order, checked once
     for group in document.get("weightsManifest", []):
-        chunks = []
-        for relative in group.get("paths", []):
-            file = (folder / relative).resolve()
-            if folder not in file.parents:
-                raise ModelError(str(path), f"weights path {relative!r} leaves the model's folder")
-            if not file.is_file():
-                raise ModelError(str(path), f"weights file {relative} named by the manifest is missing")
-            chunks.append(file.read_bytes())
-        data = b"".join(chunks)
+        data = b"".join(next(files).read_bytes() for _ in group.get("paths", []))
         offset = 0
         for entry in group.get("weights", []):
             quantization = entry.get("quantization") or {}

@@ -1,0 +1,341 @@
+"""The model card schema: what a card's YAML front matter may say, and the facts it resolves to.
+
+Two layers, as a card is written and as it is used:
+- `CardSpec` (with `VariantSpec`, `PreprocessSpec`, `KeypointsSpec`, `DefaultsSpec`) is the
+  front matter as written: every key typed, unknown keys forbidden, family-level fields that a
+  variant may override left open.
+- `FamilyFacts` and `VariantFacts` (with `Preprocess`, `Keypoints`, `License`, ...) are the
+  resolved facts: defaults merged, every variant complete. They are also the `families` and
+  `variants` records of catalog.json (see `catalog.schema`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from catalog.fetch.sources import parse_source
+from catalog.pose.kinds import DecodeKind
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must not silently drop a fact."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _date_text(value: Any) -> Any:
+    # YAML reads 2020-06-17 as a date and 2020 as a number; a card may give YYYY-MM too
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _date_checked(value: str) -> str:
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        raise ValueError("expected YYYY-MM-DD (or YYYY-MM, YYYY)")
+    return value
+
+
+def _source_checked(value: str) -> str:
+    parse_source(value)  # its ValueError says which form is expected
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+DateText = Annotated[str, BeforeValidator(_date_text), AfterValidator(_date_checked)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Number = StrictFloat  # ints are taken as floats; booleans are not numbers
+Positive = Annotated[StrictFloat, Field(gt=0)]
+Pixels = Annotated[StrictInt, Field(gt=0)]
+Layout = Literal["NHWC", "NCHW"]
+InputDtype = Literal["float32", "float16", "int32", "uint8", "int8"]
+ResizeMode = Literal["stretch", "letterbox"]
+Role = Literal["model", "detector"]
+PaperKind = Literal["paper", "blog-post", "model-card"]
+
+
+# --------------------------------------------------------------------------- resolved facts
+
+
+class Reference(Strict):
+    # what the link is, in words
+    title: Text
+    # where it is
+    url: Url
+
+
+class Paper(Strict):
+    """What the family is published as; `kind` says honestly when it is not a paper."""
+
+    # its title, as published
+    title: Text
+    # where to read it
+    url: Url
+    # paper | blog-post | model-card
+    kind: PaperKind = "paper"
+
+
+class License(Strict):
+    # the SPDX identifier (Apache-2.0, MIT, ...)
+    spdx: Text
+    # the license text
+    url: Url
+    # where the license is stated and anything a user must know about it
+    note: str = ""
+
+
+with warnings.catch_warnings():
+    # the card and catalog.json call it `schema`; BaseModel's deprecated .schema() is not used here
+    warnings.filterwarnings("ignore", message='Field name "schema"', category=UserWarning)
+
+    class Keypoints(Strict):
+        # the schema's name (coco-17, mpii-16, blazepose-33, ...)
+        schema: Text
+        # keypoint names, in the order the model outputs them
+        names: tuple[Text, ...]
+        # edges to draw: pairs of indices into `names`
+        skeleton: tuple[tuple[StrictInt, StrictInt], ...] = ()
+
+        def index(self, name: str) -> int:
+            return self.names.index(name)
+
+        @field_validator("names")
+        @classmethod
+        def _unique(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+            if len(set(names)) != len(names):
+                raise ValueError("duplicate keypoint name")
+            return names
+
+        @field_validator("skeleton")
+        @classmethod
+        def _inside(cls, edges: tuple[tuple[int, int], ...], info: ValidationInfo) -> tuple[tuple[int, int], ...]:
+            count = len(info.data.get("names", ()))
+            for i, edge in enumerate(edges):
+                if not all(0 <= k < count for k in edge):
+                    raise ValueError(f"edge {i} {list(edge)}: expected indices below {count}")
+            return edges
+
+    class KeypointsSpec(Strict):
+        # a schema from _defaults.yaml by name, or a new one with its names
+        schema: Text
+        # keypoint names; omitted when `schema` names a shared schema
+        names: tuple[Text, ...] | None = None
+        # edges to draw: pairs of indices into `names`
+        skeleton: tuple[tuple[StrictInt, StrictInt], ...] = ()
+
+
+class Preprocess(Strict):
+    """How an RGB image becomes the model's input tensor.
+
+    Pixels (0..255) are mapped linearly onto `range`, then `(x - mean) / std` per channel
+    when given. `size` is (height, width), used where the file leaves the input dynamic.
+    """
+
+    # (height, width) in pixels of the model's input
+    size: tuple[Pixels, Pixels]
+    # NHWC or NCHW
+    layout: Layout = "NHWC"
+    # the input tensor's dtype
+    dtype: InputDtype = "float32"
+    # the values pixel 0 and pixel 255 map to
+    range: tuple[Number, Number] = (0.0, 1.0)
+    # per-channel mean subtracted after the range mapping (with std)
+    mean: tuple[Number, Number, Number] | None = None
+    # per-channel divisor after the mean (with mean); positive
+    std: tuple[Positive, Positive, Positive] | None = None
+    # stretch the image to the input, or letterbox it (keep aspect, pad with black)
+    resize: ResizeMode = "stretch"
+    # channel order the model expects
+    channels: Literal["RGB", "BGR"] = "RGB"
+
+    @field_validator("std")
+    @classmethod
+    def _with_mean(cls, std: tuple[float, ...] | None, info: ValidationInfo) -> tuple[float, ...] | None:
+        if (std is None) != (info.data.get("mean") is None):
+            raise ValueError("give mean and std together")
+        return std
+
+
+class PreprocessSpec(Strict):
+    """`Preprocess` as a card writes it: a family gives some keys, a variant overrides some."""
+
+    # (height, width) in pixels of the model's input
+    size: tuple[Pixels, Pixels] | None = None
+    # NHWC or NCHW
+    layout: Layout | None = None
+    # the input tensor's dtype
+    dtype: InputDtype | None = None
+    # the values pixel 0 and pixel 255 map to
+    range: tuple[Number, Number] | None = None
+    # per-channel mean subtracted after the range mapping (with std)
+    mean: tuple[Number, Number, Number] | None = None
+    # per-channel divisor after the mean (with mean)
+    std: tuple[Number, Number, Number] | None = None
+    # stretch or letterbox
+    resize: ResizeMode | None = None
+    # RGB or BGR
+    channels: Literal["RGB", "BGR"] | None = None
+
+
+class VariantFacts(Strict):
+    """One model file of a family, every fact resolved (variant fields over family fields)."""
+
+    # unique across the zoo; lowercase, digits, '.', '_', '-'
+    id: Id
+    # the variant's name within its family (Lite, Thunder, ...)
+    name: Text
+    # where the file comes from, as written on the card (npm:PKG@VERSION#path, file:path, https://...)
+    source: str
+    # sha256 of the model file; required except for file: sources
+    sha256: Sha256 | None
+    # model, or the detector a two-stage model runs first
+    role: Role
+    # what it does, in words
+    task: Text
+    # how an image becomes its input
+    preprocess: Preprocess
+    # which decoder reads its outputs (catalog.pose.kinds)
+    decode: DecodeKind
+    # the keypoints it outputs
+    keypoints: Keypoints
+    # when it was released: YYYY-MM-DD, YYYY-MM or YYYY
+    release_date: DateText
+    # id of the variant whose crop this model expects (BlazePose's landmarks)
+    detector: Id | None = None
+    # anything else worth knowing about this file
+    notes: str = ""
+    # id of its family
+    family: Id
+
+
+class FamilyFacts(Strict):
+    """A model family: the facts its card states once for all its variants."""
+
+    # lowercase id of the family (the card's `family`)
+    id: Id
+    # display name
+    name: Text
+    # what its models do, in words
+    task: Text
+    # who made it
+    authors: list[Text]
+    # what it is published as; None where nothing is
+    paper: Paper | None
+    # first release: YYYY-MM-DD, YYYY-MM or YYYY
+    release_date: DateText
+    # the license of the weights
+    license: License
+    # uses the license or model card rules out, every one listed
+    usage_restrictions: list[Text]
+    # whether the list is the shared default (the family states none of its own)
+    restrictions_are_default: bool
+    # where the family's own list is stated
+    restrictions_source: Reference | None
+    # further reading
+    references: list[Reference]
+    # the card's file name
+    card: str
+    # the card's Markdown prose
+    body: str = ""
+
+
+# --------------------------------------------------------------------------- as written
+
+
+class VariantSpec(Strict):
+    # unique across the zoo; lowercase, digits, '.', '_', '-'
+    id: Id
+    # the variant's name within its family
+    name: Text
+    # npm:PACKAGE@VERSION#path, file:path (relative to the card) or https://host/path
+    source: Annotated[str, AfterValidator(_source_checked)]
+    # sha256 of the model file; required except for file: sources
+    sha256: Sha256 | None = Field(None, validate_default=True)
+    # model (default) or detector
+    role: Role = "model"
+    # overrides the family's task
+    task: Text | None = None
+    # overrides some of the family's preprocess keys
+    preprocess: PreprocessSpec | None = None
+    # overrides the family's decoder
+    decode: DecodeKind | None = None
+    # overrides the family's keypoints
+    keypoints: KeypointsSpec | None = None
+    # overrides the family's release date
+    release_date: DateText | None = None
+    # id of the detector variant (same card) whose crop this model expects
+    detector: Id | None = None
+    # anything else worth knowing about this file
+    notes: str = ""
+
+    @field_validator("sha256")
+    @classmethod
+    def _required_unless_local(cls, sha256: str | None, info: ValidationInfo) -> str | None:
+        source = info.data.get("source")
+        if sha256 is None and source is not None:
+            kind = parse_source(source).kind
+            if kind != "file":
+                raise ValueError(f"required for {kind} sources")
+        return sha256
+
+
+class CardSpec(Strict):
+    """A card's front matter, as written."""
+
+    # lowercase id of the family
+    family: Id
+    # display name
+    name: Text
+    # what its models do, in words (a variant may override)
+    task: Text
+    # keypoints of every variant (a variant may override)
+    keypoints: KeypointsSpec | None = None
+    # preprocess keys shared by every variant (a variant may add or override keys)
+    preprocess: PreprocessSpec | None = None
+    # decoder of every variant (a variant may override)
+    decode: DecodeKind | None = None
+    # who made it
+    authors: list[Text]
+    # what it is published as
+    paper: Paper | None = None
+    # first release: YYYY-MM-DD, YYYY-MM or YYYY
+    release_date: DateText
+    # the license of the weights
+    license: License
+    # `default` (the shared list in _defaults.yaml) or the family's own list
+    usage_restrictions: Literal["default"] | Annotated[list[Text], Field(min_length=1)] = "default"
+    # where the family's own list is stated
+    usage_restrictions_source: Reference | None = None
+    # further reading
+    references: list[Reference] = []
+    # the model files
+    variants: Annotated[list[VariantSpec], Field(min_length=1)]
+
+
+class DefaultsSpec(Strict):
+    """`_defaults.yaml`: what cards in its folder share."""
+
+    # the list `usage_restrictions: default` stands for
+    usage_restrictions: list[Text] = []
+    # keypoint schemas a card may name without repeating them
+    keypoint_schemas: dict[str, KeypointsSpec] = {}

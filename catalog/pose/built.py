@@ -1,0 +1,41 @@
+"""A built catalog (BUILD/catalog.json) as pose models: each variant's card facts and its ONNX file.
+
+A build records every variant with the facts of its card (preprocess, decode, keypoints,
+detector, ...) and, when it built, `formats.onnx.path` relative to the build folder: the
+catalog alone is enough to run a model, without the cards it was built from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from catalog.cards.load import Variant
+from catalog.cards.schema import VariantFacts
+from catalog.paths import CATALOG_FILE
+from catalog.schema import read_catalog as read_catalog_file
+
+
+def read_catalog(build_dir: str | Path) -> dict[str, Any]:
+    return read_catalog_file(Path(build_dir) / CATALOG_FILE)
+
+
+def variant_record(document: dict[str, Any], variant_id: str) -> dict[str, Any]:
+    """The catalog's record of a variant that built; a KeyError naming the ones that did otherwise."""
+    records = {v["id"]: v for v in document.get("variants", [])}
+    record = records.get(variant_id)
+    if record is None:
+        raise KeyError(f"no variant {variant_id!r} in the catalog; it has {', '.join(sorted(records))}")
+    if record.get("status") != "ok" or "onnx" not in record.get("formats", {}):
+        reason = (record.get("error") or {}).get("reason", "no ONNX form")
+        raise KeyError(f"variant {variant_id!r} did not build: {reason}")
+    return record
+
+
+def onnx_path(record: dict[str, Any], build_dir: str | Path) -> Path:
+    return Path(build_dir) / record["formats"]["onnx"]["path"]
+
+
+def variant_from_record(record: dict[str, Any]) -> Variant:
+    """The card's `Variant` from its catalog record: the record holds the card's facts and more."""
+    return Variant.model_validate({name: record[name] for name in VariantFacts.model_fields})

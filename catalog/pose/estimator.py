@@ -1,0 +1,110 @@
+"""`PoseEstimator`: a variant's sessions made once and kept, for calling on frame after frame.
+
+    estimator = PoseEstimator.from_catalog("movenet-lightning")  # reads build/catalog.json
+    for frame in frames:
+        pose = estimator.best(frame)  # None when nobody is there
+
+A two-stage variant (BlazePose landmarks) holds its detector's session too: each call runs
+the detector, crops around the best person as MediaPipe does, and runs the landmark model
+on the crop.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from catalog.paths import DEFAULT_OUT
+from catalog.pose.blazepose import blazepose_crop
+from catalog.pose.inputs import check_image
+from catalog.pose.model import Model
+from catalog.pose.poses import Pose, to_pose
+
+if TYPE_CHECKING:
+    from catalog.cards.load import Variant
+
+
+class PoseEstimator:
+    """Every person a variant finds in an RGB image (H x W x 3, uint8 or float 0..255), best first.
+
+    Positions are normalised to the image (see `Pose`). Who is "every person" is the model's
+    answer: single-pose models (MoveNet SinglePose, PoseNet, EfficientPose, BlazePose without
+    its detector) always give one pose, even on an empty frame, with their score; MoveNet
+    MultiPose gives its six candidates with theirs; the BlazePose detector gives the people
+    it detects, possibly none, and BlazePose with its detector gives the landmarks of the best
+    detected person, or an empty list when the detector finds nobody. A malformed image
+    (empty, not 3 channels, not numeric, NaN) is a ValueError.
+
+    The sessions are made once, here, and kept: calling the estimator makes none.
+    """
+
+    def __init__(
+        self,
+        variant: Variant,
+        onnx_path: str | Path,
+        detector: Variant | None = None,
+        detector_path: str | Path | None = None,
+        *,
+        threads: int | None = None,
+    ) -> None:
+        """`detector` and `detector_path` make a two-stage BlazePose estimator; without them a
+        landmark model sees the whole (letterboxed) image, which it was not trained for."""
+        if (detector is None) != (detector_path is None):
+            raise ValueError("give the detector's variant and its ONNX path together")
+        self.model = Model(variant, onnx_path, threads=threads)
+        self.detector: Model | None = None
+        if detector is not None and detector_path is not None:
+            if detector.decode != "blazepose-detector":
+                raise ValueError(f"{detector.id}: the first stage must be a blazepose-detector, not {detector.decode}")
+            self.detector = Model(detector, detector_path, threads=threads)
+
+    @classmethod
+    def from_catalog(
+        cls, variant_id: str, build_dir: str | Path = DEFAULT_OUT, *, threads: int | None = None
+    ) -> PoseEstimator:
+        """The estimator of a variant of a built catalog (`posezoo build`), with its detector
+        where its card names one; a KeyError when the variant is not there or did not build."""
+        # imported here: reading the card types is only needed for a catalog, not for `import catalog.pose`
+        from catalog.pose.built import onnx_path, read_catalog, variant_from_record, variant_record
+
+        document = read_catalog(build_dir)
+        record = variant_record(document, variant_id)
+        detector = detector_path = None
+        if record.get("detector"):
+            detector_record = variant_record(document, record["detector"])
+            detector, detector_path = variant_from_record(detector_record), onnx_path(detector_record, build_dir)
+        variant = variant_from_record(record)
+        return cls(variant, onnx_path(record, build_dir), detector, detector_path, threads=threads)
+
+    @property
+    def variant(self) -> Variant:
+        return self.model.variant
+
+    def __repr__(self) -> str:
+        stages = f"{self.detector.variant.id} -> {self.variant.id}" if self.detector else self.variant.id
+        return f"PoseEstimator({stages})"
+
+    def __call__(self, image: np.ndarray) -> list[Pose]:
+        """Every person found, best first; an empty list when the model says nobody is there."""
+        image = check_image(image)
+        names = self.variant.keypoints.names
+        if self.detector is None:
+            decoded, frame = self.model.run(image)
+            return [to_pose(person, frame, names) for person in decoded]
+        detections, detector_frame = self.detector.run(image)
+        if not detections:
+            return []
+        detection = to_pose(detections[0], detector_frame, self.detector.variant.keypoints.names)
+        decoded, crop = self.model.run(image, blazepose_crop(image.shape[:2], detection.xy))
+        poses = [to_pose(person, crop, names) for person in decoded]
+        for pose in poses:
+            pose.detection = detection
+            pose.extra["crop"] = crop.matrix
+        return poses
+
+    def best(self, image: np.ndarray) -> Pose | None:
+        """The best person, or None when there is nobody (see the class's notes on who counts)."""
+        people = self(image)
+        return people[0] if people else None

@@ -1,0 +1,323 @@
+"""The schema of catalog.json: every record the build writes, typed, and published as JSON Schema.
+
+`posezoo build` validates the whole document against `Catalog` before writing it, and writes
+`catalog.schema.json` (from `json_schema()`) beside it; the site's JavaScript, the app and
+notebooks read the catalog against that file. `SCHEMA_VERSION` changes whenever a record's
+shape does: a build never reuses a previous catalog of another version.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from catalog.cards.schema import FamilyFacts, License, VariantFacts
+from catalog.errors import PosezooError
+
+SCHEMA_VERSION = 2
+Dim = int | str | None  # a size, a symbolic name for a dynamic size (H, W, N), or unknown
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TensorRecord(Record):
+    # the tensor's name in the file
+    name: str
+    # whole shape, batch included; a name for each dynamic dim, null where unknown
+    shape: list[Dim]
+    # element type (float32, int32, ...)
+    dtype: str
+
+
+class FileRecord(Record):
+    # path relative to the build folder
+    path: str
+    # bytes
+    size_bytes: int
+    # sha256 of the file's bytes, hex
+    sha256: str
+
+
+class OpRecord(Record):
+    # the file's own op name (CONV_2D, _FusedConv2D, Conv, ...)
+    op: str
+    # the op's IR type, in ONNX's vocabulary
+    kind: str
+    # how many ops of this name
+    count: int
+    # multiply-accumulates, per the conventions
+    macs: int
+    # floating-point operations, per the conventions
+    flops: int
+    # elements of their outputs, summed
+    output_elements: int
+    # how many were folded (inputs all known at load) and count nothing
+    folded: int
+
+
+class LatencyRecord(Record):
+    # onnxruntime | tflite
+    runtime: str
+    # the runtime's version
+    runtime_version: str
+    # median time of one inference, ms
+    median_ms: float
+    # 90th percentile, ms
+    p90_ms: float
+    # fastest run, ms
+    min_ms: float
+    # timed runs
+    runs: int
+    # untimed runs before them
+    warmup: int
+    # intra-op threads the runtime used
+    threads: int
+    # the measuring process's peak resident memory, MiB
+    peak_rss_mib: float
+    # its resident memory with the runtime loaded, before the model, MiB
+    baseline_rss_mib: float
+    # peak minus baseline: what loading and running this model cost, MiB
+    model_peak_mib: float
+
+
+class FormatRecord(Record):
+    """One file of a variant in one format: `posezoo inspect`'s report, plus its latency."""
+
+    # the model file, relative to the build folder
+    path: str
+    # onnx | tflite | tfjs
+    format: Literal["onnx", "tflite", "tfjs"]
+    # bytes, with a TFJS model's weight files
+    size_bytes: int
+    # size in MiB (2^20 bytes), 4 decimals
+    size_mib: float
+    # sha256 of the model file (a TFJS model's model.json), hex
+    sha256: str
+    # graph inputs as the file declares them
+    inputs: list[TensorRecord]
+    # graph outputs; dynamic dims named after the input dim they follow
+    outputs: list[TensorRecord]
+    # the size each dynamic input is counted at
+    reference_shapes: dict[str, list[int]]
+    # where that size came from: user | signature | default | default batch
+    reference_source: dict[str, str]
+    # fp32 | fp16 | int8 | ... | mixed: the storage type of >= 95% of the parameters
+    precision: str
+    # share of parameter elements per storage type
+    precision_split: dict[str, float]
+    # dynamic-range | full-integer | null
+    quantization: str | None
+    # parameter elements, per the conventions
+    params: int
+    # of which stored sparse
+    sparse_params: int
+    # multiply-accumulates at the reference shapes
+    macs: int
+    # floating-point operations at the reference shapes
+    flops: int
+    # per-op figures, largest FLOPs first
+    ops: list[OpRecord]
+    # a TFJS model's files (model.json and weights), each with size and sha256
+    files: list[FileRecord] = []
+    # ops whose output shape could not be resolved (they count no FLOPs)
+    unresolved_ops: list[str] = []
+    # what the reader noticed and the user should know
+    notes: list[str] = []
+    # latency and memory on this format's runtime; null where none runs here
+    latency: LatencyRecord | None = None
+    # why there is no latency
+    latency_note: str | None = None
+
+
+class OutputCheckRecord(Record):
+    # the original's output name
+    name: str
+    # the ONNX output it was compared with
+    converted_name: str
+    # the output's shape
+    shape: list[int]
+    # largest absolute difference over the output's elements
+    max_abs_diff: float
+    # max - min of the original output
+    range: float
+    # max_abs_diff / scale; passes at or below the tolerance
+    relative: float
+    # whether this output passed
+    passed: bool
+    # why figures could not be computed (shape mismatch, missing output)
+    problem: str = ""
+    # what the difference is divided by: the range, or the magnitude of a constant output
+    scale: float = 0.0
+
+
+class CheckRecord(Record):
+    # what both models were run on
+    input: str
+    # the largest relative difference that passes
+    tolerance: float
+    # whether every output passed
+    passed: bool
+    # how outputs were paired: by name or by position
+    matched_by: Literal["name", "position"]
+    # per output
+    outputs: list[OutputCheckRecord]
+    # max abs difference per output name
+    max_abs_diff: dict[str, float]
+    # one line summing it up
+    message: str
+
+
+class ConversionRecord(Record):
+    # tf2onnx
+    converter: str
+    # versions of the converter and what it ran on
+    versions: dict[str, str]
+    # ONNX opset written
+    opset: int
+    # seconds the conversion took
+    seconds: float
+    # large weights stored as fp16 with a Cast (the source stored fp16)
+    fp16_weights: bool
+    # what the conversion changed or noticed
+    notes: list[str] = []
+    # the numeric check of the ONNX against the original
+    check: CheckRecord
+
+
+class SourceFileRecord(Record):
+    # file name
+    name: str
+    # sha256, hex
+    sha256: str
+    # bytes
+    size_bytes: int
+
+
+class ProvenanceRecord(Record):
+    # the pin, as written on the card
+    source: str
+    # the npm tarball's verified SRI integrity; null for other sources
+    integrity: str | None
+    # sha256 of the fetched model file
+    sha256: str
+    # every fetched file (a TFJS model's weights too)
+    files: list[SourceFileRecord]
+    # sha256 of the converted ONNX file; null when none was converted
+    converted_sha256: str | None
+    # posezoo version that built it
+    builder: str
+    # when, UTC, ISO 8601
+    built_at: str
+
+
+class ErrorRecord(Record):
+    # the step that failed: card, fetch, copy, inspect, convert, check, measure
+    step: str
+    # one line
+    reason: str
+
+
+class VariantRecord(VariantFacts):
+    """A variant: the card's facts, and what the build measured."""
+
+    # the family's license
+    license: License
+    # the family's usage restrictions
+    usage_restrictions: list[str]
+    # ok, or failed (see error)
+    status: Literal["ok", "failed"]
+    # the failed step; only when status is failed
+    error: ErrorRecord | None = None
+    # one record per format: the original and its ONNX form
+    formats: dict[str, FormatRecord] = {}
+    # how the ONNX form was made and checked; null when the original is ONNX
+    conversion: ConversionRecord | None = None
+    # where the files came from
+    provenance: ProvenanceRecord | None = None
+    # hash of everything the variant's build depends on; equal keys reuse the previous record
+    cache_key: str
+
+
+class FamilyRecord(FamilyFacts):
+    """A family, as its card states it."""
+
+
+class Machine(Record):
+    # CPU model
+    cpu: str
+    # logical cores
+    cores: int | None
+    # Python version
+    python: str
+    # operating system
+    platform: str
+
+
+class FailureRecord(Record):
+    # the variant id (or the card file)
+    variant: str
+    # the step that failed
+    step: str
+    # one line
+    reason: str
+
+
+class Catalog(Record):
+    """catalog.json."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+
+    # this schema's version (SCHEMA_VERSION); `schema` in the file
+    schema_version: Literal[SCHEMA_VERSION] = Field(alias="schema")
+    # posezoo version that wrote it
+    builder: str
+    # where every latency was measured
+    machine: Machine
+    # how every figure is counted
+    conventions: str
+    # model families
+    families: list[FamilyRecord]
+    # model variants
+    variants: list[VariantRecord]
+    # what failed, one line each
+    failures: list[FailureRecord]
+
+
+def json_schema() -> dict[str, Any]:
+    """catalog.schema.json."""
+    schema = Catalog.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"catalog.schema.v{SCHEMA_VERSION}.json",
+        "version": SCHEMA_VERSION,
+        **schema,
+    }
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=1, sort_keys=True) + "\n"
+
+
+def read_catalog(path: Path) -> dict[str, Any]:
+    """A catalog.json, validated against `Catalog`; a PosezooError in one line when it is missing,
+    not JSON, or of another schema version."""
+    from pydantic import ValidationError
+
+    try:
+        document = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise PosezooError(str(path), f"cannot read the catalog ({error}); build it with `posezoo build`") from None
+    try:
+        Catalog.model_validate(document)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise PosezooError(
+            str(path), f"not a catalog of this posezoo ({where}: {first['msg']}); rebuild it with `posezoo build`"
+        ) from None
+    return document

@@ -1,0 +1,60 @@
+"""The package's layout follows the flow, and imports only go down it (read from the source)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "catalog"
+ENTRY_POINTS = {"catalog", "catalog.cli"}  # the command and the package's lazy loaders sit above everything
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports() -> dict[str, set[str]]:
+    """Every catalog module and the catalog modules it imports, at top level or inside functions."""
+    found: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        found[module_name(path)] = {n for n in names if n == "catalog" or n.startswith("catalog.")}
+    return found
+
+
+def test_the_folders_are_the_steps_of_the_flow():
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders == {"cards", "fetch", "convert", "read", "measure", "pose", "publish"}
+
+
+def test_nothing_imports_the_orchestrator_or_the_publishers():
+    offenders = [
+        f"{module} imports {name}"
+        for module, names in imports().items()
+        if module not in ENTRY_POINTS and not module.startswith("catalog.publish")
+        for name in names
+        if name == "catalog.build" or name.startswith("catalog.publish")
+    ]
+    assert offenders == []
+
+
+def test_the_readers_know_nothing_of_the_figures():
+    offenders = [
+        f"{module} imports {name}"
+        for module, names in imports().items()
+        if module.startswith("catalog.read")
+        for name in names
+        if name.startswith("catalog.measure")
+    ]
+    assert offenders == []
+
+
+def test_the_latency_module_and_the_peer_benchmarks_do_not_share_a_name():
+    assert not (PACKAGE / "bench.py").exists() and (PACKAGE.parent / "bench").is_dir()
