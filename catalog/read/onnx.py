@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -11,39 +12,75 @@ from google.protobuf.message import DecodeError
 from onnx import numpy_helper, shape_inference
 
 from catalog.errors import ModelError
-from catalog.read.common import dynamic_dim_names
-from catalog.read.graph import Graph, Op, Tensor
+from catalog.read.checks import check_graph, file_shape, shape_problem
+from catalog.read.common import dynamic_dim_names, file_inside
+from catalog.read.graph import Graph, GraphError, Op, Tensor
+from catalog.read.limits import MAX_TENSOR_ELEMENTS
 from catalog.read.shapes import infer_shapes
 
 VALUE_LIMIT = 4096
+_DATA_TYPES = frozenset(onnx.TensorProto.DataType.values())
 QUANTIZED_CONSUMERS = {"DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger",
                        "MatMulInteger", "QGemm"}  # fmt: skip
 
 
+@functools.cache
 def _dtype_name(elem_type: int) -> str:
     if elem_type == onnx.TensorProto.BFLOAT16:
         return "bfloat16"
     try:
         return np.dtype(onnx.helper.tensor_dtype_to_np_dtype(elem_type)).name
     except (KeyError, TypeError, ValueError):
+        pass
+    if elem_type in _DATA_TYPES:
         return onnx.TensorProto.DataType.Name(elem_type).lower()
+    return f"type {elem_type}"  # none ONNX defines: said as it is; a weight of it is refused
 
 
-def _value_info_shape(value_info: onnx.ValueInfoProto) -> tuple | None:
+def _value_info_shape(value_info: onnx.ValueInfoProto, *, inferred: bool = False) -> tuple | None:
     """Dims as the file or onnx's inference states them; its invented `unk__N` names mean
-    nothing is known, so they become None for our own inference to fill in."""
+    nothing is known, so they become None for our own inference to fill in. A dim the file
+    states must be a size (-1: unknown); one onnx inferred from impossible settings (a negative
+    size, say) is left unknown too, for our inference to refuse naming the op."""
     tensor_type = value_info.type.tensor_type
     if not tensor_type.HasField("shape"):
         return None
-    dims = []
+    dims: list = []
+    elements, odd = 1, False
     for dim in tensor_type.shape.dim:
         if dim.HasField("dim_value"):
-            dims.append(int(dim.dim_value))
-        elif dim.HasField("dim_param") and not dim.dim_param.startswith("unk__"):
+            size = int(dim.dim_value)
+            dims.append(size)
+            elements *= size
+            odd = odd or not 0 <= size <= MAX_TENSOR_ELEMENTS
+        elif dim.HasField("dim_param") and type(dim.dim_param) is str and not dim.dim_param.startswith("unk__"):
             dims.append(dim.dim_param)
         else:
             dims.append(None)
-    return tuple(dims)
+    if not odd and elements <= MAX_TENSOR_ELEMENTS:
+        return tuple(dims)
+    if inferred:
+        return tuple(None if isinstance(d, int) and not 0 <= d <= MAX_TENSOR_ELEMENTS else d for d in dims)
+    return file_shape(dims, value_info.name)  # -1 is a size left open; anything else is refused
+
+
+def _check_text(*names: str | bytes) -> None:
+    """Names and op types are UTF-8 text; protobuf hands over bytes where a file's are not."""
+    for name in names:
+        if type(name) is not str:
+            raise GraphError(f"the name or op type {name[:40]!r} is not UTF-8 text")
+
+
+def _check_initializers(model: onnx.ModelProto) -> None:
+    """Weights' dims are sizes, within the limits, before anything is made from them."""
+    constants = [a.t for node in model.graph.node for a in node.attribute if a.HasField("t")]
+    for tensor in [*model.graph.initializer, *constants]:
+        _check_text(tensor.name)
+        problem = shape_problem(tensor.dims)
+        if tensor.data_type not in _DATA_TYPES or tensor.data_type == onnx.TensorProto.UNDEFINED:
+            problem = f"has data type {tensor.data_type}, which ONNX does not define"
+        if problem:
+            raise GraphError(f"tensor {tensor.name or '(a constant)'} {problem}")
 
 
 def load_model(path: Path, data: bytes | None = None) -> onnx.ModelProto:
@@ -56,20 +93,20 @@ def load_model(path: Path, data: bytes | None = None) -> onnx.ModelProto:
         ) from None
     if not model.graph.node and not model.graph.input:
         raise ModelError(str(path), "not an ONNX model (no graph)")
-    folder = path.parent.resolve()
     constants = [a.t for node in model.graph.node for a in node.attribute if a.HasField("t")]
     external = [t for t in [*model.graph.initializer, *constants] if onnx.external_data_helper.uses_external_data(t)]
     if not external:
         return model
     for tensor in external:
         location = next((e.value for e in tensor.external_data if e.key == "location"), "")
-        file = (folder / location).resolve()
-        if folder not in file.parents:
-            raise ModelError(str(path), f"external data {location!r} lies outside the model's folder")
+        try:
+            file = file_inside(path.parent, location)
+        except ValueError:
+            raise ModelError(str(path), f"external data {location!r} lies outside the model's folder") from None
         if not file.is_file():
             raise ModelError(str(path), f"external data file {location} is missing")
     try:
-        onnx.external_data_helper.load_external_data_for_model(model, str(folder))
+        onnx.external_data_helper.load_external_data_for_model(model, str(path.parent.resolve()))
     except (OSError, ValueError) as error:
         raise ModelError(str(path), f"external data unreadable ({error})") from None
     return model
@@ -114,8 +151,20 @@ def _skeleton(model: onnx.ModelProto) -> onnx.ModelProto:
 
 def to_graph(model: onnx.ModelProto, path: Path) -> Graph:
     try:
+        return _to_graph(model)
+    except GraphError as error:
+        raise ModelError(str(path), str(error)) from None
+
+
+def _to_graph(model: onnx.ModelProto) -> Graph:
+    _check_initializers(model)
+    for value_info in [*model.graph.input, *model.graph.value_info, *model.graph.output]:
+        _check_text(value_info.name)
+        _value_info_shape(value_info)  # what the file itself states, before onnx's inference adds to it
+    try:
         inferred = shape_inference.infer_shapes(_skeleton(model), data_prop=True)
-    except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError) as error:
+    except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError, RuntimeError, ValueError,
+            DecodeError) as error:  # fmt: skip
         inferred = model
         note = f"onnx shape inference failed: {str(error).splitlines()[0]}"
     else:
@@ -125,15 +174,17 @@ def to_graph(model: onnx.ModelProto, path: Path) -> Graph:
     for initializer in model.graph.initializer:
         tensors[initializer.name] = _constant(initializer)
     for value_info in [*graph.input, *graph.value_info, *graph.output]:
+        _check_text(value_info.name)
         if value_info.name in tensors:
             continue
         tensors[value_info.name] = Tensor(
             value_info.name,
             _dtype_name(value_info.type.tensor_type.elem_type),
-            _value_info_shape(value_info),
+            _value_info_shape(value_info, inferred=True),
         )
     ops: list[Op] = []
     for index, node in enumerate(graph.node):
+        _check_text(node.op_type, node.name, *node.input, *node.output)
         if node.op_type == "Constant" and node.output:
             value = next((a.t for a in node.attribute if a.name == "value"), None)
             if value is not None:
@@ -142,9 +193,8 @@ def to_graph(model: onnx.ModelProto, path: Path) -> Graph:
                 continue
         for output in node.output:
             tensors.setdefault(output, Tensor(output, "float32"))
-        attrs = _attributes(node, tensors)
         name = node.name or f"{node.op_type}_{index}"
-        ops.append(Op(node.op_type, list(node.input), list(node.output), attrs, name=name))
+        ops.append(Op(node.op_type, list(node.input), list(node.output), _attributes(node, name, tensors), name=name))
     for op in ops:
         if op.type in QUANTIZED_CONSUMERS:
             for name in op.inputs:
@@ -157,6 +207,7 @@ def to_graph(model: onnx.ModelProto, path: Path) -> Graph:
     result = Graph("onnx", tensors, ops, inputs, [vi.name for vi in model.graph.output])
     if note:
         result.notes.append(note)
+    check_graph(result)
     infer_shapes(result)  # what onnx's own inference left open (e.g. shapes computed at run time)
     return result
 
@@ -168,24 +219,41 @@ def _constant(proto: onnx.TensorProto) -> Tensor:
     if (dtype in ("int32", "int64") and elements <= VALUE_LIMIT) or (
         dtype in ("float32", "float16") and elements <= 16
     ):
-        tensor.value = numpy_helper.to_array(proto)
+        try:
+            tensor.value = numpy_helper.to_array(proto)
+        except (ValueError, TypeError):
+            raise GraphError(f"tensor {proto.name}: its data does not fill its shape {list(proto.dims)}") from None
     return tensor
 
 
-def _attributes(node: onnx.NodeProto, tensors: dict[str, Tensor]) -> dict:
-    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-    attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in attrs.items()}
+def _attribute_values(node: onnx.NodeProto, name: str) -> dict:
+    attrs = {}
+    for attribute in node.attribute:
+        try:
+            value = onnx.helper.get_attribute_value(attribute)
+        except ValueError:
+            reason = f"attribute {attribute.name} has no value it can be read as"
+            raise GraphError(f"op {name} ({node.op_type}): {reason}") from None
+        attrs[attribute.name] = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    return attrs
+
+
+def _attributes(node: onnx.NodeProto, name: str, tensors: dict[str, Tensor]) -> dict:
+    attrs = _attribute_values(node, name)
     if node.op_type in ("Conv", "ConvTranspose", "MaxPool", "AveragePool"):
         attrs["layout"] = "NCHW"
     if node.op_type in ("Conv", "ConvTranspose") and len(node.input) > 1:
         weight = tensors.get(node.input[1])
         shape = weight.shape if weight is not None else None
-        if shape:
-            attrs.setdefault("kernel_shape", list(shape[2:]))
+        if shape and len(shape) > 2:
+            if all(isinstance(d, int) for d in shape[2:]):
+                attrs.setdefault("kernel_shape", list(shape[2:]))
             if node.op_type == "Conv":
                 attrs.update(out_channels=shape[0], kernel_in_channels=shape[1])
             else:
-                attrs.update(kernel_out_channels=shape[1], out_channels=shape[1] * attrs.get("group", 1))
+                group = attrs.get("group", 1)
+                out = shape[1] * group if isinstance(shape[1], int) and isinstance(group, int) else None
+                attrs.update(kernel_out_channels=shape[1], out_channels=out)
     if node.op_type in ("Conv", "ConvTranspose", "Gemm"):
         attrs["bias"] = len(node.input) > 2 and bool(node.input[2])
     if node.op_type == "Reshape":

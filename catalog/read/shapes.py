@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from catalog.read.graph import Graph, Op, Shape, Tensor
+from catalog.read.checks import op_label, shape_problem
+from catalog.read.graph import Graph, GraphError, Op, Shape, Tensor
 
 Shapes = list[Shape | None]
 Rule = Callable[[Op, Graph], Shapes]
@@ -43,6 +44,31 @@ _NUMPY_BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 _NUMPY_UNARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "Neg": np.negative, "Abs": np.abs, "Floor": np.floor, "Ceil": np.ceil, "Sqrt": np.sqrt,
 }  # fmt: skip
+EVALUATE_LIMIT = 4096  # shape arithmetic is evaluated up to this many elements, as the readers keep
+# inputs a rule reads unconditionally, past the first; reader-set indices (data_input...) add theirs
+MIN_INPUTS = {"Conv": 2, "MatMul": 2, "FullyConnected": 2, "TopK": 2, "GatherND": 2, "Gather": 2, "Tile": 2,
+              "Expand": 2, "Range": 3, "StridedSlice": 4, "Slice": 3, "BeginSizeSlice": 3}  # fmt: skip
+_INPUT_INDICES = ("data_input", "output_shape_input", "size_input", "scales_input")
+_MOST_INPUTS_READ = 4  # no rule reads past its fourth input unless the op has it (checked where read)
+
+
+def _fail(op: Op, reason: str) -> GraphError:
+    return GraphError(f"{op_label(op)}: {reason}")
+
+
+def _input(op: Op, index: int) -> str:
+    """The name of an op's input, or "" where it has none there (ONNX's omitted optional inputs)."""
+    return op.inputs[index] if 0 <= index < len(op.inputs) else ""
+
+
+def _as_ints(value: np.ndarray | None) -> list[int] | None:
+    """A value's elements as integers; None where unknown or not finite."""
+    if value is None:
+        return None
+    flat = value.reshape(-1)
+    if flat.dtype.kind == "f" and not np.isfinite(flat).all():
+        return None
+    return [int(v) for v in flat]
 
 
 def broadcast(*shapes: Sequence) -> Shape:
@@ -84,24 +110,42 @@ def _pad_for(op: Op, axis_index: int, spatial_rank: int) -> str | tuple[int, int
     if auto_pad not in ("NOTSET", ""):
         return auto_pad
     pads = op.attrs.get("pads") or [0] * (2 * spatial_rank)
+    if len(pads) != 2 * spatial_rank:
+        raise _fail(op, f"pads has {len(pads)} values, its input has {spatial_rank} spatial dims")
     return pads[axis_index], pads[axis_index + spatial_rank]
 
 
-def _windowed(op: Op, x: Shape, out_channels) -> Shape:
+def _window_rank(op: Op, x: Shape) -> list[int]:
+    """The spatial axes of a windowed op's input, checked against its settings' rank."""
+    layout = op.attrs.get("layout", "NCHW")
+    if len(x) < 3:
+        raise _fail(op, f"its input has rank {len(x)}, a {op.type} needs a batch, channel and spatial dims")
+    spatial = _spatial_axes(layout, len(x))
+    for key in ("kernel_shape", "strides", "dilations"):
+        values = op.attrs.get(key)
+        if values and len(values) != len(spatial):
+            raise _fail(op, f"{key} has {len(values)} values, its input has {len(spatial)} spatial dims")
+    return spatial
+
+
+def _windowed(op: Op, x: Shape, spatial: list[int], out_channels) -> Shape | None:
     layout = op.attrs.get("layout", "NCHW")
     rank = len(x)
-    spatial = _spatial_axes(layout, rank)
-    kernel = op.attrs["kernel_shape"]
+    kernel = op.attrs.get("kernel_shape")
+    if not kernel:
+        return None
     strides = op.attrs.get("strides") or [1] * len(spatial)
     dilations = op.attrs.get("dilations") or [1] * len(spatial)
     out = list(x)
     for i, axis in enumerate(spatial):
         size = x[axis]
-        out[axis] = (
-            conv_output_size(size, kernel[i], strides[i], dilations[i], _pad_for(op, i, len(spatial)))
-            if isinstance(size, int)
-            else None
-        )
+        if not isinstance(size, int):
+            out[axis] = None
+            continue
+        out[axis] = conv_output_size(size, kernel[i], strides[i], dilations[i], _pad_for(op, i, len(spatial)))
+        if out[axis] < 1:
+            effective = (kernel[i] - 1) * dilations[i] + 1
+            raise _fail(op, f"its window ({effective} wide) does not fit its input's {size} (dim {axis})")
     out[_channel_axis(layout, rank)] = out_channels
     return tuple(out)
 
@@ -111,12 +155,13 @@ def _conv(op: Op, graph: Graph) -> Shapes:
     if x is None:
         return [None]
     layout = op.attrs.get("layout", "NCHW")
+    spatial = _window_rank(op, x)
     out_channels = op.attrs.get("out_channels")
     if op.attrs.get("depthwise"):
         multiplier = op.attrs.get("depth_multiplier", 1)
         cin = x[_channel_axis(layout, len(x))]
-        out_channels = cin * multiplier if isinstance(cin, int) else out_channels
-    return [_windowed(op, x, out_channels)]
+        out_channels = cin * multiplier if isinstance(cin, int) and isinstance(multiplier, int) else out_channels
+    return [_windowed(op, x, spatial, out_channels)]
 
 
 def _pool(op: Op, graph: Graph) -> Shapes:
@@ -124,7 +169,8 @@ def _pool(op: Op, graph: Graph) -> Shapes:
     if x is None:
         return [None]
     layout = op.attrs.get("layout", "NCHW")
-    return [_windowed(op, x, x[_channel_axis(layout, len(x))])]
+    spatial = _window_rank(op, x)
+    return [_windowed(op, x, spatial, x[_channel_axis(layout, len(x))])]
 
 
 def _global_pool(op: Op, graph: Graph) -> Shapes:
@@ -141,15 +187,15 @@ def _global_pool(op: Op, graph: Graph) -> Shapes:
 def _conv_transpose(op: Op, graph: Graph) -> Shapes:
     stated = op.attrs.get("output_shape_input")
     if stated is not None:
-        value = graph.tensors[op.inputs[stated]].value
+        value = _as_ints(_int_value(graph, _input(op, stated)))
         if value is not None:
-            return [tuple(int(v) for v in value)]
+            return [tuple(value)]
     x = graph.shape(op.inputs[0])
-    if x is None:
+    kernel = op.attrs.get("kernel_shape")
+    if x is None or not kernel:
         return [None]
     layout = op.attrs.get("layout", "NCHW")
-    kernel = op.attrs["kernel_shape"]
-    spatial = _spatial_axes(layout, len(x))
+    spatial = _window_rank(op, x)
     strides = op.attrs.get("strides") or [1] * len(spatial)
     out = list(x)
     for i, axis in enumerate(spatial):
@@ -170,6 +216,8 @@ def _matmul(op: Op, graph: Graph) -> Shapes:
     a, b = graph.shape(op.inputs[0]), graph.shape(op.inputs[1])
     if a is None or b is None:
         return [None]
+    if not a or not b:
+        raise _fail(op, "multiplies a scalar; its inputs need at least one dim")
     a = a[:-2] + (a[-1], a[-2]) if op.attrs.get("transpose_a") and len(a) > 1 else a
     b = b[:-2] + (b[-1], b[-2]) if op.attrs.get("transpose_b") and len(b) > 1 else b
     if len(a) == 1:
@@ -184,10 +232,12 @@ def _fully_connected(op: Op, graph: Graph) -> Shapes:
     x, w = graph.shape(op.inputs[0]), graph.shape(op.inputs[1])
     if x is None or w is None:
         return [None]
+    if len(w) != 2:
+        raise _fail(op, f"its weight has rank {len(w)}, not 2")
     if op.attrs.get("keep_num_dims"):
         return [tuple(x[:-1]) + (w[0],)]
     rows = None
-    if all(isinstance(d, int) for d in x) and isinstance(w[1], int):
+    if all(isinstance(d, int) for d in x) and isinstance(w[1], int) and w[1]:
         rows = math.prod(x) // w[1]
     return [(rows, w[0])]
 
@@ -204,35 +254,43 @@ def _same_as_first(op: Op, graph: Graph) -> Shapes:
 
 
 def _int_value(graph: Graph, name: str) -> np.ndarray | None:
-    tensor = graph.tensors.get(name)
+    tensor = graph.tensors.get(name) if name else None
     return None if tensor is None else tensor.value
 
 
 def _ints(op: Op, graph: Graph, attr: str, input_index: int) -> list[int] | None:
     """An op's list of integers: its attribute, or (ONNX opset 13+, TF) a constant input."""
     values = op.attrs.get(attr)
-    if values is None and len(op.inputs) > input_index and op.inputs[input_index]:
-        value = _int_value(graph, op.inputs[input_index])
-        values = None if value is None else [int(v) for v in value.reshape(-1)]
+    if values is None:
+        values = _as_ints(_int_value(graph, _input(op, input_index)))
     return values
+
+
+def _in_range(op: Op, axis: int, rank: int, what: str = "axis") -> int:
+    """A possibly negative axis of a rank-`rank` tensor as an index; out of range is refused."""
+    if not -rank <= axis < rank:
+        raise _fail(op, f"{what} {axis} is out of range for rank {rank}")
+    return axis + rank if axis < 0 else axis
 
 
 def _axis(op: Op, graph: Graph, rank: int, input_index: int | None = None) -> int | None:
     axis = op.attrs.get("axis")
-    if axis is None and input_index is not None and input_index < len(op.inputs):
-        value = _int_value(graph, op.inputs[input_index])
-        axis = None if value is None else int(value.reshape(-1)[0])
+    if axis is None and input_index is not None:
+        value = _as_ints(_int_value(graph, _input(op, input_index)))
+        axis = value[0] if value else None
     if axis is None:
         return None
-    return axis + rank if axis < 0 else axis
+    return _in_range(op, int(axis), rank)
 
 
 def _concat(op: Op, graph: Graph) -> Shapes:
     data = op.inputs[:-1] if op.attrs.get("axis_input") else op.inputs
     shapes = [graph.shape(name) for name in data]
-    if any(s is None for s in shapes):
+    if not shapes or any(s is None for s in shapes):
         return [None]
     rank = len(shapes[0])
+    if any(len(s) != rank for s in shapes):
+        raise _fail(op, f"joins inputs of ranks {sorted({len(s) for s in shapes})}")
     axis = _axis(op, graph, rank, len(op.inputs) - 1 if op.attrs.get("axis_input") else None)
     if axis is None:
         return [None]
@@ -247,6 +305,8 @@ def _reshape(op: Op, graph: Graph) -> Shapes:
     x = graph.shape(op.inputs[0])
     if target is None or x is None:
         return [None]
+    if op.attrs.get("zero_copies") and any(d == 0 and i >= len(x) for i, d in enumerate(target)):
+        raise _fail(op, f"its target shape {target} copies a dim its rank-{len(x)} input lacks")
     target = [x[i] if d == 0 and op.attrs.get("zero_copies") else d for i, d in enumerate(target)]
     if -1 in target:
         known = [d for d in target if d != -1]
@@ -265,20 +325,23 @@ def _transpose(op: Op, graph: Graph) -> Shapes:
     if x is None:
         return [None]
     perm = perm if perm is not None else list(reversed(range(len(x))))
+    if sorted(perm) != list(range(len(x))):
+        raise _fail(op, f"perm {perm[:8]} is not a permutation of its input's {len(x)} axes")
     return [tuple(x[p] for p in perm)]
 
 
 def _pad(op: Op, graph: Graph) -> Shapes:
     x = graph.shape(op.inputs[0])
-    value = _int_value(graph, op.inputs[1]) if len(op.inputs) > 1 else None
-    if x is None or value is None:
+    pads = _as_ints(_int_value(graph, _input(op, 1)))
+    if x is None or pads is None:
         return [None]
-    pads = value.reshape(-1)
+    if len(pads) != 2 * len(x):
+        raise _fail(op, f"has {len(pads)} pad amounts for an input of rank {len(x)}")
     if op.attrs.get("pads_layout") == "onnx":  # begin..., end...
         pairs = list(zip(pads[: len(x)], pads[len(x) :], strict=True))
     else:  # TF / TFLite: [[begin, end], ...]
-        pairs = [tuple(p) for p in pads.reshape(-1, 2)]
-    return [tuple(d + int(b) + int(e) if isinstance(d, int) else None for d, (b, e) in zip(x, pairs, strict=True))]
+        pairs = list(zip(pads[0::2], pads[1::2], strict=True))
+    return [tuple(d + b + e if isinstance(d, int) else None for d, (b, e) in zip(x, pairs, strict=True))]
 
 
 def _squeeze(op: Op, graph: Graph) -> Shapes:
@@ -311,19 +374,21 @@ def _resize(op: Op, graph: Graph) -> Shapes:
     size_input = op.attrs.get("size_input")
     scales_input = op.attrs.get("scales_input")
     if size_input is None and scales_input is not None:
-        scales = _int_value(graph, op.inputs[scales_input])
-        if scales is None or len(scales.reshape(-1)) != len(x):
+        scales = _int_value(graph, _input(op, scales_input))
+        if scales is None or len(scales.reshape(-1)) != len(x) or not np.isfinite(scales).all():
             return [None]
         return [tuple(int(d * s) if isinstance(d, int) else None for d, s in zip(x, scales.reshape(-1), strict=True))]
     if size_input is not None:
-        value = _int_value(graph, op.inputs[size_input])
-        if value is None:
+        size = _as_ints(_int_value(graph, _input(op, size_input)))
+        if size is None:
             return [None]
-        size = [int(v) for v in value.reshape(-1)]
         if len(size) == len(x):
             return [tuple(size)]
+        spatial = _spatial_axes(op.attrs.get("layout", "NHWC"), len(x))
+        if len(size) != len(spatial):
+            raise _fail(op, f"has {len(size)} output sizes for {len(spatial)} spatial dims")
         out = list(x)
-        for axis, s in zip(_spatial_axes(op.attrs.get("layout", "NHWC"), len(x)), size, strict=True):
+        for axis, s in zip(spatial, size, strict=True):
             out[axis] = s
         return [tuple(out)]
     return [None]
@@ -334,6 +399,8 @@ def _depth_to_space(op: Op, graph: Graph) -> Shapes:
     if x is None:
         return [None]
     block = op.attrs["blocksize"]
+    if len(x) != 4:
+        raise _fail(op, f"its input has rank {len(x)}, not 4")
     n, h, w, c = x if op.attrs.get("layout", "NCHW") == "NHWC" else (x[0], x[2], x[3], x[1])
     h, w = (d * block if isinstance(d, int) else None for d in (h, w))
     c = c // (block * block) if isinstance(c, int) else None
@@ -349,8 +416,7 @@ def _pack(op: Op, graph: Graph) -> Shapes:
     x = graph.shape(op.inputs[0])
     if x is None:
         return [None]
-    axis = op.attrs.get("axis", 0)
-    axis = axis + len(x) + 1 if axis < 0 else axis
+    axis = _in_range(op, op.attrs.get("axis", 0), len(x) + 1)
     out = list(x)
     out.insert(axis, len(op.inputs))
     return [tuple(out)]
@@ -360,18 +426,16 @@ def _unpack(op: Op, graph: Graph) -> Shapes:
     x = graph.shape(op.inputs[0])
     if x is None:
         return [None] * len(op.outputs)
-    axis = op.attrs.get("axis", 0)
-    axis = axis + len(x) if axis < 0 else axis
+    axis = _in_range(op, op.attrs.get("axis", 0), len(x))
     return [tuple(d for i, d in enumerate(x) if i != axis)] * len(op.outputs)
 
 
 def _split_sizes(op: Op, graph: Graph, size: int) -> list[int]:
     sizes = op.attrs.get("split")
     sizes_input = op.attrs.get("sizes_input")
-    if sizes is None and sizes_input is not None and sizes_input < len(op.inputs) and op.inputs[sizes_input]:
-        value = _int_value(graph, op.inputs[sizes_input])
-        sizes = None if value is None else [int(v) for v in value.reshape(-1)]
-    return list(sizes) if sizes else [size // len(op.outputs)] * len(op.outputs)
+    if sizes is None and sizes_input is not None:
+        sizes = _as_ints(_int_value(graph, _input(op, sizes_input)))
+    return list(sizes) if sizes else [size // max(len(op.outputs), 1)] * len(op.outputs)
 
 
 def _split(op: Op, graph: Graph) -> Shapes:
@@ -417,16 +481,16 @@ def _arg_reduce(op: Op, graph: Graph) -> Shapes:
 
 def _top_k(op: Op, graph: Graph) -> Shapes:
     x = graph.shape(op.inputs[0])
-    k = _int_value(graph, op.inputs[1])
-    if x is None or k is None:
+    k = _as_ints(_int_value(graph, op.inputs[1]))
+    if x is None or not k:
         return [None, None]
-    out = tuple(x[:-1]) + (int(k.reshape(-1)[0]),)
+    out = tuple(x[:-1]) + (k[0],)
     return [out, out]
 
 
 def _gather_nd(op: Op, graph: Graph) -> Shapes:
     params, indices = graph.shape(op.inputs[0]), graph.shape(op.inputs[1])
-    if params is None or indices is None or not isinstance(indices[-1], int):
+    if params is None or not indices or not isinstance(indices[-1], int):
         return [None]
     return [tuple(indices[:-1]) + tuple(params[indices[-1] :])]
 
@@ -435,53 +499,59 @@ def _gather(op: Op, graph: Graph) -> Shapes:
     params, indices = graph.shape(op.inputs[0]), graph.shape(op.inputs[1])
     if params is None or indices is None:
         return [None]
+    if not params:
+        raise _fail(op, "gathers from a scalar")
     axis = _axis(op, graph, len(params), op.attrs.get("axis_input")) or 0
     return [tuple(params[:axis]) + tuple(indices) + tuple(params[axis + 1 :])]
 
 
 def _tile(op: Op, graph: Graph) -> Shapes:
     x = graph.shape(op.inputs[0])
-    reps = _int_value(graph, op.inputs[1])
+    reps = _as_ints(_int_value(graph, op.inputs[1]))
     if x is None or reps is None:
         return [None]
-    return [tuple(d * int(r) if isinstance(d, int) else None for d, r in zip(x, reps, strict=True))]
+    if len(reps) != len(x):
+        raise _fail(op, f"has {len(reps)} repeats for an input of rank {len(x)}")
+    return [tuple(d * r if isinstance(d, int) else None for d, r in zip(x, reps, strict=True))]
 
 
 def _from_value_input(index: int) -> Rule:
     def rule(op: Op, graph: Graph) -> Shapes:
-        value = _int_value(graph, op.inputs[index])
-        return [None if value is None else tuple(int(v) for v in value.reshape(-1))]
+        value = _as_ints(_int_value(graph, op.inputs[index]))
+        return [None if value is None else tuple(value)]
 
     return rule
 
 
 def _range(op: Op, graph: Graph) -> Shapes:
     values = [_int_value(graph, name) for name in op.inputs[:3]]
-    if any(v is None for v in values):
+    if any(v is None or not v.size for v in values):
         return [(None,)]
-    start, limit, delta = (v.reshape(-1)[0] for v in values)
+    start, limit, delta = (float(v.reshape(-1)[0]) for v in values)
+    if not delta or not all(map(math.isfinite, (start, limit, delta))):
+        raise _fail(op, f"counts from {start:g} to {limit:g} in steps of {delta:g}")
     return [(max(0, math.ceil((limit - start) / delta)),)]
 
 
 def _strided_slice(op: Op, graph: Graph) -> Shapes:
     x = graph.shape(op.inputs[0])
-    begin, end, strides = (_int_value(graph, name) for name in op.inputs[1:4])
+    begin, end, strides = (_as_ints(_int_value(graph, name)) for name in op.inputs[1:4])
     if x is None or begin is None or end is None or strides is None:
         return [None]
-    return [_tf_strided_slice_shape(x, begin, end, strides, op.attrs)]
+    if not len(begin) == len(end) == len(strides) or 0 in strides:
+        raise _fail(op, f"begin {begin[:8]}, end {end[:8]} and strides {strides[:8]} do not slice")
+    return [_tf_strided_slice_shape(op, x, begin, end, strides)]
 
 
 def _onnx_slice_args(op: Op, graph: Graph, rank: int) -> list[tuple[int, int, int, int]] | None:
-    values = [_int_value(graph, name) if name else None for name in op.inputs[1:5]]
-    starts, ends = values[0], values[1]
+    starts, ends, axes, steps = (_as_ints(_int_value(graph, _input(op, i))) for i in range(1, 5))
     if starts is None or ends is None:
         return None
-    count = len(starts.reshape(-1))
-    axes = values[2] if len(values) > 2 and values[2] is not None else np.arange(count)
-    steps = values[3] if len(values) > 3 and values[3] is not None else np.ones(count, dtype=np.int64)
-    return [(int(a) + rank if a < 0 else int(a), int(s), int(e), int(st))
-            for a, s, e, st in zip(axes.reshape(-1), starts.reshape(-1), ends.reshape(-1),
-                                   steps.reshape(-1), strict=True)]  # fmt: skip
+    axes = axes if axes is not None else list(range(len(starts)))
+    steps = steps if steps is not None else [1] * len(starts)
+    if not len(starts) == len(ends) == len(axes) == len(steps) or 0 in steps:
+        raise _fail(op, f"starts {starts[:8]}, ends {ends[:8]}, axes {axes[:8]} and steps {steps[:8]} do not slice")
+    return [(_in_range(op, a, rank), s, e, st) for a, s, e, st in zip(axes, starts, ends, steps, strict=True)]
 
 
 def _slice(op: Op, graph: Graph) -> Shapes:
@@ -500,21 +570,24 @@ def _slice(op: Op, graph: Graph) -> Shapes:
 def _begin_size_slice(op: Op, graph: Graph) -> Shapes:
     """TF / TFLite Slice: begin and size (-1: to the end)."""
     x = graph.shape(op.inputs[0])
-    begin, size = _int_value(graph, op.inputs[1]), _int_value(graph, op.inputs[2])
+    begin, size = _as_ints(_int_value(graph, op.inputs[1])), _as_ints(_int_value(graph, op.inputs[2]))
     if x is None or begin is None or size is None:
         return [None]
-    return [tuple((d - int(b) if isinstance(d, int) else None) if s == -1 else int(s)
-                  for d, b, s in zip(x, begin.reshape(-1), size.reshape(-1), strict=True))]  # fmt: skip
+    if not len(begin) == len(size) == len(x):
+        raise _fail(op, f"begin {begin[:8]} and size {size[:8]} do not slice an input of rank {len(x)}")
+    return [tuple((d - b if isinstance(d, int) else None) if s == -1 else s
+                  for d, b, s in zip(x, begin, size, strict=True))]  # fmt: skip
 
 
 def _expand(op: Op, graph: Graph) -> Shapes:
-    x, target = graph.shape(op.inputs[0]), _int_value(graph, op.inputs[1])
+    x, target = graph.shape(op.inputs[0]), _as_ints(_int_value(graph, op.inputs[1]))
     if x is None or target is None:
         return [None]
-    return [broadcast(x, tuple(int(d) for d in target.reshape(-1)))]
+    return [broadcast(x, tuple(target))]
 
 
-def _tf_strided_slice_shape(x: Shape, begin, end, strides, attrs) -> Shape:
+def _tf_strided_slice_shape(op: Op, x: Shape, begin: list[int], end: list[int], strides: list[int]) -> Shape:
+    attrs = op.attrs
     begin_mask, end_mask = attrs.get("begin_mask", 0), attrs.get("end_mask", 0)
     shrink, new_axis = attrs.get("shrink_axis_mask", 0), attrs.get("new_axis_mask", 0)
     ellipsis = attrs.get("ellipsis_mask", 0)
@@ -522,13 +595,15 @@ def _tf_strided_slice_shape(x: Shape, begin, end, strides, attrs) -> Shape:
     dim = 0
     for i in range(len(begin)):
         if ellipsis & (1 << i):
-            remaining = len(x) - dim - (len(begin) - i - 1)
+            remaining = max(len(x) - dim - (len(begin) - i - 1), 0)
             out.extend(x[dim : dim + remaining])
             dim += remaining
             continue
         if new_axis & (1 << i):
             out.append(1)
             continue
+        if dim >= len(x):
+            raise _fail(op, f"slices {len(begin)} dims of an input of rank {len(x)}")
         size = x[dim]
         dim += 1
         if shrink & (1 << i):
@@ -584,7 +659,7 @@ RULES: dict[str, Rule] = {
     "BeginSizeSlice": _begin_size_slice,
     "Expand": _expand,
     "ConstantOfShape": _from_value_input(0),
-    "Densify": lambda op, graph: [graph.tensors[op.inputs[0]].dense_shape],
+    "Densify": lambda op, graph: [graph.tensors[op.inputs[0]].dense_shape if op.inputs[0] in graph.tensors else None],
 }
 for _name in ELEMENTWISE:
     RULES[_name] = _elementwise
@@ -600,45 +675,65 @@ def _evaluate(op: Op, graph: Graph) -> list[np.ndarray | None]:
         if shape is not None and all(isinstance(d, int) for d in shape):
             return [np.array(shape, dtype=np.int64) if op.type == "Shape" else np.array(np.prod(shape, dtype=np.int64))]
         return [None]
-    if any(v is None for v in values) or not values:
+    if any(v is None for v in values) or not values or _result_size(op, values) > EVALUATE_LIMIT:
         return [None] * len(op.outputs)
     try:
-        if op.type in _NUMPY_BINARY:
-            return [_NUMPY_BINARY[op.type](values[0], values[1])]
-        if op.type in ("Cast", "Identity"):
-            return [values[0]]
-        if op.type in _NUMPY_UNARY:
-            return [_NUMPY_UNARY[op.type](values[0])]
-        data_index = op.attrs.get("data_input", 0)
-        if op.type == "Split" and values[data_index].ndim == 1:
-            sizes = _split_sizes(op, graph, len(values[data_index]))
-            return list(np.split(values[data_index], np.cumsum(sizes)[:-1]))
-        if op.type == "Pack":
-            return [
-                np.stack(
-                    [v.reshape(()) if v.size == 1 else v for v in values],
-                    axis=op.attrs.get("axis", 0),
-                )
-            ]
-        if op.type == "Concat":
-            data = values[:-1] if op.attrs.get("axis_input") else values
-            axis = int(values[-1]) if op.attrs.get("axis_input") else op.attrs.get("axis", 0)
-            return [np.concatenate(data, axis=axis)]
-        if op.type == "StridedSlice":
-            return [_tf_strided_slice_value(*values[:4], op.attrs)]
-        if op.type == "Slice" and values[0].ndim == 1:
-            args = _onnx_slice_args(op, graph, 1)
-            if args:
-                (_, start, end, step), *_ = args
-                return [values[0][start:end:step]]
-        if op.type in ("Reshape", "Squeeze", "Unsqueeze"):
-            shape = graph.shape(op.outputs[0])
-            if shape is not None and all(isinstance(d, int) for d in shape):
-                return [values[0].reshape(shape)]
-        if op.type == "Gather" and op.attrs.get("axis", 0) == 0:
-            return [values[0][values[1]]]
-    except (ValueError, IndexError, TypeError):
-        pass
+        with np.errstate(all="ignore"):  # integer division by zero and the like: a value, not a warning
+            return _evaluated(op, graph, values)
+    except (ValueError, IndexError, TypeError, OverflowError, ZeroDivisionError):
+        return [None] * len(op.outputs)
+
+
+def _result_size(op: Op, values: list[np.ndarray]) -> int:
+    """An upper bound on the elements an evaluation makes, known before it allocates them."""
+    if op.type in _NUMPY_BINARY and len(values) > 1:
+        try:
+            return math.prod(np.broadcast_shapes(values[0].shape, values[1].shape))
+        except ValueError:
+            return 0  # does not broadcast: evaluating it fails at once
+    if op.type in ("Concat", "Pack"):
+        return sum(v.size for v in values)
+    if op.type == "Gather" and len(values) > 1:
+        rows = values[0].shape[0] if values[0].ndim else 1
+        return values[1].size * (values[0].size // rows if rows else 0)
+    return max(v.size for v in values)
+
+
+def _evaluated(op: Op, graph: Graph, values: list[np.ndarray]) -> list[np.ndarray | None]:
+    if op.type in _NUMPY_BINARY:
+        return [_NUMPY_BINARY[op.type](values[0], values[1])]
+    if op.type in ("Cast", "Identity"):
+        return [values[0]]
+    if op.type in _NUMPY_UNARY:
+        return [_NUMPY_UNARY[op.type](values[0])]
+    data_index = op.attrs.get("data_input", 0)
+    if op.type == "Split" and values[data_index].ndim == 1:
+        sizes = _split_sizes(op, graph, len(values[data_index]))
+        return list(np.split(values[data_index], np.cumsum(sizes)[:-1]))
+    if op.type == "Pack":
+        return [
+            np.stack(
+                [v.reshape(()) if v.size == 1 else v for v in values],
+                axis=op.attrs.get("axis", 0),
+            )
+        ]
+    if op.type == "Concat":
+        data = values[:-1] if op.attrs.get("axis_input") else values
+        axis = int(values[-1]) if op.attrs.get("axis_input") else op.attrs.get("axis", 0)
+        return [np.concatenate(data, axis=axis)]
+    if op.type == "StridedSlice":
+        return [_tf_strided_slice_value(*values[:4], op.attrs)]
+    if op.type == "Slice" and values[0].ndim == 1:
+        args = _onnx_slice_args(op, graph, 1)
+        if args:
+            (_, start, end, step), *_ = args
+            return [values[0][start:end:step]]
+    if op.type in ("Reshape", "Squeeze", "Unsqueeze"):
+        shape = graph.shape(op.outputs[0])
+        if shape is not None and all(isinstance(d, int) for d in shape):
+            return [values[0].reshape(shape)]
+    if op.type == "Gather" and op.attrs.get("axis", 0) == 0:
+        return [values[0][values[1]]]
     return [None] * len(op.outputs)
 
 
@@ -650,6 +745,20 @@ def _tf_strided_slice_value(x, begin, end, strides, attrs) -> np.ndarray | None:
     if attrs.get("shrink_axis_mask", 0) & 1:
         return np.array(x[int(begin[0])])
     return x[slice(start, stop, int(strides[0]))]
+
+
+def _check_inputs(op: Op) -> None:
+    """An op has the inputs its rule reads, so that rules index them freely."""
+    if len(op.inputs) >= _MOST_INPUTS_READ:
+        return
+    needed = MIN_INPUTS.get(op.type, 1)
+    if op.attrs:
+        for key in _INPUT_INDICES:
+            index = op.attrs.get(key)
+            if isinstance(index, int) and index >= needed:
+                needed = index + 1
+    if len(op.inputs) < needed:
+        raise _fail(op, f"has {len(op.inputs)} inputs, a {op.type} needs {needed}")
 
 
 def infer_shapes(graph: Graph, *, overwrite: bool = False) -> list[Op]:
@@ -666,10 +775,15 @@ def infer_shapes(graph: Graph, *, overwrite: bool = False) -> list[Op]:
         value_missing = small and any(t.value is None for t in outputs)
         if not overwrite and all(t.is_static for t in outputs) and not value_missing:
             continue
+        if rule is not None:
+            _check_inputs(op)
         shapes = rule(op, graph) if rule else [None] * len(op.outputs)
         for tensor, shape in zip(outputs, shapes, strict=False):
             if shape is not None and (overwrite or not tensor.is_static):
                 tensor.shape = tuple(d if d is None or isinstance(d, str) else int(d) for d in shape)
+                problem = shape_problem(tensor.shape)
+                if problem:
+                    raise _fail(op, f"its output {tensor.name} {problem} ({list(tensor.shape)[:8]})")
         if any(t.value is None for t in outputs) and all(
             t.shape is not None and len(t.shape) <= 1 for t in outputs
         ):  # shape arithmetic: evaluate it, so sizes computed at run time resolve

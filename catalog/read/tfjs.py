@@ -7,9 +7,9 @@ is a 1.9 GB optional extra here; the format is plain JSON plus concatenated weig
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 import math
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 
 from catalog.errors import ModelError
-from catalog.read.common import dynamic_dim_names
-from catalog.read.graph import Graph, Op, Tensor
+from catalog.read.checks import check_graph, file_shape, shape_problem
+from catalog.read.common import dynamic_dim_names, file_inside, inner_path
+from catalog.read.graph import Graph, GraphError, Op, Tensor
+from catalog.read.limits import MAX_MODEL_JSON_BYTES, MAX_OP_OUTPUTS, MAX_WEIGHT_FILES
 
 VALUE_LIMIT = 4096  # integer constants up to this size keep their values, for shape arithmetic
 FLOAT_VALUE_LIMIT = 16  # and float scalars / tiny vectors (Range bounds, scales)
@@ -108,10 +110,27 @@ def _fused(node: dict) -> dict:
     return attrs
 
 
+def _weight_shape(node: dict, graph: Graph, index: int) -> tuple:
+    """A conv's 4-d weight shape, sizes unknown (None) where the weight is computed; a weight
+    nothing produces is left for the graph's checks to name."""
+    inputs = node.get("input", [])
+    tensor = graph.tensors.get(_tensor_name(inputs[index])) if index < len(inputs) else None
+    shape = tensor.shape if tensor is not None else None
+    if shape is None:
+        return (None,) * 4
+    if len(shape) != 4:
+        raise GraphError(f"op {node['name']} ({node['op']}): its weight has shape {list(shape)}, not 4-d")
+    return tuple(d if isinstance(d, int) else None for d in shape)
+
+
+def _kernel(w: tuple) -> list[int] | None:
+    return [w[0], w[1]] if w[0] is not None and w[1] is not None else None
+
+
 def _conv(node: dict, graph: Graph) -> tuple[str, dict]:
     layout = _attr(node, "data_format", "NHWC")
-    w = graph.tensors[node["input"][1]].shape or (1, 1, 1, 1)
-    attrs = {"layout": layout, "kernel_shape": [w[0], w[1]],
+    w = _weight_shape(node, graph, 1)  # h, w, in, out
+    attrs = {"layout": layout, "kernel_shape": _kernel(w),
              "strides": _spatial(_attr(node, "strides"), layout),
              "dilations": _spatial(_attr(node, "dilations"), layout),
              **_padding(node, layout), **_fused(node)}  # fmt: skip
@@ -124,8 +143,8 @@ def _conv(node: dict, graph: Graph) -> tuple[str, dict]:
 
 def _conv_transpose(node: dict, graph: Graph) -> tuple[str, dict]:
     layout = _attr(node, "data_format", "NHWC")
-    w = graph.tensors[node["input"][1]].shape or (1, 1, 1, 1)  # h, w, out, in
-    return "ConvTranspose", {"layout": layout, "kernel_shape": [w[0], w[1]], "out_channels": w[2],
+    w = _weight_shape(node, graph, 1)  # h, w, out, in
+    return "ConvTranspose", {"layout": layout, "kernel_shape": _kernel(w), "out_channels": w[2],
                              "kernel_out_channels": w[2],
                              "strides": _spatial(_attr(node, "strides"), layout),
                              "output_shape_input": 0, "data_input": 2,
@@ -186,18 +205,92 @@ def _tensor_name(reference: str) -> str:
     return name if index in ("", "0") else f"{name}:{index}"
 
 
-def read_model_json(path: Path) -> dict[str, Any]:
-    """A TFJS graph model's model.json (some hosts serve it gzip-compressed)."""
-    raw = Path(path).read_bytes()
+_MIB = 2**20
+
+
+def read_model_json(path: Path, *, check_paths: bool = True) -> dict[str, Any]:
+    """A TFJS graph model's model.json (some hosts serve it gzip-compressed), its manifest's
+    shape checked: a list of groups, each naming its weight files.
+
+    With `check_paths`, every weights path follows the one rule (`file_inside`) and is given
+    normalised, so that whatever reads the document (inspect, conversion, the numeric check)
+    reads the same files; fetch, which applies the rule itself before anything is on disk,
+    reads without.
+    """
+    path = Path(path)
+    if path.stat().st_size > MAX_MODEL_JSON_BYTES:
+        raise ModelError(str(path), f"model.json is larger than {MAX_MODEL_JSON_BYTES // _MIB} MiB")
+    raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
+        raw = _gunzip(path, raw)
     try:
         document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except ValueError as error:  # not JSON, not UTF-8, or a number too long to convert
         raise ModelError(str(path), f"not a TFJS model.json ({type(error).__name__})") from None
+    except RecursionError:
+        raise ModelError(str(path), "model.json nests deeper than a JSON parser follows") from None
     if not isinstance(document, dict) or "modelTopology" not in document:
         raise ModelError(str(path), "not a TFJS graph model (no modelTopology)")
+    _check_manifest(path, document)
+    if check_paths:
+        _normalise_paths(path, document)
     return document
+
+
+def _normalise_paths(path: Path, document: dict[str, Any]) -> None:
+    for group in document.get("weightsManifest", []):
+        if "paths" in group:
+            group["paths"] = [_weights_file(path, relative).relative_to(path.parent).as_posix()
+                              for relative in group["paths"]]  # fmt: skip
+
+
+def _weights_file(model_json: Path, relative: str) -> Path:
+    try:
+        return file_inside(model_json.parent, relative)
+    except ValueError:
+        raise ModelError(str(model_json), f"weights path {relative!r} leaves the model's folder") from None
+
+
+def _gunzip(path: Path, raw: bytes) -> bytes:
+    """A gzip-compressed model.json, decompressed no further than the size limit."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(raw, MAX_MODEL_JSON_BYTES + 1)
+    except zlib.error as error:
+        raise ModelError(str(path), f"model.json is damaged gzip ({error})") from None
+    if len(data) > MAX_MODEL_JSON_BYTES:
+        raise ModelError(str(path), f"model.json expands past {MAX_MODEL_JSON_BYTES // _MIB} MiB")
+    if not inflater.eof:
+        raise ModelError(str(path), "model.json is gzip cut short")
+    return data
+
+
+def _check_manifest(path: Path, document: dict[str, Any]) -> None:
+    manifest = document.get("weightsManifest", [])
+    groups_ok = isinstance(manifest, list) and all(
+        isinstance(group, dict)
+        and isinstance(group.get("paths", []), list)
+        and all(isinstance(p, str) for p in group.get("paths", []))
+        and isinstance(group.get("weights", []), list)
+        for group in manifest
+    )
+    if not groups_ok:
+        raise ModelError(str(path), "weightsManifest is malformed: expected groups of paths and weights")
+    named = weight_paths(document)
+    if len(named) > MAX_WEIGHT_FILES:
+        reason = f"the manifest names {len(named):,} weight files, past the limit of {MAX_WEIGHT_FILES:,}"
+        raise ModelError(str(path), reason)
+    normalised = [_normalised(p) for p in named]
+    if len(set(normalised)) < len(normalised):
+        twice = next(p for p, n in zip(named, normalised, strict=True) if normalised.count(n) > 1)
+        raise ModelError(str(path), f"the manifest names weights file {twice} twice")
+
+
+def _normalised(relative: str) -> str:
+    try:
+        return inner_path(relative)
+    except ValueError:  # refused where the file is looked for, with its own message
+        return relative
 
 
 def weight_paths(document: dict[str, Any]) -> list[str]:
@@ -210,15 +303,12 @@ def model_files(model_json: Path, document: dict[str, Any] | None = None) -> lis
     must lie inside the model.json's folder. Their sizes summed are the model's size."""
     model_json = Path(model_json)
     document = read_model_json(model_json) if document is None else document
-    folder = model_json.parent.resolve()
     files = [model_json]
     for relative in weight_paths(document):
-        file = (folder / relative).resolve()
-        if folder not in file.parents:
-            raise ModelError(str(model_json), f"weights path {relative!r} leaves the model's folder")
+        file = _weights_file(model_json, relative)
         if not file.is_file():
             raise ModelError(str(model_json), f"weights file {relative} named by the manifest is missing")
-        files.append(model_json.parent / relative)
+        files.append(file)
     return files
 
 
@@ -261,8 +351,11 @@ def stored_weights(path: Path, document: dict[str, Any]) -> Iterator[StoredWeigh
             storage = quantization.get("dtype", entry["dtype"])
             if storage not in _ITEM_BYTES:
                 raise ModelError(str(path), f"weight {entry['name']} is stored as {storage}, which is not supported")
-            weight = StoredWeight(entry["name"], entry["dtype"], storage, tuple(int(d) for d in entry.get("shape", [])),
-                                  quantization, data, offset)  # fmt: skip
+            shape = tuple(int(d) for d in entry.get("shape", []))
+            problem = shape_problem(shape)
+            if problem:
+                raise ModelError(str(path), f"weight {entry['name']} {problem}")
+            weight = StoredWeight(entry["name"], entry["dtype"], storage, shape, quantization, data, offset)
             offset += weight.elements * _ITEM_BYTES[storage]
             if offset > len(data):
                 raise ModelError(str(path), f"weights files hold {len(data)} bytes, the manifest needs more")
@@ -284,8 +377,12 @@ def _load_weights(path: Path, document: dict[str, Any]) -> dict[str, Tensor]:
 
 
 def _topological(nodes: list[dict]) -> list[dict]:
+    """The nodes in an order they can run in (each after the nodes it reads, control inputs
+    included), by depth-first search; a node met again while it is still being expanded closes a
+    cycle, which is refused, named."""
     by_name = {node["name"]: node for node in nodes}
     done: set[str] = set()
+    expanding: set[str] = set()
     ordered: list[dict] = []
     for root in nodes:
         stack = [(root["name"], False)]
@@ -294,9 +391,13 @@ def _topological(nodes: list[dict]) -> list[dict]:
             if name in done or name not in by_name:
                 continue
             if expanded:
+                expanding.discard(name)
                 done.add(name)
                 ordered.append(by_name[name])
                 continue
+            if name in expanding:
+                raise GraphError(_cycle(name, stack, by_name))
+            expanding.add(name)
             stack.append((name, True))
             for reference in by_name[name].get("input", []):
                 parent = reference.lstrip("^").partition(":")[0]
@@ -305,8 +406,32 @@ def _topological(nodes: list[dict]) -> list[dict]:
     return ordered
 
 
-def read_tfjs(path: Path) -> Graph:
-    document = read_model_json(path)
+def _cycle(name: str, stack: list[tuple[str, bool]], by_name: dict[str, dict]) -> str:
+    """The cycle through `name`: the nodes being expanded, from it to the last, read each other."""
+    path = [entry for entry, expanded in stack if expanded]
+    loop = path[path.index(name) :]
+    loop = [loop[0], *reversed(loop[1:])]  # in the direction the data flows
+    labels = [f"node {node} ({by_name[node]['op']})" for node in loop[:8]] + (["..."] if len(loop) > 8 else [])
+    return f"the graph has a cycle: {' -> '.join(labels)} -> node {name} ({by_name[name]['op']})"
+
+
+def _check_topology(nodes: Any) -> None:
+    """Nodes are objects with a name and an op, each named once (what messages and the order rely
+    on; a value of the wrong type deeper down fails where it is read, as damage)."""
+    if type(nodes) is not list:
+        raise GraphError("modelTopology.node is not a list")
+    for index, node in enumerate(nodes):
+        if type(node) is not dict or type(node.get("name")) is not str or type(node.get("op")) is not str:
+            raise GraphError(f"node {index} of modelTopology has no name or op")
+    if len({node["name"] for node in nodes}) < len(nodes):
+        seen: set[str] = set()
+        twice = next(node["name"] for node in nodes if node["name"] in seen or seen.add(node["name"]))
+        raise GraphError(f"two nodes are named {twice}")
+
+
+def read_tfjs(path: Path, document: dict[str, Any] | None = None) -> Graph:
+    """The graph of a model.json; `document` is the file already read (read_model_json)."""
+    document = read_model_json(path) if document is None else document
     if document.get("format") not in (None, "graph-model"):
         raise ModelError(str(path), f"TFJS {document.get('format')} models are not supported, only graph models")
     topology = document["modelTopology"]
@@ -314,49 +439,73 @@ def read_tfjs(path: Path) -> Graph:
         raise ModelError(str(path), "TFJS layers models are not supported, only graph models")
     try:
         return _read_graph(path, document, topology)
-    except ModelError:
-        raise
-    except (KeyError, TypeError, ValueError, IndexError) as error:
+    except GraphError as error:
+        raise ModelError(str(path), str(error)) from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as error:
+        # the JSON's structure is the file's: a value of the wrong type anywhere is damage
         raise ModelError(str(path), f"damaged TFJS graph model ({type(error).__name__}: {error})") from None
 
 
-def _read_graph(path: Path, document: dict, topology: dict) -> Graph:
-    nodes = _topological(topology["node"])
-    weights = _load_weights(path, document)
-    graph = Graph("tfjs", dict(weights), [], [], [])
-    output_counts: dict[str, int] = {}
+def _output_counts(nodes: list[dict]) -> dict[str, int]:
+    """How many outputs each node has, from the highest `node:index` any input names."""
+    counts: dict[str, int] = {}
     for node in nodes:
         for reference in node.get("input", []):
             name, _, index = reference.partition(":")
-            output_counts[name] = max(output_counts.get(name, 1), int(index or 0) + 1)
+            count = int(index or 0) + 1
+            if count > MAX_OP_OUTPUTS:
+                raise GraphError(f"node {node['name']} ({node['op']}) reads output {index} of {name}, "
+                                 f"past the limit of {MAX_OP_OUTPUTS:,} outputs")  # fmt: skip
+            counts[name] = max(counts.get(name, 1), count)
+    return counts
+
+
+def _read_graph(path: Path, document: dict, topology: dict) -> Graph:
+    _check_topology(topology["node"])
+    nodes = _topological(topology["node"])
+    weights = _load_weights(path, document)
+    graph = Graph("tfjs", dict(weights), [], [], [])
+    output_counts = _output_counts(nodes)
     for node in nodes:
-        name, op_type = node["name"], node["op"]
-        if op_type == "Const":
-            if name not in graph.tensors:
-                raise ModelError(str(path), f"constant {name} has no weights in the manifest")
-            continue
-        if op_type == "Placeholder":
-            shape = _attr(node, "shape")
-            shape = None if shape is None else tuple(d if d >= 0 else None for d in shape)
-            graph.tensors[name] = Tensor(name, _attr(node, "dtype", "float32"), dynamic_dim_names(shape))
-            graph.inputs.append(name)
-            continue
-        inputs = [_tensor_name(r) for r in node.get("input", []) if not r.startswith("^")]
-        count = output_counts.get(name, 1)
-        if op_type in ("Unpack", "Split", "SplitV"):
-            count = max(count, _attr(node, "num", 0) or _attr(node, "num_split", 0) or 1)
-        outputs = [name] + [f"{name}:{i}" for i in range(1, count)]
-        for output in outputs:
-            graph.tensors.setdefault(output, Tensor(output, _attr(node, "T", "float32")))
-        if op_type in _STRUCTURED:
-            kind, attrs = _STRUCTURED[op_type](node, graph)
-        elif op_type in _REDUCTIONS:
-            kind, attrs = _REDUCTIONS[op_type], {"keepdims": _attr(node, "keep_dims", False)}
-        else:
-            kind, attrs = _SIMPLE.get(op_type, op_type), {}
-        graph.ops.append(Op(kind, inputs, outputs, attrs, native=op_type, name=name))
+        try:
+            _add_node(graph, node, output_counts)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as error:
+            reason = f"damaged ({type(error).__name__}: {error})"
+            raise GraphError(f"node {node['name']} ({node['op']}): {reason}") from None
     _set_io(graph, document, nodes)
+    check_graph(graph)
     return graph
+
+
+def _add_node(graph: Graph, node: dict, output_counts: dict[str, int]) -> None:
+    name, op_type = node["name"], node["op"]
+    if op_type == "Const":
+        if name not in graph.tensors:
+            raise GraphError(f"constant {name} has no weights in the manifest")
+        return
+    if op_type == "Placeholder":
+        shape = _attr(node, "shape")
+        shape = None if shape is None else file_shape(shape, name)
+        graph.tensors[name] = Tensor(name, _attr(node, "dtype", "float32"), dynamic_dim_names(shape))
+        graph.inputs.append(name)
+        return
+    inputs = [_tensor_name(r) for r in node.get("input", []) if not r.startswith("^")]
+    count = output_counts.get(name, 1)
+    if op_type in ("Unpack", "Split", "SplitV"):
+        stated = _attr(node, "num", 0) or _attr(node, "num_split", 0) or 1
+        if not isinstance(stated, int) or not 0 < stated <= MAX_OP_OUTPUTS:
+            raise GraphError(f"op {name} ({op_type}): {stated!r} outputs, expected 1 to {MAX_OP_OUTPUTS:,}")
+        count = max(count, stated)
+    outputs = [name] + [f"{name}:{i}" for i in range(1, count)]
+    for output in outputs:
+        graph.tensors.setdefault(output, Tensor(output, _attr(node, "T", "float32")))
+    if op_type in _STRUCTURED:
+        kind, attrs = _STRUCTURED[op_type](node, graph)
+    elif op_type in _REDUCTIONS:
+        kind, attrs = _REDUCTIONS[op_type], {"keepdims": _attr(node, "keep_dims", False)}
+    else:
+        kind, attrs = _SIMPLE.get(op_type, op_type), {}
+    graph.ops.append(Op(kind, inputs, outputs, attrs, native=op_type, name=name))
 
 
 def _set_io(graph: Graph, document: dict, nodes: list[dict]) -> None:
@@ -374,7 +523,7 @@ def _set_io(graph: Graph, document: dict, nodes: list[dict]) -> None:
         outputs.append(name)
         shape = _shape(entry.get("tensorShape", {}))
         if name in graph.tensors and shape:
-            graph.tensors[name].shape = tuple(d if d >= 0 else None for d in shape)
+            graph.tensors[name].shape = file_shape(shape, name)
     if not outputs:
         consumed = {_tensor_name(r.lstrip("^")) for node in nodes for r in node.get("input", [])}
         outputs = [out for op in graph.ops for out in op.outputs if out not in consumed]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import mmap
 from collections.abc import Callable
 from pathlib import Path
@@ -11,8 +12,12 @@ import numpy as np
 from ai_edge_litert import schema_py_generated as schema
 
 from catalog.errors import ModelError
+from catalog.read import tflite_tables
+from catalog.read.checks import check_graph, file_shape
 from catalog.read.common import dynamic_dim_names
-from catalog.read.graph import Graph, Op, Tensor
+from catalog.read.graph import Graph, GraphError, Op, Tensor
+from catalog.read.limits import MAX_TENSOR_ELEMENTS
+from catalog.read.tflite_tables import FastBuffers
 
 VALUE_LIMIT = 4096  # integer constants up to this many elements keep their values (and tiny floats)
 _TYPE_NAMES = {v: k.lower() for k, v in vars(schema.TensorType).items() if not k.startswith("_")}
@@ -49,48 +54,78 @@ def _options(op: Any, cls: type) -> Any:
     return options
 
 
+class _Damaged(Exception):
+    """A field of one operator that no TFLite writer produces; the reader names the operator."""
+
+
 def _activation(options: Any) -> dict:
     code = options.FusedActivationFunction() if options is not None else 0
+    if code and code not in _ACTIVATIONS:
+        raise _Damaged(f"fused activation {code} is none TFLite defines")
     return {"activation": _ACTIVATIONS[code]} if code else {}
 
 
-def _weight_shape(graph: Graph, name: str) -> tuple:
-    return graph.tensors[name].shape or ()
+def _padding(options: Any) -> str:
+    code = options.Padding()
+    if code not in _PADDING:
+        raise _Damaged(f"padding {code} is neither SAME (0) nor VALID (1)")
+    return _PADDING[code]
+
+
+def _required(op: Any, cls: type) -> Any:
+    options = _options(op, cls)
+    if options is None:
+        raise _Damaged("its options are missing")
+    return options
+
+
+def _weight_shape(graph: Graph, inputs: list[str], index: int) -> tuple:
+    """A conv's 4-d weight shape, sizes unknown (None) where the file leaves them open."""
+    tensor = graph.tensors.get(inputs[index]) if index < len(inputs) else None
+    if tensor is None or tensor.shape is None:
+        return (None,) * 4
+    if len(tensor.shape) != 4:
+        raise _Damaged(f"its weight {tensor.name} has shape {list(tensor.shape)}, not 4-d")
+    return tuple(d if isinstance(d, int) else None for d in tensor.shape)
+
+
+def _kernel(w: tuple) -> list[int] | None:
+    return [w[1], w[2]] if w[1] is not None and w[2] is not None else None
 
 
 def _conv(op: Any, inputs: list[str], graph: Graph) -> dict:
-    o = _options(op, schema.Conv2DOptions)
-    w = _weight_shape(graph, inputs[1])  # OHWI
-    return {"layout": "NHWC", "kernel_shape": [w[1], w[2]], "out_channels": w[0],
-            "strides": [o.StrideH(), o.StrideW()], "auto_pad": _PADDING[o.Padding()],
+    o = _required(op, schema.Conv2DOptions)
+    w = _weight_shape(graph, inputs, 1)  # OHWI
+    return {"layout": "NHWC", "kernel_shape": _kernel(w), "out_channels": w[0],
+            "strides": [o.StrideH(), o.StrideW()], "auto_pad": _padding(o),
             "dilations": [o.DilationHFactor(), o.DilationWFactor()], "kernel_in_channels": w[3],
             "bias": len(inputs) > 2 and bool(inputs[2]), **_activation(o)}  # fmt: skip
 
 
 def _depthwise(op: Any, inputs: list[str], graph: Graph) -> dict:
-    o = _options(op, schema.DepthwiseConv2DOptions)
-    w = _weight_shape(graph, inputs[1])  # 1HWO
-    return {"layout": "NHWC", "kernel_shape": [w[1], w[2]], "out_channels": w[3],
+    o = _required(op, schema.DepthwiseConv2DOptions)
+    w = _weight_shape(graph, inputs, 1)  # 1HWO
+    return {"layout": "NHWC", "kernel_shape": _kernel(w), "out_channels": w[3],
             "depthwise": True, "depth_multiplier": max(o.DepthMultiplier(), 1),
             "kernel_in_channels": 1,
-            "strides": [o.StrideH(), o.StrideW()], "auto_pad": _PADDING[o.Padding()],
+            "strides": [o.StrideH(), o.StrideW()], "auto_pad": _padding(o),
             "dilations": [o.DilationHFactor(), o.DilationWFactor()],
             "bias": len(inputs) > 2 and bool(inputs[2]), **_activation(o)}  # fmt: skip
 
 
 def _transpose_conv(op: Any, inputs: list[str], graph: Graph) -> dict:
-    o = _options(op, schema.TransposeConvOptions)
-    w = _weight_shape(graph, inputs[1])  # OHWI
-    return {"layout": "NHWC", "kernel_shape": [w[1], w[2]], "out_channels": w[0],
+    o = _required(op, schema.TransposeConvOptions)
+    w = _weight_shape(graph, inputs, 1)  # OHWI
+    return {"layout": "NHWC", "kernel_shape": _kernel(w), "out_channels": w[0],
             "kernel_out_channels": w[0], "strides": [o.StrideH(), o.StrideW()],
-            "auto_pad": _PADDING[o.Padding()], "output_shape_input": 0, "data_input": 2,
+            "auto_pad": _padding(o), "output_shape_input": 0, "data_input": 2,
             "bias": len(inputs) > 3 and bool(inputs[3]), **_activation(o)}  # fmt: skip
 
 
 def _pool(op: Any, inputs: list[str], graph: Graph) -> dict:
-    o = _options(op, schema.Pool2DOptions)
+    o = _required(op, schema.Pool2DOptions)
     return {"layout": "NHWC", "kernel_shape": [o.FilterHeight(), o.FilterWidth()],
-            "strides": [o.StrideH(), o.StrideW()], "auto_pad": _PADDING[o.Padding()],
+            "strides": [o.StrideH(), o.StrideW()], "auto_pad": _padding(o),
             **_activation(o)}  # fmt: skip
 
 
@@ -105,7 +140,7 @@ def _with_activation(cls: type) -> Callable[[Any, list[str], Graph], dict]:
 
 
 def _concat(op: Any, inputs: list[str], graph: Graph) -> dict:
-    o = _options(op, schema.ConcatenationOptions)
+    o = _required(op, schema.ConcatenationOptions)
     return {"axis": o.Axis(), **_activation(o)}
 
 
@@ -115,26 +150,27 @@ def _reducer(op: Any, inputs: list[str], graph: Graph) -> dict:
 
 
 def _strided_slice(op: Any, inputs: list[str], graph: Graph) -> dict:
-    o = _options(op, schema.StridedSliceOptions)
+    o = _required(op, schema.StridedSliceOptions)
     return {"begin_mask": o.BeginMask(), "end_mask": o.EndMask(),
             "shrink_axis_mask": o.ShrinkAxisMask(), "new_axis_mask": o.NewAxisMask(),
             "ellipsis_mask": o.EllipsisMask()}  # fmt: skip
 
 
 def _pack(op: Any, inputs: list[str], graph: Graph) -> dict:
-    return {"axis": _options(op, schema.PackOptions).Axis()}
+    return {"axis": _required(op, schema.PackOptions).Axis()}
 
 
 def _unpack(op: Any, inputs: list[str], graph: Graph) -> dict:
-    return {"axis": _options(op, schema.UnpackOptions).Axis()}
+    return {"axis": _required(op, schema.UnpackOptions).Axis()}
 
 
 def _squeeze(op: Any, inputs: list[str], graph: Graph) -> dict:
-    return {"axes": list(_options(op, schema.SqueezeOptions).SqueezeDimsAsNumpy() or [])}
+    dims = _required(op, schema.SqueezeOptions).SqueezeDimsAsNumpy()
+    return {"axes": dims.tolist() if isinstance(dims, np.ndarray) else []}
 
 
 def _depth_to_space(op: Any, inputs: list[str], graph: Graph) -> dict:
-    return {"layout": "NHWC", "blocksize": _options(op, schema.DepthToSpaceOptions).BlockSize()}
+    return {"layout": "NHWC", "blocksize": _required(op, schema.DepthToSpaceOptions).BlockSize()}
 
 
 def _batch_matmul(op: Any, inputs: list[str], graph: Graph) -> dict:
@@ -188,20 +224,27 @@ class _Buffers:
     """Buffer sizes looked up once each: many tensors share the empty buffer 0."""
 
     def __init__(self, model: Any) -> None:
-        self.model = model
+        self.buffers = FastBuffers(model)
+        self.count = len(self.buffers)
         self.sizes: dict[int, int] = {}
 
     def size(self, index: int) -> int:
         if index not in self.sizes:
-            buffer = self.model.Buffers(index) if index > 0 else None
-            size = 0 if buffer is None else buffer.DataLength()
-            if buffer is not None and not size and buffer.Offset() > 1:
-                size = buffer.Size()  # the data lies after the flatbuffer (models over 2 GB)
+            if index >= self.count:
+                raise GraphError(f"a tensor names buffer {index}, the file has {self.count}")
+            size = self.buffers.data_length(index) if index > 0 else 0
+            if index > 0 and not size:
+                offset, external = self.buffers.external(index)
+                if offset > 1:
+                    size = external  # the data lies after the flatbuffer (models over 2 GB)
             self.sizes[index] = size
         return self.sizes[index]
 
-    def values(self, index: int, dtype: str, shape: tuple) -> np.ndarray:
-        data = self.model.Buffers(index).DataAsNumpy().tobytes()
+    def values(self, index: int, dtype: str, shape: tuple, name: str) -> np.ndarray:
+        data = self.buffers.data(index)
+        item = np.dtype(_NUMPY[dtype]).itemsize
+        if not all(isinstance(d, int) for d in shape) or len(data) != item * math.prod(shape):
+            raise GraphError(f"tensor {name}: its buffer holds {len(data)} bytes, its shape {list(shape)} needs more")
         return np.frombuffer(data, dtype=_NUMPY[dtype]).reshape(shape)
 
 
@@ -211,6 +254,8 @@ def _tensor(raw: Any, index: int, buffers: _Buffers) -> Tensor:
     dtype = _TYPE_NAMES.get(raw.Type(), "unknown")
     dims = raw.ShapeAsNumpy()
     shape = tuple(dims.tolist()) if isinstance(dims, np.ndarray) else ()
+    if shape and (min(shape) < 0 or max(shape) > MAX_TENSOR_ELEMENTS or math.prod(shape) > MAX_TENSOR_ELEMENTS):
+        shape = file_shape(shape, f"#{index}")  # -1 is a size left open; anything else is refused
     buffer_index = raw.Buffer()
     size = buffers.size(buffer_index)
     tensor = Tensor(f"#{index}", dtype, shape, const=size > 0)
@@ -224,14 +269,30 @@ def _tensor(raw: Any, index: int, buffers: _Buffers) -> Tensor:
         tensor.dense_shape = shape
     small = size <= (VALUE_LIMIT * 8 if dtype in ("int32", "int64") else 64)
     if dtype in ("int32", "int64", "float32", "float16") and small:
-        tensor.value = buffers.values(buffer_index, dtype, shape)
+        tensor.value = buffers.values(buffer_index, dtype, shape, tensor.name)
     return tensor
 
 
 def _signature(raw: Any) -> np.ndarray | None:
     """The shape with -1 for dims left open, where the tensor has any."""
     signature = raw.ShapeSignatureAsNumpy() if raw.ShapeSignatureLength() else None
-    return signature if signature is not None and (signature < 0).any() else None
+    return signature if isinstance(signature, np.ndarray) and (signature < 0).any() else None
+
+
+def _indices(value: Any) -> list[int]:
+    """A vector of tensor indices (the bindings answer 0 for a vector the file leaves out)."""
+    return value.tolist() if isinstance(value, np.ndarray) else []
+
+
+def _check_lengths(data: bytes | mmap.mmap, model: Any, subgraph: Any) -> None:
+    """Each table a vector holds takes at least 4 bytes: a longer vector than the file has room
+    for is damage, refused before a loop over it allocates anything."""
+    lengths = {"subgraphs": model.SubgraphsLength(), "buffers": model.BuffersLength(),
+               "operator codes": model.OperatorCodesLength(), "tensors": subgraph.TensorsLength(),
+               "operators": subgraph.OperatorsLength()}  # fmt: skip
+    for what, length in lengths.items():
+        if length * 4 > len(data):
+            raise GraphError(f"the file claims {length:,} {what} in {len(data):,} bytes")
 
 
 def read_tflite(path: Path, data: bytes | mmap.mmap | None = None) -> Graph:
@@ -242,51 +303,81 @@ def read_tflite(path: Path, data: bytes | mmap.mmap | None = None) -> Graph:
         model = schema.Model.GetRootAs(data, 0)
         if model.SubgraphsLength() < 1:
             raise ModelError(str(path), "TFLite model has no subgraph")
-        return _read_subgraph(model, model.Subgraphs(0))
+        subgraph = model.Subgraphs(0)
+        _check_lengths(data, model, subgraph)
+        return _read_subgraph(model, subgraph)
     except ModelError:
         raise
+    except GraphError as error:
+        raise ModelError(str(path), str(error)) from None
     except Exception as error:  # a damaged flatbuffer fails anywhere inside the bindings
-        raise ModelError(str(path), f"damaged TFLite flatbuffer ({type(error).__name__})") from None
+        detail = (str(error).splitlines() or [""])[0][:120]
+        raise ModelError(str(path), f"damaged TFLite flatbuffer ({type(error).__name__}: {detail})") from None
 
 
 def _read_subgraph(model: Any, subgraph: Any) -> Graph:
-    raw_tensors = [subgraph.Tensors(i) for i in range(subgraph.TensorsLength())]
+    raw_tensors = tflite_tables.tensors(subgraph)
     buffers = _Buffers(model)
     tensors = [_tensor(raw, i, buffers) for i, raw in enumerate(raw_tensors)]
-    io = [int(i) for i in (*subgraph.InputsAsNumpy(), *subgraph.OutputsAsNumpy())]
+    input_indices, output_indices = _indices(subgraph.InputsAsNumpy()), _indices(subgraph.OutputsAsNumpy())
+    io = [*input_indices, *output_indices]
+    if any(not 0 <= i < len(tensors) for i in io):
+        raise GraphError(f"the subgraph's inputs and outputs {io[:8]} name tensors past its {len(tensors)}")
     # the file's names only where a user reads them; other tensors keep their index as name
     for index, name in zip(io, _unique_names([raw_tensors[i] for i in io], io), strict=True):
         tensors[index].name = name
-    if any(_signature(raw_tensors[i]) is not None for i in subgraph.InputsAsNumpy()):
+    if any(_signature(raw_tensors[i]) is not None for i in input_indices):
         # the sizes stored for dims a signature leaves open are placeholders
         for raw, tensor in zip(raw_tensors, tensors, strict=True):
             signature = _signature(raw)
             if signature is not None:
-                tensor.shape = tuple(int(s) if s >= 0 else None for s in signature)
+                tensor.shape = file_shape(signature.tolist(), tensor.name)
     names = [t.name for t in tensors]
     graph = Graph("tflite", {t.name: t for t in tensors}, [], [], [])
-    graph.inputs = [names[i] for i in subgraph.InputsAsNumpy()]
-    graph.outputs = [names[i] for i in subgraph.OutputsAsNumpy()]
+    graph.inputs = [names[i] for i in input_indices]
+    graph.outputs = [names[i] for i in output_indices]
     for name in graph.inputs:
         tensor = graph.tensors[name]
         tensor.shape = dynamic_dim_names(tensor.shape)
-    codes = [model.OperatorCodes(i) for i in range(model.OperatorCodesLength())]
-    for i in range(subgraph.OperatorsLength()):
-        raw = subgraph.Operators(i)
-        code = codes[raw.OpcodeIndex()]
-        builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
-        native = _OP_NAMES.get(builtin, f"BUILTIN_{builtin}")
-        if native == "CUSTOM":
-            native = code.CustomCode().decode("utf-8", "replace")
-        inputs = [names[j] if j >= 0 else "" for j in raw.InputsAsNumpy()]
-        outputs = [names[j] for j in raw.OutputsAsNumpy()]
-        if native in _STRUCTURED:
-            kind, attributes = _STRUCTURED[native]
-            attrs = attributes(raw, inputs, graph)
-        else:
-            kind, attrs = _SIMPLE.get(native, native), {}
-        graph.ops.append(Op(kind, inputs, outputs, attrs, native=native, name=outputs[0] if outputs else native))
+    natives = [_native_name(model.OperatorCodes(i)) for i in range(model.OperatorCodesLength())]
+    for i, raw in enumerate(tflite_tables.operators(subgraph)):
+        graph.ops.append(_operator(raw, i, natives, names, graph))
+    check_graph(graph, unproduced_reads=True)
     return graph
+
+
+def _native_name(code: Any) -> str:
+    """The file's name for the op an operator code stands for (looked up once per code, not per op)."""
+    builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+    native = _OP_NAMES.get(builtin, f"BUILTIN_{builtin}")
+    if native == "CUSTOM":
+        native = (code.CustomCode() or b"CUSTOM").decode("utf-8", "replace")
+    return native
+
+
+def _operator(raw: Any, index: int, natives: list[str], names: list[str], graph: Graph) -> Op:
+    opcode = raw.OpcodeIndex()
+    if not 0 <= opcode < len(natives):
+        raise GraphError(f"operator {index} names op code {opcode}, the file has {len(natives)}")
+    native = natives[opcode]
+    input_indices, output_indices = _indices(raw.InputsAsNumpy()), _indices(raw.OutputsAsNumpy())
+    name = names[output_indices[0]] if output_indices and 0 <= output_indices[0] < len(names) else f"{index}"
+    count = len(names)
+    if (input_indices and (min(input_indices) < -1 or max(input_indices) >= count)) or (
+        output_indices and (min(output_indices) < 0 or max(output_indices) >= count)
+    ):
+        raise GraphError(f"op {name} ({native}) names tensors past the subgraph's {count}")
+    inputs = [names[j] if j >= 0 else "" for j in input_indices]
+    outputs = [names[j] for j in output_indices]
+    if native in _STRUCTURED:
+        kind, attributes = _STRUCTURED[native]
+        try:
+            attrs = attributes(raw, inputs, graph)
+        except _Damaged as error:
+            raise GraphError(f"op {name} ({native}): {error}") from None
+    else:
+        kind, attrs = _SIMPLE.get(native, native), {}
+    return Op(kind, inputs, outputs, attrs, native=native, name=outputs[0] if outputs else native)
 
 
 def _unique_names(raw_tensors: list[Any], indices: list[int]) -> list[str]:
