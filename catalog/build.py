@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -20,8 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from catalog import atomic, lock
 from catalog.cards.load import Family, Variant
-from catalog.digest import known_sha256, remember
+from catalog.digest import known_sha256, remember, sha256_file
 from catalog.errors import PosezooError
 from catalog.fetch.sources import FileDigest
 from catalog.measure.inspection import inspect
@@ -32,6 +32,8 @@ from catalog.schema import SCHEMA_VERSION, Catalog, json_schema_text
 
 BUILDER_VERSION = "0.1.0"
 ORIGINAL_RUNTIMES = {"tflite": "tflite"}  # formats a Python runtime here runs as they are
+LOCK_FILE = ".posezoo-build.lock"
+FINISHED_DIR = ".variants"  # BUILD/.variants/<id>.json: each variant kept as it finishes
 
 
 @dataclass
@@ -43,6 +45,7 @@ class BuildOptions:
     measure: bool = True
     runs: int = DEFAULT_RUNS
     only: list[str] = field(default_factory=list)  # variant ids; all when empty
+    wait: bool = True  # when another build holds the output folder: wait for it, or fail at once
 
 
 @dataclass
@@ -144,7 +147,7 @@ def _copy_files(files: list[FileDigest], folder: Path) -> list[Path]:
     for file in files:
         target = folder / file.path.name
         if known_sha256(target) != file.sha256:
-            shutil.copyfile(file.path, target)
+            atomic.copy_file(file.path, target)
             remember(target, file.sha256)
         copied.append(target)
     return copied
@@ -255,36 +258,92 @@ def _check(variant: Variant, original: Path, fmt: str, onnx_path: Path, report: 
     }
 
 
-def _previous(path: Path) -> dict[str, dict]:
-    try:
-        document = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if document.get("schema") != SCHEMA_VERSION:
-        return {}
-    return {v["id"]: v for v in document.get("variants", []) if v.get("status") == "ok"}
+def _finished(out: Path) -> dict[str, dict]:
+    """The variants finished by earlier builds into `out`, even one killed half-way: each is
+    kept as it finishes, with the identity (inode, size, mtime) of every file it names."""
+    kept: dict[str, dict] = {}
+    for path in sorted((out / FINISHED_DIR).glob("*.json")):
+        try:
+            entry = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue  # written whole or not at all, so this is someone else's file: ignore it
+        record = entry.get("record") if isinstance(entry, dict) else None
+        if isinstance(record, dict) and entry.get("schema") == SCHEMA_VERSION and record.get("status") == "ok":
+            kept[record["id"]] = entry
+    return kept
 
 
-def _still_there(record: dict, out: Path) -> bool:
+def _published_files(record: dict) -> dict[str, str]:
+    """Every file a record names, relative to the build folder, with the sha256 it publishes."""
+    files: dict[str, str] = {}
     for report in record.get("formats", {}).values():
-        paths = [report["path"]] + [f["path"] for f in report.get("files", [])]
-        if not all((out / p).is_file() for p in paths):
+        files[report["path"]] = report["sha256"]
+        files.update({f["path"]: f["sha256"] for f in report.get("files", [])})
+    return files
+
+
+def _identity(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
+
+
+def _keep(out: Path, record: dict) -> None:
+    """Keep a finished variant, so that a build interrupted later still has it."""
+    identities = {rel: [*_identity(out / rel), sha] for rel, sha in _published_files(record).items()}
+    entry = {"schema": SCHEMA_VERSION, "record": record, "files": identities}
+    atomic.write_text(out / FINISHED_DIR / f"{record['id']}.json", json.dumps(entry))
+
+
+def _intact(out: Path, entry: dict) -> bool:
+    """Whether every file a kept variant names still has the sha256 it publishes: a file whose
+    identity is as kept is taken as is, any other is hashed again."""
+    kept = entry.get("files", {})
+    for rel, sha in _published_files(entry["record"]).items():
+        path = out / rel
+        if not path.is_file():
             return False
-        if (out / report["path"]).stat().st_size != report["size_bytes"] and not report.get("files"):
+        if kept.get(rel) == [*_identity(path), sha]:
+            remember(path, sha)
+        elif sha256_file(path) != sha:
             return False
     return True
 
 
-def build(options: BuildOptions, progress: Progress = lambda variant, step: None) -> BuildResult:
-    """Build the catalog; every variant is attempted, failures are collected, not raised."""
-    from catalog.cards.load import load_cards_leniently
+def _disagreeing(out: Path, record: dict) -> list[str]:
+    """Files whose bytes no longer have the sha256 the record is about to publish."""
+    return [rel for rel, sha in _published_files(record).items() if not _has_sha256(out / rel, sha)]
 
+
+def _has_sha256(path: Path, sha: str) -> bool:
+    try:
+        return sha256_file(path) == sha
+    except OSError:
+        return False
+
+
+def build(
+    options: BuildOptions,
+    progress: Progress = lambda variant, step: None,
+    on_wait: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Build the catalog; every variant is attempted, failures are collected, not raised.
+
+    One build at a time writes an output folder: a second one waits (telling `on_wait`), or
+    raises `lock.Busy` when `options.wait` is False.
+    """
     started = time.perf_counter()
     options.out.mkdir(parents=True, exist_ok=True)
+    with lock.held(options.out / LOCK_FILE, wait=options.wait, what=str(options.out), on_wait=on_wait):
+        return _build(options, progress, started)
+
+
+def _build(options: BuildOptions, progress: Progress, started: float) -> BuildResult:
+    from catalog.cards.load import load_cards_leniently
+
     catalog_path = options.out / CATALOG_FILE
     families, broken_cards = load_cards_leniently(options.cards)
     defaults_path = options.cards / DEFAULTS_FILE
-    previous = _previous(catalog_path)
+    previous = _finished(options.out)
     records: list[dict] = []
     failures = [Failure(Path(e.where).name, "card", reason) for e in broken_cards for reason in e.reasons]
     if options.strict and failures:
@@ -296,13 +355,15 @@ def build(options: BuildOptions, progress: Progress = lambda variant, step: None
                 continue
             key = cache_key(family.card_path, defaults_path, variant.id, options)
             old = previous.get(variant.id)
-            if old and old.get("cache_key") == key and _still_there(old, options.out):
-                records.append(old)
+            if old and old["record"].get("cache_key") == key and _intact(options.out, old):
+                records.append(old["record"])
                 reused.append(variant.id)
                 progress(variant.id, "unchanged")
                 continue
             try:
                 record = build_variant(variant, family, options, progress)
+                record["cache_key"] = key
+                _keep(options.out, record)
             except StepFailed as failed:
                 failure = Failure(variant.id, failed.step, failed.reason)
                 failures.append(failure)
@@ -318,6 +379,12 @@ def build(options: BuildOptions, progress: Progress = lambda variant, step: None
                 break
         if options.strict and failures:
             break
+    for record in records:
+        disagreeing = _disagreeing(options.out, record) if record["status"] == "ok" else []
+        if disagreeing:  # changed by something outside this build: never published as it was
+            reason = f"{', '.join(disagreeing)} no longer has the sha256 measured; build again"
+            failures.append(Failure(record["id"], "verify", reason))
+            record.update(status="failed", error={"step": "verify", "reason": reason})
     document = {
         "schema": SCHEMA_VERSION,
         "builder": BUILDER_VERSION,
@@ -336,7 +403,7 @@ def build(options: BuildOptions, progress: Progress = lambda variant, step: None
 
 def _write_if_changed(path: Path, text: str) -> None:
     if not path.is_file() or path.read_text("utf-8") != text:
-        path.write_text(text, "utf-8")
+        atomic.write_text(path, text)
 
 
 if __name__ == "__main__":  # pragma: no cover

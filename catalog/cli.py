@@ -200,6 +200,9 @@ def build_command(
     measure: Annotated[bool, typer.Option(help="Measure latency and peak memory")] = True,
     runs: Annotated[int, typer.Option(help="Timed runs per model and runtime", min=1)] = DEFAULT_RUNS,
     only: Annotated[list[str] | None, typer.Option(help="Build only these variant ids")] = None,
+    wait: Annotated[
+        bool, typer.Option(help="When another build is writing the same folder, wait for it (or exit at once)")
+    ] = True,
 ) -> None:
     """Fetch, convert, check, inspect and measure every model the cards name into catalog.json."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -215,6 +218,7 @@ def build_command(
         measure=measure,
         runs=runs,
         only=only or [],
+        wait=wait,
     )
     if not options.cards.is_dir():
         fail_line(str(options.cards), "no such folder of model cards")
@@ -231,7 +235,7 @@ def build_command(
                 bar.update(task, description=f"{variant}: {step}")
 
         try:
-            result = build(options, progress)
+            result = build(options, progress, on_wait=lambda message: bar.console.print(message))
         except CardError as error:  # the shared _defaults.yaml: every card depends on it
             for reason in error.reasons:
                 fail_line(error.where, reason)

@@ -24,6 +24,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from catalog import atomic
 from catalog.convert.canonical import NotCanonicalizable, canonicalize
 from catalog.errors import ModelError
 from catalog.read.tfjs import model_files, read_model_json, weight_paths
@@ -78,7 +79,7 @@ def convert_to_onnx(
     fp16 = fp16_source and _store_weights_as_fp16(model, notes)
     _canonicalize(model, model_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_bytes(model.SerializeToString(deterministic=True))
+    atomic.write_bytes(out_path, model.SerializeToString(deterministic=True))
     _validate(out_path)
     seconds = time.perf_counter() - started
     return Conversion(
