@@ -21,7 +21,7 @@ from typing import Any
 
 from catalog import atomic, lock
 from catalog.cards.load import Family, Variant
-from catalog.digest import known_sha256, remember, sha256_file
+from catalog.digest import identity, known_sha256, remember, sha256_file
 from catalog.errors import PosezooError
 from catalog.fetch.sources import FileDigest
 from catalog.measure.inspection import inspect
@@ -282,14 +282,9 @@ def _published_files(record: dict) -> dict[str, str]:
     return files
 
 
-def _identity(path: Path) -> list[int]:
-    stat = path.stat()
-    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
-
-
 def _keep(out: Path, record: dict) -> None:
     """Keep a finished variant, so that a build interrupted later still has it."""
-    identities = {rel: [*_identity(out / rel), sha] for rel, sha in _published_files(record).items()}
+    identities = {rel: [*identity(out / rel), sha] for rel, sha in _published_files(record).items()}
     entry = {"schema": SCHEMA_VERSION, "record": record, "files": identities}
     atomic.write_text(out / FINISHED_DIR / f"{record['id']}.json", json.dumps(entry))
 
@@ -302,7 +297,7 @@ def _intact(out: Path, entry: dict) -> bool:
         path = out / rel
         if not path.is_file():
             return False
-        if kept.get(rel) == [*_identity(path), sha]:
+        if kept.get(rel) == [*identity(path), sha]:
             remember(path, sha)
         elif sha256_file(path) != sha:
             return False

@@ -11,9 +11,14 @@ _CHUNK = 1 << 20
 _known: dict[tuple[str, int, int, int], str] = {}
 
 
-def _identity(path: Path) -> tuple[str, int, int, int]:
+def identity(path: Path) -> tuple[int, int, int]:
+    """What changes when a file's bytes may have: its inode, size and modification time."""
     stat = os.stat(path)
-    return (str(Path(path).resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _identity(path: Path) -> tuple[str, int, int, int]:
+    return (str(Path(path).resolve()), *identity(path))
 
 
 def known_sha256(path: Path) -> str | None:

@@ -270,17 +270,13 @@ def _download(source: Source, url: str, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-            _write_atomically(path, response)
+            atomic.write_stream(path, response)
     except urllib.error.HTTPError as err:
         raise FetchError(source.text, f"download of {url} failed: HTTP {err.code}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         reason = getattr(err, "reason", err)
         raise FetchError(source.text, f"network failure downloading {url}: {reason}") from None
     return path
-
-
-def _write_atomically(path: Path, stream) -> None:
-    atomic.write_stream(path, stream)
 
 
 # --- npm:
@@ -412,7 +408,7 @@ class _UnpackedPackage:
                     continue
                 target = self.folder / inner
                 target.parent.mkdir(parents=True, exist_ok=True)
-                _write_atomically(target, archive.extractfile(member))
+                atomic.write_stream(target, archive.extractfile(member))
                 wanted.discard(inner)
                 if not wanted:
                     break
