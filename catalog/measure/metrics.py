@@ -61,14 +61,12 @@ class Figures:
     unresolved_ops: list[str] = field(default_factory=list)
 
 
-def _elements(shape) -> int:
-    if shape is None or not all(isinstance(d, int) for d in shape):
-        return 0
-    return math.prod(shape)
-
-
 def _static(shape) -> bool:
     return shape is not None and all(isinstance(d, int) for d in shape)
+
+
+def _elements(shape) -> int:
+    return math.prod(shape) if _static(shape) else 0
 
 
 def _channels(shape, layout: str) -> int | None:

@@ -1,4 +1,5 @@
-"""Read a TFLite flatbuffer into the IR, through the schema bindings LiteRT ships."""
+"""Read a TFLite flatbuffer into the IR: its hot tables (tensors, operators, buffers) through
+`tflite_tables`, the rest (op codes, options) through the schema bindings LiteRT ships."""
 
 from __future__ import annotations
 
