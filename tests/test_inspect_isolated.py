@@ -50,6 +50,16 @@ def test_a_bug_in_posezoo_is_told_apart_from_a_bad_file(monkeypatch):
         isolated.inspect_isolated("fine.onnx")
 
 
+def test_a_bug_inspect_already_named_is_passed_on_as_it_is(monkeypatch):
+    def bug():
+        raise InternalError("fine.onnx", "TypeError: unhashable type: 'list'")
+
+    monkeypatch.setattr(isolated, "inspect", a_reader_that(bug))
+    with pytest.raises(InternalError) as caught:
+        isolated.inspect_isolated("fine.onnx")
+    assert caught.value.reason == "TypeError: unhashable type: 'list'"
+
+
 def test_a_bad_file_keeps_its_reason(monkeypatch):
     def refuse():
         raise ModelError("bad.onnx", "not an ONNX model")

@@ -72,6 +72,8 @@ def _child(write_end: int, path: Path, input_shapes: dict[str, tuple[int, ...]] 
             payload = {"report": inspect(path, input_shapes).to_dict()}
         except ModelError as error:
             payload = {"error": "model", "reason": error.reason}
+        except InternalError as error:  # inspect's own word for a bug: passed on as it is
+            payload = {"error": "internal", "reason": error.reason}
         except MemoryError:
             payload = {"error": "model", "reason": f"reading needs more than {memory_mib} MiB (--max-memory)"}
         except RecursionError:
