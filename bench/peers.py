@@ -1,9 +1,12 @@
 """The peers our inspector is measured against, each run as its authors publish it.
 
 - PocketPose's estimator: tf.lite.Interpreter for tensor shapes plus the `tflite` package for the
-  op list; counts CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED (2 x MACs) and ADD, MUL (one per
-  output element), with shapes read batch-dropped. Re-implemented here from its description
-  (the seed's model-zoo page), since it ships in no package.
+  op list, op codes as max(builtin_code, deprecated_builtin_code). FLOPs: CONV_2D and
+  DEPTHWISE_CONV_2D count 2·Hout·Wout·prod(filter shape), FULLY_CONNECTED 2·prod(weight shape),
+  ADD and MUL the elements of their first input (not the output: a broadcast first input, as in
+  squeeze-and-excitation, has fewer); nothing else. Params: the elements of the weight and bias
+  inputs of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED. Re-implemented here from that rule,
+  since its script ships in no package; it reproduces the seed's model-zoo page.
 - onnx-tool: `Model(path)`, `graph.shape_infer()`, `graph.profile()` on the ONNX form.
 """
 
@@ -35,18 +38,17 @@ def pocketpose_flops(path: str) -> dict:
         op = graph.Operators(i)
         code = model.OperatorCodes(op.OpcodeIndex())
         name = names.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()))
-        out_shape = details[op.Outputs(0)]["shape"][1:]  # batch dropped
+        # a missing optional input (a conv without bias) is index -1
+        inputs = [details[index]["shape"] for index in op.InputsAsNumpy() if index >= 0]
         if name in ("CONV_2D", "DEPTHWISE_CONV_2D"):
-            kernel = details[op.Inputs(1)]["shape"]
-            cin = details[op.Inputs(0)]["shape"][-1] if name == "CONV_2D" else 1
-            flops += 2 * int(np.prod(out_shape)) * int(kernel[1] * kernel[2]) * int(cin)
-            params += int(np.prod(kernel))
+            out_shape = details[op.Outputs(0)]["shape"]  # NHWC
+            flops += 2 * int(out_shape[1]) * int(out_shape[2]) * int(np.prod(inputs[1]))
+            params += sum(int(np.prod(shape)) for shape in inputs[1:])
         elif name == "FULLY_CONNECTED":
-            weights = details[op.Inputs(1)]["shape"]
-            flops += 2 * int(np.prod(weights))
-            params += int(np.prod(weights))
+            flops += 2 * int(np.prod(inputs[1]))
+            params += sum(int(np.prod(shape)) for shape in inputs[1:])
         elif name in ("ADD", "MUL"):
-            flops += int(np.prod(out_shape))
+            flops += int(np.prod(inputs[0]))
     return {"mflops": flops / 1e6, "mparams": params / 1e6, "precision_bytes": precision}
 
 

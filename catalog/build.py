@@ -46,6 +46,7 @@ class BuildOptions:
     runs: int = DEFAULT_RUNS
     only: list[str] = field(default_factory=list)  # variant ids; all when empty
     wait: bool = True  # when another build holds the output folder: wait for it, or fail at once
+    mirror: Path | None = None  # a folder standing in for https sources; $POSEZOO_MIRROR when None
 
 
 @dataclass
@@ -173,13 +174,21 @@ def _astronaut_feeds(variant: Variant, report: dict) -> dict:
     return {spec["name"]: np.ascontiguousarray(tensor)}
 
 
-def build_variant(variant: Variant, family: Family, options: BuildOptions, progress: Progress) -> dict:
-    """Every step for one variant; raises StepFailed naming the step and the reason."""
+def build_variant(
+    variant: Variant, family: Family, options: BuildOptions, progress: Progress, detector: dict | None = None
+) -> dict:
+    """Every step for one variant; raises StepFailed naming the step and the reason.
+
+    `detector` is the record of the detector the variant's card names, built earlier in this
+    build: the keypoint check runs both stages, as the pose API does."""
     from catalog.fetch.sources import fetch
 
     folder = options.out / MODELS_DIR / variant.id
     progress(variant.id, "fetch")
-    fetched = _step("fetch", lambda: fetch(variant.source, variant.sha256 or None, options.cache, variant.base_dir))
+    fetched = _step(
+        "fetch",
+        lambda: fetch(variant.source, variant.sha256 or None, options.cache, variant.base_dir, mirror=options.mirror),
+    )
     originals = _step("copy", lambda: _copy_files(fetched.files, folder))
     original = originals[0]
     progress(variant.id, "inspect")
@@ -223,11 +232,14 @@ def build_variant(variant: Variant, family: Family, options: BuildOptions, progr
             report["latency"] = _step(
                 "measure", lambda m=model, r=runtime, s=shapes: measure(r, m, s, runs=options.runs).to_dict()
             )
+    progress(variant.id, "keypoint check")
+    keypoint_check = _step("keypoint check", lambda: _keypoint_check(variant, options.out, formats, detector))
     return {
         **_variant_facts(variant, family),
         "status": "ok",
         "formats": formats,
         "conversion": conversion,
+        "keypoint_check": keypoint_check,
         "provenance": {
             "source": variant.source,
             "integrity": fetched.integrity,
@@ -238,6 +250,26 @@ def build_variant(variant: Variant, family: Family, options: BuildOptions, progr
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
     }
+
+
+def _keypoint_check(variant: Variant, out: Path, formats: dict, detector: dict | None) -> dict:
+    """The pose API on the hand-annotated photo, through the variant's ONNX form. The check
+    flags a model, it never fails one: where the pose API cannot run it (no detector built, a
+    decoder that cannot read its outputs) the record says why."""
+    from catalog.measure.keypoint_check import check_keypoints, not_run
+    from catalog.pose import PoseEstimator
+    from catalog.pose.built import onnx_path, variant_from_record
+
+    if variant.detector and detector is None:
+        return not_run(f"its detector {variant.detector} did not build").to_dict()
+    stages: dict[str, Any] = {}
+    if detector is not None:
+        stages = {"detector": variant_from_record(detector), "detector_path": onnx_path(detector, out)}
+    try:
+        return check_keypoints(PoseEstimator(variant, out / formats["onnx"]["path"], **stages)).to_dict()
+    except Exception as error:  # a card whose decode or preprocess does not fit the file: flagged, still published
+        first = (str(error).strip().splitlines() or [""])[0]
+        return not_run(first if isinstance(error, ValueError) else f"{type(error).__name__}: {first}"[:500]).to_dict()
 
 
 def _check(variant: Variant, original: Path, fmt: str, onnx_path: Path, report: dict) -> dict:
@@ -344,6 +376,7 @@ def _build(options: BuildOptions, progress: Progress, started: float) -> BuildRe
     if options.strict and failures:
         families = []
     reused: list[str] = []
+    built: dict[str, dict] = {}  # the variants that built, for the models whose detector they are
     for family in families:
         for variant in family.variants:
             if options.only and variant.id not in options.only:
@@ -352,11 +385,14 @@ def _build(options: BuildOptions, progress: Progress, started: float) -> BuildRe
             old = previous.get(variant.id)
             if old and old["record"].get("cache_key") == key and _intact(options.out, old):
                 records.append(old["record"])
+                built[variant.id] = old["record"]
                 reused.append(variant.id)
                 progress(variant.id, "unchanged")
                 continue
+            # the detector built in this build, else as an earlier build into this folder left it
+            detector = built.get(variant.detector) or previous.get(variant.detector, {}).get("record")
             try:
-                record = build_variant(variant, family, options, progress)
+                record = build_variant(variant, family, options, progress, detector)
                 record["cache_key"] = key
                 _keep(options.out, record)
             except StepFailed as failed:
@@ -369,6 +405,8 @@ def _build(options: BuildOptions, progress: Progress, started: float) -> BuildRe
                 }
             record["cache_key"] = key
             records.append(record)
+            if record["status"] == "ok":
+                built[variant.id] = record
             progress(variant.id, "done" if record["status"] == "ok" else "failed")
             if options.strict and failures:
                 break

@@ -203,6 +203,13 @@ def build_command(
     wait: Annotated[
         bool, typer.Option(help="When another build is writing the same folder, wait for it (or exit at once)")
     ] = True,
+    mirror: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="POSEZOO_MIRROR",
+            help="Folder of model files standing in for https sources, each used if its sha256 is the card's",
+        ),
+    ] = None,
 ) -> None:
     """Fetch, convert, check, inspect and measure every model the cards name into catalog.json."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -219,9 +226,13 @@ def build_command(
         runs=runs,
         only=only or [],
         wait=wait,
+        mirror=mirror,
     )
     if not options.cards.is_dir():
         fail_line(str(options.cards), "no such folder of model cards")
+        raise typer.Exit(2)
+    if mirror is not None and not mirror.is_dir():
+        fail_line(str(mirror), "no such mirror folder (--mirror or POSEZOO_MIRROR)")
         raise typer.Exit(2)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err(), transient=True) as bar:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from catalog.cards.schema import FamilyFacts, License, VariantFacts
 from catalog.errors import PosezooError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 Dim = int | str | None  # a size, a symbolic name for a dynamic size (H, W, N), or unknown
 
 
@@ -56,6 +56,10 @@ class OpRecord(Record):
     flops: int
     # elements of their outputs, summed
     output_elements: int
+    # elements of each op's first input, summed (0 where a shape is unknown)
+    first_input_elements: int
+    # elements of each op's other inputs, summed: a dense op's weight and bias (0 where unknown)
+    other_input_elements: int
     # how many were folded (inputs all known at load) and count nothing
     folded: int
 
@@ -222,6 +226,37 @@ class ErrorRecord(Record):
     reason: str
 
 
+class KeypointDistanceRecord(Record):
+    # the keypoint's name, as the model's schema has it
+    name: str
+    # where the model put it, normalised to the image (0..1 from the top-left corner)
+    x: float
+    y: float
+    # the model's score for it
+    score: float
+    # distance to the hand annotation, as a fraction of the image's longer side
+    distance: float
+    # whether the distance is within the threshold
+    passed: bool
+
+
+class KeypointCheckRecord(Record):
+    # the photo the model ran on
+    image: str
+    # the hand annotation it is compared with (a file of catalog/measure)
+    annotation: str
+    # the largest distance that passes, as a fraction of the image's longer side
+    threshold: float
+    # whether every annotated keypoint the model has passed
+    passed: bool
+    # mean distance over the keypoints compared; null when none were
+    mean_distance: float | None
+    # one record per annotated keypoint the model has
+    keypoints: list[KeypointDistanceRecord]
+    # why nothing could be compared, when nothing could
+    note: str = ""
+
+
 class VariantRecord(VariantFacts):
     """A variant: the card's facts, and what the build measured."""
 
@@ -239,6 +274,8 @@ class VariantRecord(VariantFacts):
     conversion: ConversionRecord | None = None
     # where the files came from
     provenance: ProvenanceRecord | None = None
+    # the pose API on a hand-annotated photo: does the model find the person?
+    keypoint_check: KeypointCheckRecord | None = None
     # hash of everything the variant's build depends on; equal keys reuse the previous record
     cache_key: str
 

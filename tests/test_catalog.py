@@ -15,7 +15,9 @@ from catalog.errors import PosezooError
 from catalog.measure.inspection import inspect
 from catalog.schema import SCHEMA_VERSION, Catalog
 
-OPS = [{"op": "CONV_2D", "kind": "Conv", "count": 2, "macs": 500, "flops": 1100, "output_elements": 100, "folded": 0}]
+# two 1x1 convs, 5x5x5 in, 2 filters with bias: 5x5x2 out (50), 50x5 MACs (250), weights 2x5 + bias 2 (12) each
+OPS = [{"op": "CONV_2D", "kind": "Conv", "count": 2, "macs": 500, "flops": 1100, "output_elements": 100,
+        "first_input_elements": 250, "other_input_elements": 24, "folded": 0}]  # fmt: skip
 REPORT = {
     "path": "models/tiny/tiny.tflite",
     "format": "tflite",

@@ -82,8 +82,14 @@ def cyclic_tfjs(folder):
     import json
 
     nodes = [
-        {"name": "image", "op": "Placeholder", "attr": {"dtype": {"type": "DT_FLOAT"}, "shape": {"shape": {"dim": [
-            {"size": "1"}, {"size": "8"}, {"size": "8"}, {"size": "3"}]}}}},
+        {
+            "name": "image",
+            "op": "Placeholder",
+            "attr": {
+                "dtype": {"type": "DT_FLOAT"},
+                "shape": {"shape": {"dim": [{"size": "1"}, {"size": "8"}, {"size": "8"}, {"size": "3"}]}},
+            },
+        },
         {"name": "a", "op": "AddV2", "input": ["image", "b"], "attr": {"T": {"type": "DT_FLOAT"}}},
         {"name": "b", "op": "AddV2", "input": ["a", "image"], "attr": {"T": {"type": "DT_FLOAT"}}},
     ]

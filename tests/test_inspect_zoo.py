@@ -14,6 +14,7 @@ from catalog.errors import ModelError
 from catalog.measure import mapping
 from catalog.paths import ROOT
 from tests.conftest import HUMAN, MEDIAPIPE
+from tests.test_seed_parity import seed_file
 
 BLAZEPOSE = {
     # file: (MiB, params in M per the seed, PocketPose MFLOPs per the seed)
@@ -21,6 +22,7 @@ BLAZEPOSE = {
     "pose_landmark_full.tflite": (6.14, 3.17, 774.26),
     "pose_landmark_heavy.tflite": (26.43, 13.75, 3858.81),
 }
+
 
 @pytest.mark.parametrize("name", BLAZEPOSE)
 def test_blazepose_goldens(zoo_file, name):
@@ -63,12 +65,14 @@ def test_movenet_lightning_tfjs(zoo_file):
 
 
 def test_the_readme_mapping_is_what_the_files_give(zoo_file):
-    # the section is rendered from these reports (python -m catalog.measure.mapping), never typed
-    blazepose = [inspect(zoo_file(MEDIAPIPE, name)) for name in BLAZEPOSE]
+    # the section is rendered from these reports (python -m catalog.measure.mapping), never typed;
+    # the seed rows' files: BlazePose from npm, EfficientPose from $POSEZOO_MIRROR
+    seeds = {name: inspect(seed_file(zoo_file, name)) for name in mapping.SEED_FILES}
     lightning = inspect(zoo_file(HUMAN, "models/movenet-lightning.json"))
     multipose = inspect(zoo_file(HUMAN, "models/movenet-multipose.json"))
-    figures = mapping.figures(blazepose, lightning, multipose)
-    assert figures.blazepose_rule == tuple(seed for _, _, seed in BLAZEPOSE.values())
+    figures = mapping.figures(seeds, lightning, multipose)
+    for row in figures.seeds:  # the rule gives the page's figures
+        assert f"{row.rule_flops / 1e6:.2f}" == f"{row.seed.mflops:.2f}", row.label
     readme = (ROOT / "README.md").read_text()
     assert mapping.readme_section(readme) == mapping.render(figures)
 

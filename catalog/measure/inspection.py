@@ -127,7 +127,9 @@ def _check_figures(path: Path, figures: metrics.Figures, size: int) -> None:
              ("MACs", figures.macs), ("FLOPs", figures.flops)]  # fmt: skip
     for row in figures.ops:
         named += [(f"MACs of {row.op}", row.macs), (f"FLOPs of {row.op}", row.flops),
-                  (f"output elements of {row.op}", row.output_elements)]  # fmt: skip
+                  (f"output elements of {row.op}", row.output_elements),
+                  (f"first input elements of {row.op}", row.first_input_elements),
+                  (f"other input elements of {row.op}", row.other_input_elements)]  # fmt: skip
     for name, value in named:
         if value > MAX_EXACT_FIGURE:
             raise ModelError(str(path), f"{name} {value:.3g} exceeds 2^53, past what JSON readers hold exactly")

@@ -42,6 +42,8 @@ class OpFigures:
     macs: int = 0
     flops: int = 0
     output_elements: int = 0
+    first_input_elements: int = 0
+    other_input_elements: int = 0
     folded: int = 0
 
     def to_dict(self) -> dict:
@@ -226,6 +228,10 @@ def compute(graph: Graph) -> Figures:
         row.macs += macs
         row.flops += _op_flops(op, graph, macs)
         row.output_elements += _elements(out_shape)
+        # inputs in the file's own order; a missing optional input (a bias left out) is ""
+        first, *others = op.inputs or [""]
+        row.first_input_elements += _elements(graph.shape(first)) if first else 0
+        row.other_input_elements += sum(_elements(graph.shape(name)) for name in others if name)
     ops = sorted(table.values(), key=lambda r: (-r.flops, r.op))
     return Figures(
         params=sum(t.elements or 0 for t in weights),

@@ -130,9 +130,17 @@ def decode_posenet(outputs: Outputs, keypoints: Keypoints, input_hw: tuple[int, 
 
 @decoder("efficientpose")
 def decode_efficientpose(outputs: Outputs, keypoints: Keypoints, input_hw: tuple[int, int]) -> list[Decoded]:
-    """1 x H x W x K confidence maps: each keypoint at its map's peak."""
+    """1 x H x W x K confidence maps: each keypoint at its map's peak.
+
+    The full (non-Lite) models also output their intermediate passes at a lower resolution;
+    the answer is the map at the highest resolution (upscaled_confs), as the authors' code
+    reads it.
+    """
     k = len(keypoints.names)
-    maps = _only(outputs, lambda v: v.ndim == 4 and v.shape[-1] == k, f"{k}-channel map")[0]
+    found = [v for v in outputs.values() if v.ndim == 4 and v.shape[-1] == k]
+    if not found:
+        _only(outputs, lambda v: False, f"{k}-channel map")  # raises, naming the outputs
+    maps = max(found, key=lambda v: v.shape[1] * v.shape[2])[0]
     rows, cols = maps.shape[:2]
     flat = maps.reshape(rows * cols, k)
     peak = flat.argmax(axis=0)

@@ -25,7 +25,7 @@ OTHER_EXCEPTION = "other-exception"  # as "other-exception:<Type>"
 PASSING = frozenset({OK, CLEAN_ERROR})
 FIGURE_LIMIT = 2**53  # past it a figure no longer survives a round trip through JSON numbers
 INTEGER_FIGURES = ("size_bytes", "params", "sparse_params", "macs", "flops")
-OP_FIGURES = ("count", "macs", "flops", "output_elements", "folded")
+OP_FIGURES = ("count", "macs", "flops", "output_elements", "first_input_elements", "other_input_elements", "folded")
 NEAR_CAP = 0.75  # a case whose peak memory reaches this share of the cap counts as hitting it
 
 
