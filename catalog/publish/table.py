@@ -107,7 +107,8 @@ def load(path: Path | str | None = None):  # -> pandas.DataFrame
     frame = pd.DataFrame(rows(document), columns=list(COLUMNS))
     for column, dtype in COLUMNS.items():
         if dtype.startswith("datetime"):
-            frame[column] = pd.to_datetime(frame[column], errors="coerce")
+            # ISO 8601 in each row's own precision: "2021-05" and "2021-05-17" in one column
+            frame[column] = pd.to_datetime(frame[column], format="ISO8601", errors="coerce")
         else:
             frame[column] = frame[column].astype(dtype)
     frame.attrs["catalog"] = document

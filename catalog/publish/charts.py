@@ -1,0 +1,388 @@
+"""The catalog's charts as plotly figures, drawn from `catalog.load()`'s DataFrame.
+
+The docs site, the Streamlit app and the notebook call the same functions:
+
+    frame = catalog.load("build/catalog.json")
+    timeline(frame)                   # release date x family, marker area by parameters
+    performance(frame, x="size_mib")  # ONNX file size (or MFLOPs) against measured latency
+    figure_html(fig)                  # a <div> for a page that serves plotly_js_path() itself
+
+Nothing in a figure or its HTML references a CDN: the charts work offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import plotly
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+PerformanceAxis = Literal["mflops", "size_mib"]
+
+FIGURE_HEIGHT = 520
+LARGEST_MARKER_PX = 56  # the diameter of the variant with the most parameters
+SMALLEST_MARKER_PX = 6  # so that a tiny model stays visible and hoverable
+SAME_DATE_SPREAD = 0.6  # of a family's row: variants released together are spread across it
+FRONT_NOTE = "on the Pareto front"
+LATENCY_RUNTIME = "onnxruntime"
+
+
+# --- the Pareto front -------------------------------------------------------------------------
+
+
+def dominates(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether `a` is at least as good as `b` on both axes and better on one (lower is better)."""
+    return a[0] <= b[0] and a[1] <= b[1] and a != b
+
+
+def pareto_front(points: Sequence[Sequence[float]]) -> list[int]:
+    """Indices of the points no other point dominates (lower is better on both axes), ordered by
+    x then y so that a line can be drawn through them. Identical points are all on the front;
+    of points tied on one axis, only the best on the other is. NaN is a ValueError."""
+    pairs = [(float(p[0]), float(p[1])) for p in points]
+    if any(math.isnan(v) for pair in pairs for v in pair):
+        raise ValueError("a point has a NaN coordinate: drop unmeasured variants first")
+    front = [i for i, p in enumerate(pairs) if not any(dominates(q, p) for q in pairs)]
+    return sorted(front, key=lambda i: pairs[i])
+
+
+# --- release dates as written -----------------------------------------------------------------
+
+
+def date_period(text: str) -> tuple[datetime, datetime]:
+    """The span a card's date names: a day ("2020-04-25"), a month ("2021-05") or a year ("2020")."""
+    parts = [int(part) for part in text.split("-")]
+    if len(parts) == 3:
+        start = datetime(*parts)
+        return start, start + timedelta(days=1)
+    if len(parts) == 2:
+        year, month = parts
+        return datetime(year, month, 1), datetime(year + month // 12, month % 12 + 1, 1)
+    if len(parts) == 1:
+        return datetime(parts[0], 1, 1), datetime(parts[0] + 1, 1, 1)
+    raise ValueError(f"not a card date (YYYY-MM-DD, YYYY-MM or YYYY): {text!r}")
+
+
+def date_position(text: str) -> datetime:
+    """Where a date goes on a time axis: the middle of the span it names, so that a month-only
+    date is not pinned to a day the card never gave."""
+    start, end = date_period(text)
+    return start + (end - start) / 2
+
+
+def release_dates(document: dict[str, Any]) -> dict[str, str]:
+    """Variant id -> release date as the card writes it. Read from the raw document: the parsed
+    datetime column cannot tell "2021-05" from "2021-05-01"."""
+    return {variant["id"]: variant["release_date"] for variant in document["variants"]}
+
+
+# --- rows, names and colours --------------------------------------------------------------------
+
+
+def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The rows without `attrs`, and the raw catalog document `catalog.load()` keeps there.
+    pandas deep-copies `attrs` (the whole document) on every operation: charting the rows with
+    it attached takes seconds instead of milliseconds."""
+    return pd.DataFrame(frame, copy=False), frame.attrs["catalog"]
+
+
+def one_row_per_variant(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each variant's original-format row (the ONNX row only where there is no other): a release
+    is of the file as published, and its parameter count is the authors' (the conversion may fold
+    a few constants away, e.g. efficientpose-rt 438,987 -> 438,961)."""
+    converted = rows["format"].eq("onnx").fillna(False) & rows["id"].duplicated(keep=False)
+    return rows[~converted].drop_duplicates("id")
+
+
+def measured_onnx_rows(rows: pd.DataFrame, x_column: str) -> pd.DataFrame:
+    """The pose models' ONNX rows timed on onnxruntime (CPU) that have the figure the x axis
+    needs. Person detectors are left out: they find people, not poses, so a pose model slower
+    than a detector is no worse for it."""
+    measured = rows["format"].eq("onnx") & rows["runtime"].eq(LATENCY_RUNTIME) & rows["role"].eq("model")
+    chosen = rows[measured.fillna(False)]
+    return chosen.dropna(subset=["latency_median_ms", x_column])
+
+
+def model_name(row: Any) -> str:
+    """The family's name and the variant's, e.g. "MoveNet SinglePose Lightning"."""
+    return " ".join(str(part) for part in (row["family_name"], row["variant"]) if not _missing(part))
+
+
+def family_colours(document: dict[str, Any]) -> dict[str, str]:
+    """Family id -> colour, in the catalog's family order, the same in every chart."""
+    palette = qualitative.Plotly
+    families = [family["id"] for family in document["families"]]
+    return {family: palette[i % len(palette)] for i, family in enumerate(families)}
+
+
+def family_names(document: dict[str, Any]) -> dict[str, str]:
+    return {family["id"]: family["name"] for family in document["families"]}
+
+
+def _missing(value: Any) -> bool:
+    return bool(pd.isna(value))  # None, NaN or pandas.NA
+
+
+def params_text(params: Any) -> str:
+    return "parameters unknown" if _missing(params) else f"{params / 1e6:.2f} M params"
+
+
+def mflops_text(flops: Any) -> str:
+    return "MFLOPs unknown" if _missing(flops) else f"{flops / 1e6:,.1f} MFLOPs"
+
+
+def build_note(status: Any) -> list[str]:
+    """A line for a variant the build could not publish: it was released all the same."""
+    return [] if status == "ok" else [f"build {status}: see the catalog's failures"]
+
+
+# --- the timeline ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineMarker:
+    variant_id: str
+    family: str
+    date_text: str
+    when: datetime
+    row_offset: float  # within the family's row, for variants released on the same date
+    diameter_px: float
+    hover: str
+
+
+def marker_diameters(params: Sequence[Any]) -> list[float]:
+    """Diameters in pixels with the marker's area proportional to the parameter count."""
+    known = [p for p in params if not _missing(p)]
+    largest = max(known, default=0)
+    if largest <= 0:
+        return [float(SMALLEST_MARKER_PX)] * len(params)
+    return [
+        SMALLEST_MARKER_PX if _missing(p) else max(SMALLEST_MARKER_PX, LARGEST_MARKER_PX * math.sqrt(p / largest))
+        for p in params
+    ]
+
+
+def same_date_offsets(keys: Sequence[tuple[str, str]]) -> list[float]:
+    """An offset within the family's row for each variant, spreading those that share
+    (family, date) evenly so that their markers do not hide each other."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    offsets = [0.0] * len(keys)
+    for members in groups.values():
+        if len(members) > 1:
+            step = SAME_DATE_SPREAD / (len(members) - 1)
+            for rank, i in enumerate(members):
+                offsets[i] = -SAME_DATE_SPREAD / 2 + rank * step
+    return offsets
+
+
+def timeline_markers(rows: pd.DataFrame, document: dict[str, Any]) -> list[TimelineMarker]:
+    variants = one_row_per_variant(rows)
+    dates = release_dates(document)
+    rows = [row for _, row in variants.iterrows()]
+    keys = [(str(row["family"]), dates[row["id"]]) for row in rows]
+    offsets = same_date_offsets(keys)
+    diameters = marker_diameters([row["params"] for row in rows])
+    markers = []
+    for row, (family, date_text), offset, diameter in zip(rows, keys, offsets, diameters, strict=True):
+        hover = "<br>".join(
+            [
+                f"<b>{model_name(row)}</b>",
+                str(row["id"]),
+                f"released {date_text}",
+                params_text(row["params"]),
+                mflops_text(row["flops"]),
+                *build_note(row["status"]),
+            ]
+        )
+        markers.append(
+            TimelineMarker(str(row["id"]), family, date_text, date_position(date_text), offset, diameter, hover)
+        )
+    return markers
+
+
+def timeline(frame: pd.DataFrame) -> go.Figure:
+    """Release date (x) against family (y), one marker per variant, its area by parameter count.
+
+    A month-only date sits at mid-month and a year-only date at mid-year; the hover gives the
+    date as the card writes it."""
+    rows, document = split(frame)
+    markers = timeline_markers(rows, document)
+    colours = family_colours(document)
+    names = family_names(document)
+    families = [family for family in names if any(m.family == family for m in markers)]
+    row_of = {family: i for i, family in enumerate(families)}
+    figure = go.Figure()
+    for family in families:
+        mine = [m for m in markers if m.family == family]
+        figure.add_trace(
+            go.Scatter(
+                name=names[family],
+                x=[m.when for m in mine],
+                y=[row_of[family] + m.row_offset for m in mine],
+                mode="markers",
+                marker={
+                    "size": [m.diameter_px for m in mine],
+                    "color": colours[family],
+                    "opacity": 0.75,
+                    "line": {"width": 1, "color": "white"},
+                },
+                customdata=[m.variant_id for m in mine],
+                hovertext=[m.hover for m in mine],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        title={"text": "When the zoo's models were released<br><sup>marker area proportional to parameters</sup>"},
+        xaxis={"title": {"text": "Release date (a month-only date at mid-month, a year-only one at mid-year)"}},
+        yaxis={
+            "title": {"text": "Family"},
+            "tickmode": "array",
+            "tickvals": list(row_of.values()),
+            "ticktext": [names[family] for family in families],
+            "range": [len(families) - 0.3, -0.7],  # the catalog's first family at the top
+            "zeroline": False,
+        },
+        showlegend=False,
+        height=FIGURE_HEIGHT,
+        hovermode="closest",
+    )
+    return figure
+
+
+# --- performance ----------------------------------------------------------------------------------
+
+AXES: dict[str, tuple[str, str, str]] = {
+    # x: (DataFrame column, axis title, what the title says the chart compares)
+    "mflops": ("flops", "Compute (MFLOPs per inference, log scale)", "compute"),
+    "size_mib": ("size_mib", "ONNX file size (MiB, log scale)", "file size"),
+}
+
+
+def x_values(rows: pd.DataFrame, x: PerformanceAxis) -> list[float]:
+    column = AXES[x][0]
+    scale = 1e6 if x == "mflops" else 1.0
+    return [float(value) / scale for value in rows[column]]
+
+
+def x_text(value: float, x: PerformanceAxis) -> str:
+    return f"{value:,.1f} MFLOPs" if x == "mflops" else f"{value:.2f} MiB"
+
+
+def detectors(document: dict[str, Any]) -> dict[str, str]:
+    """Variant id -> its first stage's id, for two-stage variants (BlazePose's landmarks)."""
+    return {v["id"]: v["detector"] for v in document["variants"] if v.get("detector")}
+
+
+def performance_hover(row: Any, x_value: float, x: PerformanceAxis, on_front: bool, detector: str | None) -> str:
+    lines = [
+        f"<b>{model_name(row)}</b>",
+        str(row["id"]),
+        x_text(x_value, x),
+        f"{float(row['latency_median_ms']):.1f} ms median latency (onnxruntime, CPU)",
+    ]
+    if detector:
+        lines.append(f"this stage only: its detector ({detector}) runs first")
+    return "<br>".join(lines + ([FRONT_NOTE] if on_front else []))
+
+
+def machine_text(document: dict[str, Any]) -> str:
+    machine = document.get("machine") or {}
+    cores = f", {machine['cores']} cores" if machine.get("cores") else ""
+    return f"{machine.get('cpu', 'unknown CPU')}{cores}"
+
+
+def performance(frame: pd.DataFrame, x: PerformanceAxis = "mflops") -> go.Figure:
+    """`x` (MFLOPs or ONNX file size) against the median latency measured on onnxruntime (CPU),
+    one marker per ONNX model coloured by family, with the Pareto front drawn through the
+    variants no other beats on both."""
+    if x not in AXES:
+        raise ValueError(f"x must be one of {sorted(AXES)}, not {x!r}")
+    all_rows, document = split(frame)
+    rows = measured_onnx_rows(all_rows, AXES[x][0]).reset_index(drop=True)
+    xs = x_values(rows, x)
+    latencies = [float(value) for value in rows["latency_median_ms"]]
+    front = pareto_front(list(zip(xs, latencies, strict=True)))
+    colours = family_colours(document)
+    names = family_names(document)
+    first_stages = detectors(document)
+    figure = go.Figure()
+    for family in [family for family in names if family in set(rows["family"])]:
+        mine = [i for i in range(len(rows)) if rows.at[i, "family"] == family]
+        figure.add_trace(
+            go.Scatter(
+                name=names[family],
+                x=[xs[i] for i in mine],
+                y=[latencies[i] for i in mine],
+                mode="markers",
+                marker={
+                    "size": 11,
+                    "color": colours[family],
+                    # the front's markers are ringed as well as named in their hover
+                    "line": {"width": [2 if i in front else 0 for i in mine], "color": "black"},
+                },
+                customdata=[rows.at[i, "id"] for i in mine],
+                hovertext=[
+                    performance_hover(rows.loc[i], xs[i], x, i in front, first_stages.get(rows.at[i, "id"]))
+                    for i in mine
+                ],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            name="Pareto front",
+            x=[xs[i] for i in front],
+            y=[latencies[i] for i in front],
+            mode="lines",
+            line={"color": "grey", "dash": "dash", "width": 1.5},
+            customdata=[rows.at[i, "id"] for i in front],
+            hoverinfo="skip",
+        )
+    )
+    axis_title, compared = AXES[x][1], AXES[x][2]
+    figure.update_layout(
+        title={
+            "text": f"Latency against {compared}: the pose models in ONNX on onnxruntime (CPU)"
+            f"<br><sup>median of the timed runs on {machine_text(document)}; lower left is better</sup>"
+        },
+        xaxis={"title": {"text": axis_title}, "type": "log"},
+        yaxis={"title": {"text": "Median latency (ms, log scale)"}, "type": "log"},
+        legend={"title": {"text": "Family"}},
+        height=FIGURE_HEIGHT,
+        hovermode="closest",
+    )
+    return figure
+
+
+# --- HTML for pages that serve plotly.js themselves -------------------------------------------
+
+
+def figure_html(fig: go.Figure) -> str:
+    """The figure as a `<div>` fragment without plotly.js: the page loads `plotly_js_path()`'s
+    copy itself. The div's id is derived from the figure, so that a rebuilt page is the same."""
+    div_id = "posezoo-chart-" + hashlib.sha256(fig.to_json().encode("utf-8")).hexdigest()[:12]
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        div_id=div_id,
+        config={"displaylogo": False, "responsive": True},
+    )
+
+
+def plotly_js_path() -> Path:
+    """plotly.min.js as the installed `plotly` package ships it (the version its figures expect)."""
+    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not path.is_file():
+        raise FileNotFoundError(f"the installed plotly {plotly.__version__} has no {path}")
+    return path

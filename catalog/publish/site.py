@@ -1,0 +1,452 @@
+"""The docs site, generated from a built catalog: `posezoo site` calls `build_site(BUILD)`.
+
+    BUILD/cards/<id>/             the Hugging Face cards (README.md, skeleton.svg)
+    BUILD/site-src/mkdocs.yml     site/mkdocs.yml plus the generated pages' nav, no web fonts
+    BUILD/site-src/docs/          site/docs/* plus zoo/, zoo/<id>/, charts.md, notebook.md
+    BUILD/site-src/notebook.ipynb notebooks/zoo.ipynb executed against BUILD
+    BUILD/site/                   `mkdocs build --strict` of the above: the static site
+
+Every figure comes from catalog.json and is formatted by `catalog.publish.cards`' helpers, so it
+reads the same on the Zoo page and on a model's card. Every text from the catalog is HTML-escaped
+here. Nothing on a page is loaded from another origin: plotly.js and the table's script are
+copied into the site, and mkdocs-material's Google Fonts are turned off.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from catalog.atomic import write_text
+from catalog.paths import CATALOG_FILE, ROOT
+from catalog.publish.cards import (
+    CONVENTION_ANCHORS,
+    FORMAT_NAMES,
+    SKELETON_FILE,
+    dims,
+    mib,
+    millions,
+    ms,
+    render_card,
+    url,
+    write_cards,
+)
+
+SITE_CONFIG = ROOT / "site" / "mkdocs.yml"
+NOTEBOOK = ROOT / "notebooks" / "zoo.ipynb"
+ASSETS = Path(__file__).resolve().parent / "assets"
+TABLE_SCRIPT = "zoo-table.js"
+TABLE_STYLE = "zoo-table.css"
+CARDS_DIR = "cards"
+SOURCE_DIR = "site-src"
+SITE_DIR = "site"
+PLOTLY_JS = "assets/javascripts/plotly.min.js"  # inside the docs folder
+NOTEBOOK_FILES = "notebook-files"  # the executed notebook's images, beside notebook.md
+CONVENTIONS_SNIPPET = '--8<-- "catalog/measure/conventions.md"'
+MISSING = "—"
+LATENCY_RUNTIME = "onnxruntime"
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+class SiteError(Exception):
+    """The site could not be built: what went wrong, in one line (mkdocs' output follows)."""
+
+
+# --------------------------------------------------------------------------- the Zoo table
+
+
+def esc(value: object) -> str:
+    """Text for HTML, in an element or a quoted attribute."""
+    return html.escape(str(value), quote=True)
+
+
+def onnx_report(variant: dict[str, Any]) -> dict[str, Any] | None:
+    """The variant's ONNX report: every built variant has one, and onnxruntime times it."""
+    return (variant.get("formats") or {}).get("onnx")
+
+
+def original_format(variant: dict[str, Any]) -> str | None:
+    names = [name for name in variant.get("formats") or {} if name != "onnx"]
+    return names[0] if names else ("onnx" if variant.get("formats") else None)
+
+
+def latency_ms(report: dict[str, Any] | None) -> float | None:
+    latency = (report or {}).get("latency") or {}
+    return latency.get("median_ms") if latency.get("runtime") == LATENCY_RUNTIME else None
+
+
+def tensors_text(tensors: Sequence[dict[str, Any]]) -> str:
+    return "; ".join(f"{t['name']}: {dims(t['shape'])} {t['dtype']}" for t in tensors)
+
+
+def tensors_cell(tensors: Sequence[dict[str, Any]]) -> str:
+    """Shapes only, compact, so a row stays one line; names and dtypes on hover (and on the model's page)."""
+    compact = ", ".join("×".join("?" if d is None else str(d) for d in t["shape"]) for t in tensors)
+    return f'<span title="{esc(tensors_text(tensors))}">{esc(compact)}</span>'
+
+
+# (header, kind): kind "number" sorts by data-value, "text" by the cell's text
+COLUMNS: list[tuple[str, str]] = [
+    ("Family", "text"),
+    ("Variant", "text"),
+    ("Task", "text"),
+    ("Keypoints", "number"),
+    ("Format", "text"),
+    ("Precision", "text"),
+    ("Size (MiB)", "number"),
+    ("MFLOPs", "number"),
+    ("M params", "number"),
+    ("Latency (ms)", "number"),
+    ("License", "text"),
+    ("Inputs", "text"),  # last: the widest, and read less often than the figures
+    ("Outputs", "text"),
+]
+
+
+def zoo_cells(variant: dict[str, Any], family: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """A row's cells as (inner HTML, data-value or None), in COLUMNS' order."""
+    report = onnx_report(variant)
+    built = variant.get("status") == "ok" and report is not None
+    keypoints = variant.get("keypoints") or {}
+    names = keypoints.get("names") or []
+    label = esc(variant["name"])
+    if built:
+        label = f'<a href="{esc(variant["id"])}/">{label}</a>'
+    else:
+        label += f" <small>(not built: {esc((variant.get('error') or {}).get('step', variant.get('status')))})</small>"
+    original = original_format(variant)
+    if original and original != "onnx":
+        fmt = f"{FORMAT_NAMES.get(original, original)} → ONNX"
+    else:
+        fmt = "ONNX" if original else MISSING
+    license_record = variant.get("license") or {}
+    target = url(license_record.get("url", ""))
+    spdx = esc(license_record.get("spdx", MISSING))
+    license_html = f'<a href="{esc(target)}">{spdx}</a>' if target else spdx
+
+    def number(value: float | int | None, shown: str) -> tuple[str, str | None]:
+        return (esc(shown), repr(value)) if value is not None else (MISSING, None)
+
+    latency = latency_ms(report)
+    return [
+        (esc(family.get("name", variant["family"])), None),
+        (label, None),
+        (esc(variant.get("task", "")), None),
+        (f"{len(names)} <small>({esc(keypoints.get('schema', ''))})</small>", repr(len(names))),
+        (esc(fmt), None),
+        (esc(report["precision"]) if built else MISSING, None),
+        number(report["size_mib"] if built else None, mib(report["size_mib"]) if built else ""),
+        number(report["flops"] if built else None, millions(report["flops"]) if built else ""),
+        number(report["params"] if built else None, millions(report["params"]) if built else ""),
+        number(latency, ms(latency) if latency is not None else ""),
+        (license_html, None),
+        (tensors_cell(report["inputs"]) if built else MISSING, None),
+        (tensors_cell(report["outputs"]) if built else MISSING, None),
+    ]
+
+
+def zoo_table(document: dict[str, Any]) -> str:
+    families = {f["id"]: f for f in document.get("families", [])}
+    head = "".join(
+        f'<th scope="col" data-type="{kind}"><button type="button">{esc(name)}</button></th>' for name, kind in COLUMNS
+    )
+    rows = []
+    for variant in document.get("variants", []):
+        cells = []
+        for (name, kind), (inner, value) in zip(
+            COLUMNS, zoo_cells(variant, families.get(variant["family"], {})), strict=True
+        ):
+            attrs = f' data-column="{esc(name)}"'
+            if kind == "number":
+                attrs += f' data-value="{esc(value)}"' if value is not None else ' data-value=""'
+            cells.append(f"<td{attrs}>{inner}</td>")
+        rows.append(f'<tr data-id="{esc(variant["id"])}" data-family="{esc(variant["family"])}">{"".join(cells)}</tr>')
+    options = "".join(
+        f'<option value="{esc(f["id"])}">{esc(f.get("name", f["id"]))}</option>' for f in document.get("families", [])
+    )
+    controls = (
+        '<div class="zoo-controls">'
+        '<label>Filter <input type="search" id="zoo-filter" placeholder="name, task, license…"></label> '
+        f'<label>Family <select id="zoo-family"><option value="">All families</option>{options}</select></label> '
+        '<output id="zoo-count" aria-live="polite"></output>'
+        "</div>"
+    )
+    table = (
+        '<div class="zoo-scroll"><table class="zoo-table" id="zoo-table">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+    return controls + "\n" + table
+
+
+def zoo_page(document: dict[str, Any]) -> str:
+    machine = document.get("machine") or {}
+    cpu = esc(machine.get("cpu", "the build machine's CPU"))
+    # the table is wide: the page gives it the whole width (mkdocs-material's `hide` meta)
+    return f"""---
+hide: [navigation, toc]
+---
+
+# The zoo
+
+Every variant in the catalog, one row each. The figures are those of the variant's ONNX file: every
+variant has one, checked against its original, and it is the file timed on onnxruntime (CPU, median
+of the timed runs on {cpu}). The original file's figures are on each model's page. Click a header
+to sort by it (again to reverse); type in the filter or choose a family to narrow the table.
+How each figure is counted: [the Numbers page](../numbers.md).
+
+{zoo_table(document)}
+"""
+
+
+# --------------------------------------------------------------------------- the other pages
+
+
+def numbers_page(source: str, conventions: str) -> str:
+    """The Numbers page with the conventions inlined and an anchor on each convention the cards
+    link to (`#params`...): conventions.md has a list, not headings."""
+    wanted = set(CONVENTION_ANCHORS.values())
+    found: set[str] = set()
+
+    def anchor(match: re.Match[str]) -> str:
+        name = match.group(2).lower()
+        if name not in wanted:
+            return match.group(0)
+        found.add(name)
+        return f'{match.group(1)}<a id="{name}"></a>**{match.group(2)}**'
+
+    anchored = re.sub(r"^(- )\*\*(\w+)\*\*", anchor, conventions, flags=re.MULTILINE)
+    if found != wanted:
+        raise SiteError(f"conventions.md has no bullet for {', '.join(sorted(wanted - found))}: the cards link to it")
+    if CONVENTIONS_SNIPPET not in source:
+        raise SiteError(f"site/docs/numbers.md no longer includes {CONVENTIONS_SNIPPET}")
+    return source.replace(CONVENTIONS_SNIPPET, anchored.strip())
+
+
+def home_links(notebook: bool) -> str:
+    links = [
+        "- [The zoo](zoo/index.md): every model in one table, to sort and filter, each with its card.",
+        "- [Charts](charts.md): when the models came out, and their latency against compute and file size.",
+    ]
+    if notebook:
+        links.append("- [The notebook](notebook.md): the catalog as a DataFrame, the charts, a model run on a photo.")
+    return "\n## Browse the zoo\n\n" + "\n".join(links) + "\n"
+
+
+def plotly_script(page_depth: int) -> str:
+    return f'<script src="{"../" * page_depth}{PLOTLY_JS}"></script>'
+
+
+def charts_page(document_path: Path) -> str:
+    from catalog import load
+    from catalog.publish.charts import figure_html, performance, timeline
+
+    frame = load(document_path)
+    return f"""# Charts
+
+Drawn from catalog.json by `catalog.publish.charts`, the same functions the notebook calls. Hover
+over a marker for the model and its figures; drag to zoom, double-click to zoom out.
+
+{plotly_script(1)}
+
+## When the models came out
+
+{figure_html(timeline(frame))}
+
+## Latency against compute
+
+{figure_html(performance(frame, x="mflops"))}
+
+## Latency against file size
+
+{figure_html(performance(frame, x="size_mib"))}
+"""
+
+
+def _joined(value: str | list[str]) -> str:
+    return value if isinstance(value, str) else "".join(value)
+
+
+def _fenced(text: str, language: str = "") -> str:
+    ticks = "`" * max(3, max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{ticks}{language}\n{text.rstrip()}\n{ticks}"
+
+
+def notebook_markdown(notebook: dict[str, Any], files_dir: Path) -> str:
+    """An executed notebook as a Markdown page: its Markdown cells, its code, and its outputs.
+    Plotly figures become `figure_html` divs (plotly.js is the site's own copy), images files in
+    `files_dir` beside the page, pandas' HTML tables stay HTML, everything else is text."""
+    import plotly.graph_objects as go
+
+    from catalog.publish.charts import figure_html
+
+    parts = [plotly_script(1)]
+    image_count = 0
+    for cell in notebook.get("cells", []):
+        source = _joined(cell.get("source", ""))
+        if cell["cell_type"] == "markdown":
+            parts.append(source)
+            continue
+        if cell["cell_type"] != "code":
+            continue
+        if source.strip():
+            parts.append(_fenced(source, "python"))
+        for output in cell.get("outputs", []):
+            kind = output.get("output_type")
+            if kind == "stream":
+                parts.append(_fenced(_joined(output.get("text", "")), "text"))
+            elif kind == "error":
+                parts.append(_fenced("\n".join(output.get("traceback", [])), "text"))
+            elif kind in ("execute_result", "display_data"):
+                data = output.get("data", {})
+                if PLOTLY_MIME in data:
+                    spec = data[PLOTLY_MIME]
+                    figure = go.Figure(data=spec.get("data", []), layout=spec.get("layout", {}))
+                    parts.append(figure_html(figure))
+                elif "image/png" in data or "image/svg+xml" in data:
+                    image_count += 1
+                    if "image/png" in data:
+                        name = f"output-{image_count}.png"
+                        (files_dir / name).parent.mkdir(parents=True, exist_ok=True)
+                        (files_dir / name).write_bytes(base64.b64decode(_joined(data["image/png"])))
+                    else:
+                        name = f"output-{image_count}.svg"
+                        write_text(files_dir / name, _joined(data["image/svg+xml"]))
+                    parts.append(f"![output {image_count}]({files_dir.name}/{name})")
+                elif "text/html" in data:
+                    parts.append(f'<div class="notebook-output">\n{_joined(data["text/html"]).strip()}\n</div>')
+                elif "text/plain" in data:
+                    parts.append(_fenced(_joined(data["text/plain"]), "text"))
+    return "\n\n".join(parts) + "\n"
+
+
+def notebook_page(build_dir: Path, source_dir: Path, docs: Path) -> str:
+    from catalog.publish.notebook import execute_notebook
+
+    executed = execute_notebook(NOTEBOOK, source_dir / "notebook.ipynb", build_dir)
+    notebook = json.loads(executed.read_text("utf-8"))
+    intro = (
+        "_This page is `notebooks/zoo.ipynb`, executed against this catalog when the site was built;"
+        " run it yourself with `jupyter lab notebooks/zoo.ipynb` after `posezoo build`._\n\n"
+    )
+    return intro + notebook_markdown(notebook, docs / NOTEBOOK_FILES)
+
+
+# --------------------------------------------------------------------------- mkdocs
+
+
+def model_title(variant: dict[str, Any], families: dict[str, dict[str, Any]]) -> str:
+    family = families.get(variant["family"], {}).get("name", variant["family"])
+    return f"{family} {variant['name']}"
+
+
+def site_config(document: dict[str, Any], source_dir: Path, site_dir: Path, notebook: bool) -> dict[str, Any]:
+    config = yaml.safe_load(SITE_CONFIG.read_text("utf-8"))
+    config["docs_dir"] = "docs"
+    config["site_dir"] = str(site_dir.resolve())
+    theme = config.setdefault("theme", {})
+    theme["font"] = False  # no Google Fonts: the system's fonts, and no request off the site
+    families = {f["id"]: f for f in document.get("families", [])}
+    models = [
+        # a nav title is printed by the theme's templates: the id, which the schema keeps plain, where
+        # the family's and variant's names hold anything HTML would read
+        {(title if not re.search(r"[<>&\"']", title) else v["id"]): f"zoo/{v['id']}/index.md"}
+        for v in document.get("variants", [])
+        if v.get("status") == "ok" and v.get("formats")
+        for title in [model_title(v, families)]
+    ]
+    generated = [{"Zoo": [{"All models": "zoo/index.md"}, *models]}, {"Charts": "charts.md"}]
+    if notebook:
+        generated.append({"Notebook": "notebook.md"})
+    nav = config.get("nav") or []
+    config["nav"] = nav[:1] + generated + nav[1:]  # Home first, then the zoo
+    config["extra_css"] = [*config.get("extra_css", []), f"assets/{TABLE_STYLE}"]
+    config["extra_javascript"] = [
+        *config.get("extra_javascript", []),
+        {"path": f"assets/{TABLE_SCRIPT}", "type": "module"},
+    ]
+    extensions = config.setdefault("markdown_extensions", [])
+    for i, extension in enumerate(extensions):
+        if isinstance(extension, dict) and "pymdownx.snippets" in extension:
+            # the snippets (README.md's sections, conventions.md) are the project's own
+            extension["pymdownx.snippets"]["base_path"] = [str(ROOT)]
+            extensions[i] = extension
+    return config
+
+
+def run_mkdocs(config_path: Path) -> None:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-f", str(config_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    if result.returncode != 0:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        problems = [line for line in lines if not line.startswith("INFO")] or lines[-5:]
+        raise SiteError("mkdocs build --strict failed: " + "\n".join(problems))
+
+
+# --------------------------------------------------------------------------- the whole site
+
+
+def build_site(build_dir: Path, *, notebook: bool = True) -> Path:
+    """The site of the catalog in `build_dir`, built into `build_dir/site`, which is returned.
+    `notebook=False` leaves the Notebook page out (it runs models, so it needs the built files).
+    A FileNotFoundError when there is no catalog.json, a SiteError when mkdocs fails."""
+    from catalog.publish.charts import plotly_js_path
+    from catalog.publish.table import load_records
+
+    build_dir = Path(build_dir)
+    catalog_path = build_dir / CATALOG_FILE
+    if not catalog_path.is_file():
+        raise FileNotFoundError(f"no catalog at {catalog_path}: run posezoo build first")
+    document = load_records(catalog_path)
+
+    cards_dir = build_dir / CARDS_DIR
+    shutil.rmtree(cards_dir, ignore_errors=True)
+    write_cards(document, cards_dir)
+
+    source_dir = build_dir / SOURCE_DIR
+    docs = source_dir / "docs"
+    shutil.rmtree(source_dir, ignore_errors=True)
+    shutil.copytree(ROOT / "site" / "docs", docs)
+
+    write_text(docs / "index.md", (docs / "index.md").read_text("utf-8").rstrip() + "\n" + home_links(notebook))
+    conventions = (ROOT / "catalog" / "measure" / "conventions.md").read_text("utf-8")
+    write_text(docs / "numbers.md", numbers_page((docs / "numbers.md").read_text("utf-8"), conventions))
+    write_text(docs / "zoo" / "index.md", zoo_page(document))
+    for variant in document.get("variants", []):
+        if variant.get("status") != "ok" or not variant.get("formats"):
+            continue
+        page = docs / "zoo" / variant["id"]
+        write_text(page / "index.md", render_card(document, variant["id"], site=True))
+        shutil.copyfile(cards_dir / variant["id"] / SKELETON_FILE, page / SKELETON_FILE)
+    write_text(docs / "charts.md", charts_page(catalog_path))
+    if notebook:
+        write_text(docs / "notebook.md", notebook_page(build_dir, source_dir, docs))
+
+    assets = docs / "assets"
+    (assets / "javascripts").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(plotly_js_path(), docs / PLOTLY_JS)
+    for name in (TABLE_SCRIPT, TABLE_STYLE):
+        shutil.copyfile(ASSETS / name, assets / name)
+
+    site_dir = build_dir / SITE_DIR
+    config_path = source_dir / "mkdocs.yml"
+    config = site_config(document, source_dir, site_dir, notebook)
+    write_text(config_path, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    run_mkdocs(config_path)
+    return site_dir
