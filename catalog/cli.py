@@ -314,8 +314,39 @@ def site_command(
             fail_line(str(build_dir), str(error))
             raise typer.Exit(1) from None
     err().print(f"the site is in {site_dir}; preview it with", markup=False)
-    err().print(f"  python -m http.server -d {site_dir}   (then open http://127.0.0.1:8000/)", markup=False)
+    preview = "posezoo preview" + ("" if out is None else f" --out {build_dir}")
+    err().print(f"  {preview}   (then open http://127.0.0.1:8000/; it sends the Try-it page's COOP/COEP)", markup=False)
     err().print(f"  or: mkdocs serve -f {build_dir / 'site-src' / 'mkdocs.yml'}", markup=False)
+
+
+@app.command("preview")
+def preview_command(
+    out: Annotated[
+        Path | None, typer.Option(help="The build folder holding site/ (default: the project's build/)")
+    ] = None,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="The port on 127.0.0.1 (0: any free one)")] = 8000,
+) -> None:
+    """Serve BUILD/site on 127.0.0.1 with the COOP/COEP headers the Try-it page's threads need."""
+    from catalog.paths import DEFAULT_OUT
+    from catalog.publish.preview import make_server
+    from catalog.publish.site import SITE_DIR
+
+    site_dir = (out or DEFAULT_OUT) / SITE_DIR
+    if not (site_dir / "index.html").is_file():
+        err().print(f"posezoo: error: no site at {site_dir}: run posezoo site first", markup=False)
+        raise typer.Exit(2)
+    try:
+        server = make_server(site_dir, port)
+    except OSError as error:
+        fail_line(f"127.0.0.1:{port}", str(error))
+        raise typer.Exit(1) from None
+    address = f"http://127.0.0.1:{server.server_address[1]}/"
+    err().print(f"serving {site_dir} at {address} (the Try-it page: {address}try/); Ctrl-C stops", markup=False)
+    with server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
 
 
 def main() -> None:

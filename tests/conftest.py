@@ -48,3 +48,13 @@ def built_zoo():
         pytest.skip("building the zoo converts it with tensorflow and tf2onnx: pip install 'posezoo[convert]'")
     result = build(BuildOptions(out=out))
     return result, json.loads(result.catalog_path.read_text("utf-8"))
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One Playwright driver for the whole session: its sync API allows one running at a time, and
+    the docs site's and the Try-it page's browsers are both launched from it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright

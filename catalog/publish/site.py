@@ -5,6 +5,11 @@
     BUILD/site-src/docs/          site/docs/* plus zoo/, zoo/<id>/, charts.md, notebook.md
     BUILD/site-src/notebook.ipynb notebooks/zoo.ipynb executed against BUILD
     BUILD/site/                   `mkdocs build --strict` of the above: the static site
+    BUILD/site/try/, pose/        the Try-it page (web/try/, web/pose/), copied after mkdocs' build
+    BUILD/site/try/ort/           onnxruntime-web's runtime files the page's two builds need
+    BUILD/site/catalog.json       the catalog, and models/<id>/<id>.onnx beside it: the page reads
+                                  `formats.onnx.path` relative to catalog.json
+    BUILD/site/_headers           COOP/COEP for static hosts that read it (Netlify, Cloudflare Pages)
 
 Every figure comes from catalog.json and is formatted by `catalog.publish.cards`' helpers, so it
 reads the same on the Zoo page and on a model's card. Every text from the catalog is HTML-escaped
@@ -57,6 +62,21 @@ CONVENTIONS_SNIPPET = '--8<-- "catalog/measure/conventions.md"'
 MISSING = "—"
 LATENCY_RUNTIME = "onnxruntime"
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+WEB = ROOT / "web"
+TRY_DIR = "try"  # the Try-it page, a static page outside mkdocs' theme, at site/try/
+TRY_PAGE = "try-it.md"  # the nav's "Try it": a generated page linking to it
+ORT_DIST = ROOT / "node_modules" / "onnxruntime-web" / "dist"  # `npm ci` installs it (package-lock.json)
+# only what the page's two builds load: ort.wasm (wasm EP, SIMD, threads) and ort.webgpu (asyncify)
+ORT_FILES = (
+    "ort.wasm.min.mjs",
+    "ort-wasm-simd-threaded.mjs",
+    "ort-wasm-simd-threaded.wasm",
+    "ort.webgpu.min.mjs",
+    "ort-wasm-simd-threaded.asyncify.mjs",
+    "ort-wasm-simd-threaded.asyncify.wasm",
+)
+# cross-origin isolation lets onnxruntime-web's wasm use threads (SharedArrayBuffer)
+ISOLATION_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
 
 
 class SiteError(Exception):
@@ -342,6 +362,82 @@ def notebook_page(build_dir: Path, source_dir: Path, docs: Path) -> str:
     return intro + notebook_markdown(notebook, docs / NOTEBOOK_FILES)
 
 
+# --------------------------------------------------------------------------- the Try-it page
+
+
+def runnable(variant: dict[str, Any]) -> bool:
+    """A variant the Try-it page lists: a built model with an ONNX file."""
+    return variant.get("status") == "ok" and variant.get("role") == "model" and bool(onnx_report(variant))
+
+
+def try_href(variant_id: str, depth: int) -> str:
+    """The Try-it page's deep link to a variant, from a page `depth` folders below the site's root."""
+    return f"{'../' * depth}{TRY_DIR}/?model={variant_id}"
+
+
+def with_try_link(card: str, variant: dict[str, Any]) -> str:
+    """A model's page with a "Try this model" link under its title (runnable variants only)."""
+    if not runnable(variant):
+        return card
+    link = f'<p><a class="md-button" href="{esc(try_href(variant["id"], 2))}">Try this model in your browser</a></p>'
+    return re.sub(r"^(# .*)$", lambda m: f"{m.group(1)}\n\n{link}", card, count=1, flags=re.MULTILINE)
+
+
+def try_it_page(document: dict[str, Any]) -> str:
+    families = {f["id"]: f for f in document.get("families", [])}
+    items = "".join(
+        f'<li><a href="{esc(try_href(v["id"], 1))}">{esc(model_title(v, families))}</a>'
+        f" <small>({esc(mib(v['formats']['onnx']['size_mib']))} MiB)</small></li>"
+        for v in document.get("variants", [])
+        if runnable(v)
+    )
+    return f"""# Try it
+
+<p><a class="md-button md-button--primary" href="../{TRY_DIR}/">Open the Try-it page</a></p>
+
+Or go straight to a model:
+
+<ul>{items}</ul>
+
+--8<-- "README.md:try"
+"""
+
+
+def safe_relative(path: str) -> Path | None:
+    """A catalog's relative file path, or None where it would leave the folder it is relative to."""
+    relative = Path(path)
+    if relative.is_absolute() or not relative.parts or ".." in relative.parts:
+        return None
+    return relative
+
+
+def copy_try_page(build_dir: Path, document: dict[str, Any], site_dir: Path) -> None:
+    """The Try-it page into the built site: web/try/ and web/pose/ as they are (the page imports
+    ../pose/), onnxruntime-web's runtime files, catalog.json and every runnable variant's ONNX
+    file (and its detector's) at the catalog's relative path, and the COOP/COEP `_headers`."""
+    missing = [name for name in ORT_FILES if not (ORT_DIST / name).is_file()]
+    if missing:
+        raise SiteError(f"onnxruntime-web is not installed ({ORT_DIST} lacks {missing[0]}): run npm ci")
+    for name in (TRY_DIR, "pose"):
+        shutil.rmtree(site_dir / name, ignore_errors=True)
+        shutil.copytree(WEB / name, site_dir / name)
+    ort_dir = site_dir / TRY_DIR / "ort"
+    ort_dir.mkdir(parents=True, exist_ok=True)
+    for name in ORT_FILES:
+        shutil.copyfile(ORT_DIST / name, ort_dir / name)
+    shutil.copyfile(build_dir / CATALOG_FILE, site_dir / CATALOG_FILE)
+    wanted = {v["id"] for v in document.get("variants", []) if runnable(v)}
+    wanted |= {v["detector"] for v in document.get("variants", []) if runnable(v) and v.get("detector")}
+    for variant in document.get("variants", []):
+        relative = safe_relative(str((onnx_report(variant) or {}).get("path", "")))
+        if variant["id"] not in wanted or relative is None or not (build_dir / relative).is_file():
+            continue
+        (site_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(build_dir / relative, site_dir / relative)
+    headers = "".join(f"  {name}: {value}\n" for name, value in ISOLATION_HEADERS.items())
+    write_text(site_dir / "_headers", f"/*\n{headers}")
+
+
 # --------------------------------------------------------------------------- mkdocs
 
 
@@ -365,7 +461,7 @@ def site_config(document: dict[str, Any], source_dir: Path, site_dir: Path, note
         if v.get("status") == "ok" and v.get("formats")
         for title in [model_title(v, families)]
     ]
-    generated = [{"Zoo": [{"All models": "zoo/index.md"}, *models]}, {"Charts": "charts.md"}]
+    generated = [{"Zoo": [{"All models": "zoo/index.md"}, *models]}, {"Try it": TRY_PAGE}, {"Charts": "charts.md"}]
     if notebook:
         generated.append({"Notebook": "notebook.md"})
     nav = config.get("nav") or []
@@ -432,9 +528,10 @@ def build_site(build_dir: Path, *, notebook: bool = True) -> Path:
         if variant.get("status") != "ok" or not variant.get("formats"):
             continue
         page = docs / "zoo" / variant["id"]
-        write_text(page / "index.md", render_card(document, variant["id"], site=True))
+        write_text(page / "index.md", with_try_link(render_card(document, variant["id"], site=True), variant))
         shutil.copyfile(cards_dir / variant["id"] / SKELETON_FILE, page / SKELETON_FILE)
     write_text(docs / "charts.md", charts_page(catalog_path))
+    write_text(docs / TRY_PAGE, try_it_page(document))
     if notebook:
         write_text(docs / "notebook.md", notebook_page(build_dir, source_dir, docs))
 
@@ -449,4 +546,5 @@ def build_site(build_dir: Path, *, notebook: bool = True) -> Path:
     config = site_config(document, source_dir, site_dir, notebook)
     write_text(config_path, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     run_mkdocs(config_path)
+    copy_try_page(build_dir, document, site_dir)
     return site_dir

@@ -1,0 +1,343 @@
+"""The Try-it page (web/try/) in headless Chromium with a fake camera showing the astronaut:
+every variant runs with onnxruntime-web (wasm) and finds the keypoints the Python pipeline
+finds, BlazePose through its detector, MultiPose at least one person; the page asks only its
+own site for static files, nothing once the model runs, and never sends a body. The site is
+built once per session from the test zoo and served by `posezoo preview`'s server (COOP/COEP)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+import pytest
+
+from tests.test_site_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _stage, sync_playwright
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH or at /usr/bin/chromium"),
+    pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed (pip install 'posezoo[dev]')"),
+]
+
+FRAMES = 20
+TOLERANCE = 0.02  # of the image's size
+COMPARED = {  # the keypoints compared with Python, where the schema has them
+    "coco-17": ["nose", "left_eye", "right_eye", "left_shoulder", "right_shoulder"],
+    "blazepose-33": ["nose", "left_eye", "right_eye", "left_shoulder", "right_shoulder"],
+    "mpii-16": ["head_top", "upper_neck", "left_shoulder", "right_shoulder"],
+}
+SCREENSHOT_OF = {"movenet-lightning", "blazepose-full", "efficientpose-i"}
+TIMINGS = SCREENSHOTS / "try-timings.json"
+WAIT_MS = 60_000
+
+
+def astronaut() -> np.ndarray:
+    from skimage import data
+
+    return data.astronaut()
+
+
+def write_y4m(image: np.ndarray, path: Path, frames: int = FRAMES) -> Path:
+    """`image` (RGB, even sides) as a YUV4MPEG2 4:2:0 video of `frames` identical frames (BT.601, limited range)."""
+    rgb = image.astype(np.float64) / 255.0
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    y = 16 + 65.481 * r + 128.553 * g + 24.966 * b
+    u = 128 - 37.797 * r - 74.203 * g + 112.0 * b
+    v = 128 + 112.0 * r - 93.786 * g - 18.214 * b
+
+    def half(plane: np.ndarray) -> np.ndarray:
+        return (plane[0::2, 0::2] + plane[1::2, 0::2] + plane[0::2, 1::2] + plane[1::2, 1::2]) / 4
+
+    planes = [np.clip(np.rint(p), 0, 255).astype(np.uint8) for p in (y, half(u), half(v))]
+    height, width = image.shape[:2]
+    frame = b"FRAME\n" + b"".join(p.tobytes() for p in planes)
+    path.write_bytes(f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode() + frame * frames)
+    return path
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def try_site(built_zoo, tmp_path_factory):
+    """(site folder, build folder, catalog document): the test zoo's site, without the notebook."""
+    from catalog.publish.site import build_site
+
+    result, document = built_zoo
+    build = _stage(result.catalog_path.parent, document, tmp_path_factory.mktemp("try") / "build")
+    return build_site(build, notebook=False), result.catalog_path.parent, document
+
+
+@pytest.fixture(scope="session")
+def try_served(try_site):
+    from catalog.publish.preview import make_server
+
+    server = make_server(try_site[0], 0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def camera_browser(tmp_path_factory, playwright_driver):
+    video = write_y4m(astronaut(), tmp_path_factory.mktemp("camera") / "astronaut.y4m")
+    args = [
+        *CHROMIUM_ARGS,
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    chromium = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="session")
+def python_poses(try_site):
+    """Python's poses on the astronaut, by variant id (computed once each)."""
+    from catalog.pose import PoseEstimator
+
+    image = astronaut()
+    found: dict[str, list] = {}
+
+    def get(variant_id: str):
+        if variant_id not in found:
+            found[variant_id] = PoseEstimator.from_catalog(variant_id, try_site[1])(image)
+        return found[variant_id]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def timings():
+    measured: dict[str, dict] = {}
+    yield measured
+    if measured:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        TIMINGS.write_text(json.dumps(measured, indent=2) + "\n", "utf-8")
+
+
+class TryVisit:
+    """A page of its own (a fresh browser context) with every request and error recorded."""
+
+    def __init__(self, browser, base: str, context=None):
+        self.base = base
+        self.context = context or browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.page = self.context.new_page()
+        self.requests: list[dict] = []
+        self.sockets: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", self._record)
+        self.page.on("websocket", lambda socket: self.sockets.append(socket.url))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+
+    def _record(self, request) -> None:
+        self.requests.append({"url": request.url, "method": request.method, "body": request.post_data_buffer})
+
+    def open(self, query: str):
+        self.page.goto(f"{self.base}try/{query}", wait_until="load")
+        return self.page
+
+    def state(self) -> dict:
+        return self.page.evaluate("JSON.parse(JSON.stringify(window.posezooTry))")
+
+    def wait_for_picture(self, frames: int = 2) -> dict:
+        """The page's state once it has run `frames` frames of the picture itself: the fake
+        camera's first frames may be black, so the count starts once the canvas shows more than
+        black; fails on the page's error."""
+        self.page.wait_for_function(
+            """() => { const s = window.posezooTry;
+                if (s?.status === 'error') return true;
+                if (!s?.frames) return false;
+                const c = document.getElementById('canvas');
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                let sum = 0;
+                for (let i = 0; i < d.length; i += 4 * 97) sum += d[i] + d[i + 1] + d[i + 2];
+                return sum / (3 * d.length / (4 * 97)) > 20; }""",
+            timeout=WAIT_MS,
+        )
+        start = self.state()
+        assert start["status"] != "error", start["error"]
+        self.page.wait_for_function(
+            f"window.posezooTry.status === 'error' || window.posezooTry.frames >= {start['frames'] + frames}",
+            timeout=WAIT_MS,
+        )
+        state = self.state()
+        assert state["status"] != "error", state["error"]
+        assert state["poses"], "nobody found"
+        return state
+
+    def check_requests(self, site: Path) -> None:
+        """Only GETs without a body, of this origin's static files that exist in the site; no socket."""
+        origin = urlparse(self.base).netloc
+        assert self.sockets == []
+        for request in self.requests:
+            url = urlparse(request["url"])
+            if url.scheme in ("data", "blob"):
+                continue
+            assert url.netloc == origin, request["url"]
+            assert request["method"] == "GET" and not request["body"], request
+            path = url.path.lstrip("/")
+            target = site / path / "index.html" if path.endswith("/") or not path else site / path
+            assert target.is_file(), request["url"]
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def runnable(document: dict) -> list[dict]:
+    return [v for v in document["variants"] if v["status"] == "ok" and v["role"] == "model" and v.get("formats")]
+
+
+# the default zoo's single-person variants (test_every_single_person_variant_is_tested checks the list)
+SINGLE = [
+    "movenet-lightning",
+    "movenet-thunder",
+    "posenet-mobilenet-v1",
+    "efficientpose-rt",
+    "efficientpose-rt-lite",
+    "efficientpose-i",
+    "efficientpose-i-lite",
+    "efficientpose-ii",
+    "efficientpose-ii-lite",
+    "efficientpose-ii-lite-tfjs",
+    "blazepose-lite",
+    "blazepose-full",
+    "blazepose-heavy",
+]
+
+
+# --------------------------------------------------------------------------- the tests
+
+
+def test_site_has_the_page_its_runtime_and_the_headers(try_site):
+    from catalog.publish.site import ORT_FILES
+
+    site, build, document = try_site
+    for name in ("index.html", "main.js", "runtime.js"):
+        assert (site / "try" / name).is_file()
+    assert (site / "pose" / "pipeline.js").is_file()
+    assert sorted(p.name for p in (site / "try" / "ort").iterdir()) == sorted(ORT_FILES)
+    assert json.loads((site / "catalog.json").read_text("utf-8")) == document
+    for variant in runnable(document):
+        path = variant["formats"]["onnx"]["path"]
+        assert (site / path).read_bytes() == (build / path).read_bytes()
+    headers = (site / "_headers").read_text("utf-8")
+    assert "Cross-Origin-Opener-Policy: same-origin" in headers
+    assert "Cross-Origin-Embedder-Policy: require-corp" in headers
+    card = (site / "zoo" / "movenet-lightning" / "index.html").read_text("utf-8")
+    assert 'href="../../try/?model=movenet-lightning"' in card
+    assert (site / "try-it" / "index.html").is_file()
+
+
+def test_every_single_person_variant_is_tested(try_site):
+    document = try_site[2]
+    assert sorted(v["id"] for v in runnable(document) if v["task"].startswith("single-person")) == sorted(SINGLE)
+
+
+@pytest.mark.parametrize("variant_id", SINGLE)
+def test_camera_keypoints_match_python(variant_id, camera_browser, try_served, try_site, python_poses, timings):
+    site, _, document = try_site
+    variant = next(v for v in document["variants"] if v["id"] == variant_id)
+    visit = TryVisit(camera_browser, try_served)
+    try:
+        page = visit.open(f"?model={variant_id}&input=camera")
+        visit.wait_for_picture(0)  # the model is loaded and has run on the picture
+        loaded = len(visit.requests)
+        state = visit.wait_for_picture(1)
+        assert visit.requests[loaded:] == []  # nothing is fetched, let alone sent, while the model runs
+        visit.check_requests(site)
+        assert visit.errors == []
+
+        assert state["model"] == variant_id and state["backend"] == "wasm"
+        assert page.evaluate("crossOriginIsolated") is True
+        assert state["threads"] == page.evaluate("navigator.hardwareConcurrency")
+        assert state["input"] == {"kind": "camera", "width": 512, "height": 512}
+        assert state["inference_ms"] > 0 and all(state["cold"][k] > 0 for k in ("download_ms", "session_ms"))
+
+        expected = python_poses(variant_id)[0]
+        pose = state["poses"][0]
+        got = {k["name"]: (k["x"], k["y"]) for k in pose["keypoints"]}
+        for name in COMPARED[variant["keypoints"]["schema"]]:
+            x, y = expected[name]
+            assert abs(got[name][0] - x) <= TOLERANCE and abs(got[name][1] - y) <= TOLERANCE, (name, got[name], (x, y))
+        if variant.get("detector"):
+            assert pose["detection"]["box"] is not None  # BlazePose ran its detector, then the landmarks
+            assert len(pose["detection"]["box"]) == 4
+        timings[variant_id] = {
+            "inference_ms": round(state["inference_ms"], 2),
+            "fps": round(state["fps"], 1) if state["fps"] else None,
+            "threads": state["threads"],
+            "backend": state["backend"],
+            **{k: round(v, 1) for k, v in state["cold"].items() if isinstance(v, float)},
+        }
+        if variant_id in SCREENSHOT_OF:
+            if variant["keypoints"]["schema"] == "mpii-16":  # EfficientPose's heatmap peaks score low: show them
+                page.eval_on_selector("#threshold", "t => { t.value = '0.05'; t.dispatchEvent(new Event('input')); }")
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"try-{variant_id}.png"), full_page=True)
+    finally:
+        visit.close()
+
+
+def test_multipose_finds_a_person(camera_browser, try_served, try_site, timings):
+    visit = TryVisit(camera_browser, try_served)
+    try:
+        visit.open("?model=movenet-multipose&input=camera")
+        state = visit.wait_for_picture()
+        assert state["poses"] and state["poses"][0]["score"] > 0.3
+        assert len(state["poses"][0]["keypoints"]) == 17
+        visit.check_requests(try_site[0])
+        assert visit.errors == []
+        timings["movenet-multipose"] = {"inference_ms": round(state["inference_ms"], 2), "threads": state["threads"]}
+    finally:
+        visit.close()
+
+
+def test_image_file_and_the_cache(camera_browser, try_served, try_site, python_poses, tmp_path):
+    from PIL import Image
+
+    photo = tmp_path / "astronaut.png"
+    Image.fromarray(astronaut()).save(photo)
+    visit = TryVisit(camera_browser, try_served)
+    try:
+        page = visit.open("?model=movenet-lightning")
+        page.wait_for_function("window.posezooTry.model === 'movenet-lightning'", timeout=WAIT_MS)
+        assert visit.state()["cold"]["cached"] is False
+        page.set_input_files("#file", str(photo))
+        state = visit.wait_for_picture(0)  # one frame: the image
+        assert state["input"] == {"kind": "image", "width": 512, "height": 512}
+        expected = python_poses("movenet-lightning")[0]
+        for keypoint in state["poses"][0]["keypoints"]:
+            x, y = expected[keypoint["name"]]
+            assert abs(keypoint["x"] - x) <= 1e-3 and abs(keypoint["y"] - y) <= 1e-3, keypoint  # the same pixels
+        assert page.locator("#keypoints tbody tr").count() == 17
+
+        # a second visit takes the model from Cache Storage: no download
+        before = len(visit.requests)
+        page.goto(f"{try_served}try/?model=movenet-lightning", wait_until="load")
+        page.wait_for_function("window.posezooTry.model === 'movenet-lightning'", timeout=WAIT_MS)
+        assert visit.state()["cold"]["cached"] is True
+        assert not [r for r in visit.requests[before:] if r["url"].endswith(".onnx")]
+        visit.check_requests(try_site[0])
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+def test_unknown_model_and_missing_webgpu_are_said(camera_browser, try_served):
+    visit = TryVisit(camera_browser, try_served)
+    try:
+        page = visit.open("?model=no-such-model&backend=webgpu")
+        page.wait_for_function("window.posezooTry.status === 'error'", timeout=WAIT_MS)
+        assert "no-such-model" in page.inner_text("#message")
+        assert "WebGPU is not available" in page.inner_text("#runtime-note")
+        assert visit.state()["backend"] == "wasm"
+        options = page.eval_on_selector_all("#model option", "o => o.map(x => x.value)")
+        assert "blazepose-detector" not in options and "movenet-lightning" in options
+    finally:
+        visit.close()

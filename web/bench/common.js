@@ -1,0 +1,53 @@
+// Shared helpers of the browser benchmark: deterministic inputs and the timing loop.
+
+/**
+ * Deterministic pseudo-random input data (xorshift32), the same for every engine.
+ * Integers 0..255 for int32 inputs (MoveNet takes raw pixels), floats in [0, 1) otherwise.
+ * @param {number[]} shape concrete shape, batch included
+ * @param {string} dtype "float32" or "int32"
+ * @param {number} [seed]
+ * @returns {Float32Array | Int32Array}
+ */
+export function makeInput(shape, dtype, seed = 12345) {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data = dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    data[i] = dtype === 'int32' ? x & 255 : (x >>> 8) / 16777216;
+  }
+  return data;
+}
+
+/**
+ * Times `count` calls of an async inference, one after another.
+ * @param {() => Promise<void>} infer one inference, outputs read back to JS
+ * @param {number} count
+ * @returns {Promise<number[]>} ms per call
+ */
+export async function timeRuns(infer, count) {
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    await infer();
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+/**
+ * Loads a classic script (the TFJS UMD bundles define `window.tf`).
+ * @param {string} src
+ * @returns {Promise<void>}
+ */
+export function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = src;
+    s.onload = () => resolve();
+    s.onerror = () => reject(new Error(`cannot load ${src}`));
+    document.head.appendChild(s);
+  });
+}

@@ -1,0 +1,65 @@
+// onnxruntime-web (wasm backend) runner of the browser benchmark.
+import { makeInput, timeRuns } from './common.js';
+
+/** @type {any} */
+let ort;
+
+/**
+ * Loads onnxruntime-web's wasm-only build and sets its thread count.
+ * The thread count is global to ORT's wasm module: one page per thread count.
+ * @param {number} threads
+ * @returns {Promise<object>} what the engine reports about itself
+ */
+export async function init(threads) {
+  ort = await import('./ort/ort.wasm.min.mjs');
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.simd = true;
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.wasmPaths = new URL('./ort/', location.href).href;
+  ort.env.logLevel = 'warning';
+  return { engine: 'onnxruntime-web', version: ort.env.versions?.web ?? null, requested_threads: threads };
+}
+
+/** @type {{session: any, infer: () => Promise<void>} | null} */
+let current = null;
+
+/**
+ * Loads one ONNX model and runs it once (the cold run).
+ * @param {{url: string, shape: number[], dtype: string, options?: object}} spec
+ * @returns {Promise<{threads: number, load_ms: number, cold_ms: number}>}
+ */
+export async function load(spec) {
+  const t0 = performance.now();
+  const session = await ort.InferenceSession.create(spec.url, {
+    executionProviders: ['wasm'],
+    ...(spec.options || {}),
+  });
+  const load_ms = performance.now() - t0;
+  // ORT falls back to one thread (with a warning) where multi-threading is unavailable and
+  // writes the count back into env, so reading env after the first session tells what it uses.
+  const threads = ort.env.wasm.numThreads;
+  const name = session.inputNames[0];
+  const input = new ort.Tensor(spec.dtype, makeInput(spec.shape, spec.dtype), spec.shape);
+  const infer = async () => {
+    const out = await session.run({ [name]: input });
+    for (const k of Object.keys(out)) out[k].dispose?.();
+  };
+  current = { session, infer };
+  const t1 = performance.now();
+  await infer();
+  return { threads, load_ms, cold_ms: performance.now() - t1 };
+}
+
+/**
+ * @param {number} count
+ * @returns {Promise<number[]>} ms per inference of the loaded model
+ */
+export function step(count) {
+  if (!current) throw new Error('no model loaded');
+  return timeRuns(current.infer, count);
+}
+
+export async function unload() {
+  if (current) await current.session.release();
+  current = null;
+}
