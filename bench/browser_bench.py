@@ -36,28 +36,29 @@ How:
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
-import math
-import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
+from catalog.errors import PosezooError
+from catalog.measure.browser import (
+    CHROMIUM_FLAGS,
+    NODE,
+    assemble_ort,
+    concrete_shape,
+    launch,
+    open_page,
+    p90,
+    serve,
+)
+from catalog.measure.browser import link as _link
+
 ROOT = Path(__file__).resolve().parent.parent
-WEB = ROOT / "web" / "bench"
-NODE = ROOT / "node_modules"
-CHROMIUM = "/usr/bin/chromium"
 TARGET = 0.8  # the issue's target: ORT's time at most 0.8x TFJS's
 
-ORT_FILES = [
-    NODE / "onnxruntime-web" / "dist" / name
-    for name in ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
-]
 TFJS_FILES = [
     NODE / "@tensorflow" / "tfjs" / "dist" / "tf.min.js",
     NODE / "@tensorflow" / "tfjs-backend-wasm" / "dist" / "tf-backend-wasm.min.js",
@@ -65,63 +66,6 @@ TFJS_FILES = [
     NODE / "@tensorflow" / "tfjs-backend-wasm" / "dist" / "tfjs-backend-wasm-simd.wasm",
     NODE / "@tensorflow" / "tfjs-backend-wasm" / "dist" / "tfjs-backend-wasm-threaded-simd.wasm",
 ]
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Several pages stay open side by side; none may be throttled as a background page.
-    "--disable-background-timer-throttling",
-    "--disable-renderer-backgrounding",
-    "--disable-backgrounding-occluded-windows",
-]
-
-
-class IsolatedHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves a folder with the headers that make a page cross-origin isolated."""
-
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".js": "text/javascript",
-        ".mjs": "text/javascript",
-        ".wasm": "application/wasm",
-        ".json": "application/json",
-        ".onnx": "application/octet-stream",
-        ".bin": "application/octet-stream",
-    }
-
-    def end_headers(self) -> None:
-        self.send_header("Cross-Origin-Opener-Policy", "same-origin")
-        self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
-        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
-def _link(src: Path, dst: Path) -> None:
-    if not src.is_file():
-        raise SystemExit(f"missing {src} (run `npm ci` for the engines, or build the catalog)")
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        dst.symlink_to(src.resolve())
-    except OSError:
-        shutil.copyfile(src, dst)
-
-
-def concrete_shape(fmt: dict) -> list[int]:
-    """The first input's shape, dynamic dims taken from `reference_shapes` (else batch 1, 256)."""
-    first = fmt["inputs"][0]
-    ref = (fmt.get("reference_shapes") or {}).get(first["name"])
-    if ref:
-        return [int(d) for d in ref]
-    return [d if isinstance(d, int) else (1 if i == 0 else 256) for i, d in enumerate(first["shape"])]
 
 
 def plan(build: Path, only: list[str] | None) -> list[dict]:
@@ -155,16 +99,10 @@ def plan(build: Path, only: list[str] | None) -> list[dict]:
 
 
 def assemble(site: Path, build: Path, jobs: list[dict]) -> None:
-    for f in WEB.iterdir():
-        if f.suffix in (".html", ".js"):
-            _link(f, site / f.name)
-    for f in ORT_FILES:
-        _link(f, site / "ort" / f.name)
+    assemble_ort(site, {rel: build / rel for job in jobs for rel in job["files"]})
     for f in TFJS_FILES:
         _link(f, site / "tfjs" / f.name)
     for job in jobs:
-        for rel in job["files"]:
-            _link(build / rel, site / "models" / rel)
         if "tfjs" in job:  # weight files named by model.json's manifest, beside it
             model_json = build / job["tfjs"]["url"].removeprefix("models/")
             manifest = json.loads(model_json.read_text()).get("weightsManifest") or []
@@ -176,20 +114,13 @@ def assemble(site: Path, build: Path, jobs: list[dict]) -> None:
                         _link(src, dst)
 
 
-def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler = functools.partial(IsolatedHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
 def summarize(result: dict) -> dict:
     times = sorted(result["times_ms"])
     warm = result.get("warmup_ms") or []
     return {
         "threads": result["threads"],
         "median_ms": round(statistics.median(times), 2),
-        "p90_ms": round(times[min(len(times) - 1, math.ceil(0.9 * len(times)) - 1)], 2),
+        "p90_ms": round(p90(times), 2),
         "cold_ms": round(result["cold_ms"], 1),
         "warmup_first10_median_ms": round(statistics.median(warm[:10]), 2) if warm else None,
         "load_ms": round(result["load_ms"], 1),
@@ -226,22 +157,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="posezoo-browser-bench-") as tmp:
         site = Path(tmp)
         assemble(site, build, jobs)
-        server, base = serve(site)
-        try:
+        with serve(site) as base:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=flags)
+                browser = launch(p, liftoff=args.liftoff)
                 context = browser.new_context()
                 pages, infos = {}, {}
                 for engine in engines:
                     for n in threads:
-                        page = context.new_page()
-                        page.set_default_timeout(args.timeout * 1000)
+                        try:
+                            page = open_page(context, base, engine, n, args.timeout)
+                        except PosezooError as error:
+                            raise SystemExit(f"{engine} {n}t failed to start: {error.reason}") from None
                         page.on("console", lambda m, k=(engine, n): _console(k, m))
-                        page.goto(f"{base}/bench.html?engine={engine}&threads={n}")
-                        page.wait_for_function("window.benchReady || window.benchError")
-                        error = page.evaluate("window.benchError")
-                        if error:
-                            raise SystemExit(f"{engine} {n}t failed to start: {error}")
                         pages[engine, n] = page
                         infos[engine, n] = page.evaluate("window.bench.info")
                         print(f"# {engine} {n}t: {json.dumps(infos[engine, n])}", file=sys.stderr)
@@ -265,8 +192,6 @@ def main() -> int:
                 for job in jobs:
                     report["variants"][job["id"]] = run_variant(job, engines, threads, pages, infos, args, ort_options)
                 browser.close()
-        finally:
-            server.shutdown()
 
     met = print_table(report, threads)
     if args.json:

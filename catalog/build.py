@@ -43,6 +43,7 @@ class BuildOptions:
     cache: Path | None = None  # the fetch cache; platformdirs' user cache by default
     strict: bool = False  # stop at the first failure
     measure: bool = True
+    browser: bool = False  # time the ONNX form on onnxruntime-web in headless Chromium too
     runs: int = DEFAULT_RUNS
     only: list[str] = field(default_factory=list)  # variant ids; all when empty
     wait: bool = True  # when another build holds the output folder: wait for it, or fail at once
@@ -109,6 +110,7 @@ def cache_key(card_path: Path, defaults_path: Path, variant_id: str, options: Bu
             "schema": SCHEMA_VERSION,
             "variant": variant_id,
             "measure": options.measure,
+            "browser": options.browser,
             "runs": options.runs,
         }
     ).encode()
@@ -232,6 +234,15 @@ def build_variant(
             report["latency"] = _step(
                 "measure", lambda m=model, r=runtime, s=shapes: measure(r, m, s, runs=options.runs).to_dict()
             )
+    if options.browser and "onnx" in formats:
+        from catalog.measure.browser import measure_browser
+
+        progress(variant.id, "measure onnxruntime-web")
+        onnx_report = formats["onnx"]
+        onnx_report["browser_latency"] = _step(
+            "measure",
+            lambda: measure_browser(options.out / onnx_report["path"], onnx_report, runs=options.runs),
+        )
     progress(variant.id, "keypoint check")
     keypoint_check = _step("keypoint check", lambda: _keypoint_check(variant, options.out, formats, detector))
     return {

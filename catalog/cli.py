@@ -198,6 +198,9 @@ def build_command(
     cache: Annotated[Path | None, typer.Option(help="Fetch cache (default: the user cache dir)")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first failure")] = False,
     measure: Annotated[bool, typer.Option(help="Measure latency and peak memory")] = True,
+    browser: Annotated[
+        bool, typer.Option("--browser", help="Also time each ONNX form on onnxruntime-web in headless Chromium")
+    ] = False,
     runs: Annotated[int, typer.Option(help="Timed runs per model and runtime", min=1)] = DEFAULT_RUNS,
     only: Annotated[list[str] | None, typer.Option(help="Build only these variant ids")] = None,
     wait: Annotated[
@@ -223,6 +226,7 @@ def build_command(
         cache=cache,
         strict=strict,
         measure=measure,
+        browser=browser,
         runs=runs,
         only=only or [],
         wait=wait,

@@ -89,6 +89,29 @@ class LatencyRecord(Record):
     model_peak_mib: float
 
 
+class BrowserLatencyRecord(Record):
+    # onnxruntime-web
+    runtime: str
+    # the runtime's version (ort.env.versions.web)
+    runtime_version: str
+    # the browser and its version: Chromium 140.0.7339.185
+    browser: str
+    # the runtime's backend: wasm
+    backend: str
+    # threads the runtime used, verified: 1, or navigator.hardwareConcurrency
+    threads: int
+    # median time of one inference, ms
+    median_ms: float
+    # 90th percentile, ms
+    p90_ms: float
+    # the first inference after loading the model, ms
+    cold_ms: float
+    # timed runs
+    runs: int
+    # untimed runs before them (after the cold one)
+    warmup: int
+
+
 class FormatRecord(Record):
     """One file of a variant in one format: `posezoo inspect`'s report, plus its latency."""
 
@@ -136,6 +159,8 @@ class FormatRecord(Record):
     latency: LatencyRecord | None = None
     # why there is no latency
     latency_note: str | None = None
+    # latency on onnxruntime-web in headless Chromium (`posezoo build --browser`); null when not measured
+    browser_latency: list[BrowserLatencyRecord] | None = None
 
 
 class OutputCheckRecord(Record):

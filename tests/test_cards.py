@@ -180,6 +180,37 @@ def test_every_figure_in_every_card_is_the_catalogs(built_zoo, cards):
                 assert ("passed" in row["Result"]) == keypoint["passed"]
 
 
+def test_each_browser_measurement_is_a_row_of_the_performance_table(built_zoo):
+    _, document = built_zoo
+    document = copy.deepcopy(document)
+    variant = next(v for v in built(document) if "onnx" in v["formats"])
+    browser = [
+        {
+            "runtime": "onnxruntime-web",
+            "runtime_version": "1.30.0",
+            "browser": "Chromium 140.0.7339.185",
+            "backend": "wasm",
+            "threads": n,
+            "median_ms": median,
+            "p90_ms": p90,
+            "cold_ms": 80.5,
+            "runs": 20,
+            "warmup": 10,
+        }
+        for n, median, p90 in ((1, 31.234, 33.5), (8, 9.876, 11.125))
+    ]
+    variant["formats"]["onnx"]["browser_latency"] = browser
+    card = render_card(document, variant["id"])
+    rows = [r for r in table_with(section(card, "Performance"), "Median (ms)") if "Chromium" in r["Format"]]
+    assert len(rows) == len(browser)
+    for row, b in zip(rows, browser, strict=True):
+        assert row["Runtime"] == "onnxruntime-web 1.30.0"
+        assert row["Format"] == "ONNX in Chromium 140.0.7339.185, wasm"
+        assert int(row["Threads"]) == b["threads"]
+        assert number(row["Median (ms)"]) == pytest.approx(b["median_ms"], abs=5e-4)
+        assert number(row["p90 (ms)"]) == pytest.approx(b["p90_ms"], abs=5e-4)
+
+
 def test_the_authors_figures_are_shown_with_their_source(built_zoo, cards):
     _, document = built_zoo
     variant = next(v for v in built(document) if v["published"])  # EfficientPose's, from the authors' README

@@ -106,7 +106,7 @@ def test_the_default_zoo_reads_as_typed_facts():
 
 def test_the_inspect_report_and_the_catalog_format_record_have_the_same_fields():
     report_fields = [f.name for f in dataclasses.fields(ModelReport)]
-    assert list(FormatRecord.model_fields) == [*report_fields, "latency", "latency_note"]
+    assert list(FormatRecord.model_fields) == [*report_fields, "latency", "latency_note", "browser_latency"]
 
 
 def test_a_measurement_and_the_catalog_latency_record_have_the_same_fields():

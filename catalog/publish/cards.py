@@ -361,21 +361,36 @@ def performance(card: CardInputs) -> Md:
         latency = report.get("latency")
         if latency is None:
             unmeasured.append(f"{card.format_title(fmt)}: {report.get('latency_note') or 'not measured'}")
-            continue
-        rows.append(
-            (
-                f"{latency['runtime']} {latency['runtime_version']}",
-                card.format_title(fmt),
-                _cpu(card.machine),
-                latency["threads"],
-                ms(latency["median_ms"]),
-                ms(latency["p90_ms"]),
-                ms(latency["min_ms"]),
-                memory(latency["peak_rss_mib"]),
-                memory(latency["model_peak_mib"]),
-                f"{latency['runs']} (+{latency['warmup']} warm-up)",
+        else:
+            rows.append(
+                (
+                    f"{latency['runtime']} {latency['runtime_version']}",
+                    card.format_title(fmt),
+                    _cpu(card.machine),
+                    latency["threads"],
+                    ms(latency["median_ms"]),
+                    ms(latency["p90_ms"]),
+                    ms(latency["min_ms"]),
+                    memory(latency["peak_rss_mib"]),
+                    memory(latency["model_peak_mib"]),
+                    f"{latency['runs']} (+{latency['warmup']} warm-up)",
+                )
             )
-        )
+        for b in report.get("browser_latency") or []:  # onnxruntime-web in headless Chromium, same machine
+            rows.append(
+                (
+                    f"{b['runtime']} {b['runtime_version']}",
+                    f"{card.format_title(fmt)} in {b['browser']}, {b['backend']}",
+                    _cpu(card.machine),
+                    b["threads"],
+                    ms(b["median_ms"]),
+                    ms(b["p90_ms"]),
+                    "–",
+                    "–",
+                    "–",
+                    f"{b['runs']} (+{b['warmup']} warm-up)",
+                )
+            )
     header = ("Runtime", "Format", "CPU", "Threads", "Median (ms)", "p90 (ms)", "Min (ms)")
     header += ("Peak memory (MiB)", "Model's share (MiB)", "Runs")
     parts = [Table(header, rows, frozenset(range(3, 9))).markdown()] if rows else [Md("No runtime measured it here.")]

