@@ -16,21 +16,13 @@ from urllib.parse import urlparse
 
 import pytest
 
+from catalog.measure.browser import HEADLESS_FLAGS
 from catalog.publish.cards import mib, millions, ms
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "build" / "screenshots"
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = HEADLESS_FLAGS
 PAGES = ["", "zoo/", "zoo/movenet-lightning/", "charts/", "notebook/", "numbers/", "inspect/", "build/"]
 HOSTILE_NAME = "<script>window.pwned=1</script>"
 HOSTILE_NOTE = 'He said "don\'t" & <b>bold</b> <img src=x onerror="window.pwned=1">'

@@ -44,7 +44,8 @@ ORT_FILES = [
     NODE / "onnxruntime-web" / "dist" / name
     for name in ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
 ]
-CHROMIUM_FLAGS = [
+# the flags that keep headless Chromium quiet and off the network (the browser tests use them too)
+HEADLESS_FLAGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -53,11 +54,16 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+]
+CHROMIUM_FLAGS = [
+    *HEADLESS_FLAGS,
     # Several pages stay open side by side; none may be throttled as a background page.
     "--disable-background-timer-throttling",
     "--disable-renderer-backgrounding",
     "--disable-backgrounding-occluded-windows",
 ]
+# what makes a page cross-origin isolated (SharedArrayBuffer, so wasm threads)
+ISOLATION_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
 INSTALL = (
     "install them with `pip install playwright` and `apt-get install chromium` "
     "(or set POSEZOO_CHROMIUM), and onnxruntime-web with `npm ci`"
@@ -65,7 +71,8 @@ INSTALL = (
 
 
 class IsolatedHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves a folder with the headers that make a page cross-origin isolated."""
+    """Serves a folder with the headers that make a page cross-origin isolated (`posezoo preview`
+    and the browser measurement both serve through it)."""
 
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
@@ -76,16 +83,26 @@ class IsolatedHandler(http.server.SimpleHTTPRequestHandler):
         ".onnx": "application/octet-stream",
         ".bin": "application/octet-stream",
     }
+    quiet = False
+    extra_headers: dict[str, str] = {}
 
     def end_headers(self) -> None:
-        self.send_header("Cross-Origin-Opener-Policy", "same-origin")
-        self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
-        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
-        self.send_header("Cache-Control", "no-store")
+        for name, value in {**ISOLATION_HEADERS, "Cross-Origin-Resource-Policy": "same-origin"}.items():
+            self.send_header(name, value)
+        for name, value in self.extra_headers.items():
+            self.send_header(name, value)
         super().end_headers()
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
-        pass
+        if not self.quiet:
+            super().log_message(format, *args)
+
+
+class MeasuringHandler(IsolatedHandler):
+    """Silent, and never cached: each page load fetches the files it times."""
+
+    quiet = True
+    extra_headers = {"Cache-Control": "no-store"}
 
 
 def missing() -> str | None:
@@ -126,7 +143,7 @@ def assemble_ort(site: Path, models: dict[str, Path]) -> None:
 @contextmanager
 def serve(site: Path) -> Iterator[str]:
     """The folder served with COOP/COEP on 127.0.0.1; yields its base URL."""
-    handler = functools.partial(IsolatedHandler, directory=str(site))
+    handler = functools.partial(MeasuringHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

@@ -8,33 +8,10 @@ import functools
 import http.server
 from pathlib import Path
 
-from catalog.publish.site import ISOLATION_HEADERS
+from catalog.measure.browser import IsolatedHandler
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-
-
-class IsolatedHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy on every answer."""
-
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".mjs": "text/javascript",
-        ".js": "text/javascript",
-        ".wasm": "application/wasm",
-        ".onnx": "application/octet-stream",
-    }
-    quiet = False
-
-    def end_headers(self) -> None:
-        for name, value in ISOLATION_HEADERS.items():
-            self.send_header(name, value)
-        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
-        super().end_headers()
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
-        if not self.quiet:
-            super().log_message(format, *args)
 
 
 def make_server(site_dir: Path, port: int = DEFAULT_PORT, *, quiet: bool = False) -> http.server.ThreadingHTTPServer:

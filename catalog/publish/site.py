@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from catalog.atomic import write_text
+from catalog.measure.browser import ISOLATION_HEADERS
 from catalog.paths import CATALOG_FILE, ROOT
 from catalog.publish.cards import (
     CONVENTION_ANCHORS,
@@ -76,7 +77,6 @@ ORT_FILES = (
     "ort-wasm-simd-threaded.asyncify.wasm",
 )
 # cross-origin isolation lets onnxruntime-web's wasm use threads (SharedArrayBuffer)
-ISOLATION_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
 
 
 class SiteError(Exception):
