@@ -97,9 +97,16 @@ def _digest(*parts: bytes) -> str:
 @functools.cache
 def code_digest() -> str:
     """The builder's own code: a change to how anything is read, converted or measured
-    makes every variant stale."""
+    makes every variant stale. What only presents the catalog (publish/, app/, the CLI) does not."""
     package = Path(__file__).resolve().parent
-    return _digest(*(p.read_bytes() for p in sorted(package.rglob("*.py"))))
+    presenting = {package / "publish", package / "app", package / "cli.py"}
+    return _digest(
+        *(
+            p.read_bytes()
+            for p in sorted(package.rglob("*.py"))
+            if not any(p == q or q in p.parents for q in presenting)
+        )
+    )
 
 
 def cache_key(card_path: Path, defaults_path: Path, variant_id: str, options: BuildOptions) -> str:
