@@ -29,7 +29,8 @@ How:
   engines; outputs are read back to JS memory on both. Each model: one cold run, --warmup runs,
   then --runs timed runs (median, p90).
 
-`--ort-options JSON` passes session options to `ort.InferenceSession.create` (to try e.g.
+ORT runs with the Try-it page's session options (web/try/session-options.json); `--ort-options
+JSON` adds to or overrides them in `ort.InferenceSession.create` (to try e.g.
 `{"graphOptimizationLevel": "all", "enableCpuMemArena": true}`).
 """
 
@@ -53,6 +54,7 @@ from catalog.measure.browser import (
     open_page,
     p90,
     serve,
+    session_options,
 )
 from catalog.measure.browser import link as _link
 
@@ -150,7 +152,7 @@ def main() -> int:
     jobs = plan(build, args.variants.split(",") if args.variants else None)
     if not jobs:
         raise SystemExit(f"no variant with an ONNX form in {build / 'catalog.json'}")
-    ort_options = json.loads(args.ort_options)
+    ort_options = {**session_options(), **json.loads(args.ort_options)}
     engines = ["ort"] + ([] if args.no_tfjs or not any("tfjs" in j for j in jobs) else ["tfjs"])
     flags = CHROMIUM_FLAGS + ([] if args.liftoff else ["--js-flags=--no-liftoff"])
 

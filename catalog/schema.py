@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from catalog.cards.schema import FamilyFacts, License, VariantFacts
 from catalog.errors import PosezooError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 Dim = int | str | None  # a size, a symbolic name for a dynamic size (H, W, N), or unknown
 
 
@@ -98,6 +98,8 @@ class BrowserLatencyRecord(Record):
     browser: str
     # the runtime's backend: wasm
     backend: str
+    # the session options it ran with: web/try/session-options.json, the Try-it page's own
+    session_options: dict[str, Any]
     # threads the runtime used, verified: 1, or navigator.hardwareConcurrency
     threads: int
     # median time of one inference, ms

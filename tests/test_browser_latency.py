@@ -8,13 +8,15 @@ import os
 import pytest
 
 from catalog.build import BuildOptions, build
-from catalog.measure.browser import missing
+from catalog.measure.browser import SESSION_OPTIONS_FILE, missing
 from catalog.publish.cards import render_card
 from tests.test_cards import number, section, table_with
 
 
 @pytest.fixture(scope="module")
-def browser_build(tmp_path_factory):
+def browser_build(tmp_path_factory, playwright_driver):
+    # built while the session's Playwright driver runs (as after the site's browser tests, or in a
+    # notebook's event loop): the measurement must not clash with it
     reason = missing()
     if reason:
         pytest.skip(reason)
@@ -38,6 +40,8 @@ def test_the_onnx_form_is_timed_at_one_thread_and_at_every_core(browser_build):
         assert row["runs"] == 5
         assert 0 < row["median_ms"] <= row["p90_ms"]
         assert row["cold_ms"] > 0
+        # the options the Try-it page runs the same file with
+        assert row["session_options"] == json.loads(SESSION_OPTIONS_FILE.read_text())
     assert all(r.get("browser_latency") is None for f, r in variant["formats"].items() if f != "onnx")
 
 
@@ -53,6 +57,7 @@ def test_the_card_shows_every_browser_measurement(browser_build):
         assert int(row["Threads"]) == b["threads"]
         assert number(row["Median (ms)"]) == pytest.approx(b["median_ms"], abs=5e-4)
         assert number(row["p90 (ms)"]) == pytest.approx(b["p90_ms"], abs=5e-4)
+    assert 'run as the page runs it (session options `graphOptimizationLevel: "all"`)' in section(card, "Performance")
 
 
 def test_without_chromium_the_step_fails_in_one_line_saying_how_to_install(monkeypatch, tmp_path):

@@ -190,6 +190,7 @@ def test_each_browser_measurement_is_a_row_of_the_performance_table(built_zoo):
             "runtime_version": "1.30.0",
             "browser": "Chromium 140.0.7339.185",
             "backend": "wasm",
+            "session_options": {"graphOptimizationLevel": "all"},
             "threads": n,
             "median_ms": median,
             "p90_ms": p90,

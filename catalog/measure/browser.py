@@ -18,8 +18,10 @@ with TensorFlow.js on the same pieces:
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import http.server
+import json
 import math
 import os
 import shutil
@@ -35,6 +37,8 @@ from catalog.errors import PosezooError
 from catalog.paths import ROOT
 
 WEB = ROOT / "web" / "bench"
+# the session options of the Try-it page, which the measurements use and record
+SESSION_OPTIONS_FILE = ROOT / "web" / "try" / "session-options.json"
 NODE = ROOT / "node_modules"
 CHROMIUM = os.environ.get("POSEZOO_CHROMIUM", "/usr/bin/chromium")
 DEFAULT_WARMUP = 10
@@ -195,19 +199,34 @@ def concrete_shape(report: dict) -> list[int]:
     return [d if isinstance(d, int) else (1 if i == 0 else 256) for i, d in enumerate(first["shape"])]
 
 
+def session_options() -> dict[str, Any]:
+    """The Try-it page's onnxruntime-web session options (web/try/session-options.json)."""
+    return json.loads(SESSION_OPTIONS_FILE.read_text("utf-8"))
+
+
 def measure_browser(model: Path, report: dict, runs: int, warmup: int = DEFAULT_WARMUP) -> list[dict]:
     """The ONNX `model` (its inspect `report` gives shape and dtype) timed on onnxruntime-web's
-    wasm backend at 1 thread and at navigator.hardwareConcurrency threads: one record each
-    (BrowserLatencyRecord). Raises PosezooError, one line, when it cannot."""
+    wasm backend, with the Try-it page's session options, at 1 thread and at
+    navigator.hardwareConcurrency threads: one record each (BrowserLatencyRecord). Raises
+    PosezooError, one line, when it cannot."""
     reason = missing()
     if reason:
         raise PosezooError("--browser", reason)
+    # Playwright's sync API refuses to start inside a running event loop (a notebook, or a caller
+    # already driving a browser): its own thread has none.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(_measure_browser, model, report, runs, warmup).result()
+
+
+def _measure_browser(model: Path, report: dict, runs: int, warmup: int) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
+    options = session_options()
     spec = {
         "url": f"models/{model.name}",
         "shape": concrete_shape(report),
         "dtype": report["inputs"][0].get("dtype", "float32"),
+        "options": options,
     }
     records = []
     with tempfile.TemporaryDirectory(prefix="posezoo-browser-") as tmp:
@@ -238,6 +257,7 @@ def measure_browser(model: Path, report: dict, runs: int, warmup: int = DEFAULT_
                             "runtime_version": str(info.get("version") or "unknown"),
                             "browser": f"Chromium {browser.version}",
                             "backend": "wasm",
+                            "session_options": options,
                             "threads": n,
                             "median_ms": round(statistics.median(raw["times_ms"]), 3),
                             "p90_ms": round(p90(raw["times_ms"]), 3),

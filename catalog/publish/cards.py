@@ -394,6 +394,15 @@ def performance(card: CardInputs) -> Md:
     header = ("Runtime", "Format", "CPU", "Threads", "Median (ms)", "p90 (ms)", "Min (ms)")
     header += ("Peak memory (MiB)", "Model's share (MiB)", "Runs")
     parts = [Table(header, rows, frozenset(range(3, 9))).markdown()] if rows else [Md("No runtime measured it here.")]
+    browser = [b for fmt in card.formats for b in card.report(fmt).get("browser_latency") or []]
+    if browser:
+        options = ", ".join(f"`{k}: {json.dumps(v)}`" for k, v in browser[0]["session_options"].items())
+        parts.append(
+            Md(
+                "In the browser: the ONNX file the Try-it page downloads, run as the page runs it "
+                f"(session options {options or 'none'}), at 1 thread and at every core."
+            )
+        )
     if unmeasured:
         parts.append(Md("Not measured here:\n\n" + bullets(unmeasured)))
     return Md("\n\n".join(parts))

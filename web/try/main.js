@@ -10,7 +10,7 @@ import { detectorOf, downloadMiB, loadCatalog, modelUrl, runnableVariants, varia
 import { canCache, fetchModel } from "./download.js";
 import { drawFrame, fillTable } from "./draw.js";
 import { listCameras, openImage, openVideo, startCamera, stopCamera } from "./inputs.js";
-import { createSession, detectSupport, loadOrt, modelRunner, threadCount } from "./runtime.js";
+import { createSession, detectSupport, loadOrt, modelRunner, sessionOptions, threadCount } from "./runtime.js";
 import { Fps, Rolling, figure } from "./stats.js";
 
 /**
@@ -48,6 +48,8 @@ const state = {
 /** @type {any} */ (window).posezooTry = state;
 
 let ort = /** @type {any} */ (null);
+/** the session options of session-options.json, read once */
+let options = /** @type {object|null} */ (null);
 /** @type {Map<string, any>} */
 const sessions = new Map();
 /** @type {{variant: any, detector: any, runModel: any, timer: {ms: number}} | null} */
@@ -113,6 +115,7 @@ async function setUpRuntime() {
   state.backend = backend;
   state.threads = threads;
   ort = await loadOrt(/** @type {"wasm"|"webgpu"} */ (backend), threads);
+  options ??= await sessionOptions();
   $("backend-used").textContent = backend === "wasm" ? "wasm (SIMD)" : "WebGPU";
   $("threads-used").textContent = String(threads);
 }
@@ -192,7 +195,7 @@ async function loadModel() {
       cached &&= got.cached;
       ui.progressText.textContent = `${stage.id}: creating the session…`;
       const start = performance.now();
-      sessions.set(stage.id, await createSession(ort, /** @type {any} */ (state.backend), got.bytes));
+      sessions.set(stage.id, await createSession(ort, /** @type {any} */ (state.backend), got.bytes, options ?? {}));
       sessionMs += performance.now() - start;
     }
     ui.progress.value = 1;

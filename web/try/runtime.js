@@ -61,14 +61,26 @@ export async function loadOrt(backend, threads) {
 }
 
 /**
+ * The session options every page runs with: session-options.json, also read by the build's
+ * browser measurement (`posezoo build --browser`) and recorded with its figures.
+ * @returns {Promise<object>}
+ */
+export async function sessionOptions() {
+  const response = await fetch(new URL("./session-options.json", import.meta.url));
+  if (!response.ok) throw new Error(`session-options.json: HTTP ${response.status}`);
+  return response.json();
+}
+
+/**
  * An inference session for one ONNX file.
  * @param {any} ort
  * @param {"wasm"|"webgpu"} backend
  * @param {Uint8Array} bytes
+ * @param {object} options from sessionOptions()
  * @returns {Promise<any>}
  */
-export function createSession(ort, backend, bytes) {
-  return ort.InferenceSession.create(bytes, { executionProviders: [backend], graphOptimizationLevel: "all" });
+export function createSession(ort, backend, bytes, options) {
+  return ort.InferenceSession.create(bytes, { ...options, executionProviders: [backend] });
 }
 
 /**
