@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -302,8 +303,15 @@ def site_command(
         Path | None, typer.Option(help="The build folder holding catalog.json (default: the project's build/)")
     ] = None,
     notebook: Annotated[bool, typer.Option(help="Execute the notebook into a Notebook page")] = True,
+    pyodide_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="POSEZOO_PYODIDE_URL",
+            help="The app page's pyodide.mjs, for a self-hosted Pyodide 0.29.3 (default: stlite's CDN)",
+        ),
+    ] = None,
 ) -> None:
-    """Build the docs site from BUILD/catalog.json: the cards, the Zoo table, the charts, the notebook."""
+    """Build the docs site from BUILD/catalog.json: the cards, the Zoo table, the charts, the notebook, the app."""
     from catalog.paths import CATALOG_FILE, DEFAULT_OUT
     from catalog.publish.site import SiteError, build_site
 
@@ -313,7 +321,7 @@ def site_command(
         raise typer.Exit(2)
     with err().status("building the site"):
         try:
-            site_dir = build_site(build_dir, notebook=notebook)
+            site_dir = build_site(build_dir, notebook=notebook, pyodide_url=pyodide_url)
         except SiteError as error:
             fail_line(str(build_dir), str(error))
             raise typer.Exit(1) from None
@@ -321,6 +329,8 @@ def site_command(
     preview = "posezoo preview" + ("" if out is None else f" --out {build_dir}")
     err().print(f"  {preview}   (then open http://127.0.0.1:8000/; it sends the Try-it page's COOP/COEP)", markup=False)
     err().print(f"  or: mkdocs serve -f {build_dir / 'site-src' / 'mkdocs.yml'}", markup=False)
+    serve = "posezoo serve" + ("" if out is None else f" --out {build_dir}")
+    err().print(f"  {serve} runs the Streamlit app, and serves the site beside it", markup=False)
 
 
 @app.command("preview")
@@ -351,6 +361,55 @@ def preview_command(
             server.serve_forever()
         except KeyboardInterrupt:
             pass
+
+
+@app.command("serve")
+def serve_command(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="The app's port (0: any free one)")] = 8501,
+    host: Annotated[str, typer.Option(help="The address to bind; 0.0.0.0 serves every network")] = "127.0.0.1",
+    out: Annotated[
+        Path | None, typer.Option(help="The build folder holding catalog.json (default: the project's build/)")
+    ] = None,
+    site: Annotated[
+        bool, typer.Option(help="Also serve BUILD/site (when built) on 127.0.0.1, cross-origin isolated")
+    ] = True,
+    site_port: Annotated[int, typer.Option(min=0, max=65535, help="The docs site's port (busy: any free one)")] = 8000,
+    mirror: Annotated[
+        Path | None,
+        typer.Option(envvar="POSEZOO_MIRROR", help="For the build, when there is no catalog yet: as posezoo build's"),
+    ] = None,
+) -> None:
+    """Run the Streamlit app on the built catalog (building it first if there is none) and print its URL."""
+    from catalog.app.serve import free_port, run, site_server, url_of
+    from catalog.app.static import stage
+    from catalog.paths import CATALOG_FILE, DEFAULT_OUT
+    from catalog.publish.site import SITE_DIR, SiteError
+
+    build_dir = out or DEFAULT_OUT
+    if not (build_dir / CATALOG_FILE).is_file():
+        err().print(f"no catalog at {build_dir / CATALOG_FILE}: building it first", markup=False)
+        try:
+            build_command(out=build_dir, mirror=mirror)
+        except typer.Exit as exit_:
+            if exit_.exit_code != 1 or not (build_dir / CATALOG_FILE).is_file():
+                raise
+            err().print("some variants failed to build: the app shows them as failed", markup=False)
+    try:
+        script = stage(build_dir)
+    except SiteError as error:
+        fail_line(str(build_dir), str(error))
+        raise typer.Exit(2) from None
+    port = port or free_port(host)
+    with site_server(build_dir / SITE_DIR, site_port) if site else contextlib.nullcontext() as site_url:
+
+        def ready() -> None:
+            err().print(f"posezoo: the app is at {url_of(host, port)} (Ctrl-C stops it)", markup=False)
+            if site_url:
+                err().print(f"posezoo: the docs site is at {site_url} (its Try-it page uses every core)", markup=False)
+            elif site:
+                err().print("posezoo: `posezoo site` builds the docs site; serve then serves it too", markup=False)
+
+        run(script, build_dir, host, port, site_url, ready)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@
 # form also timed on onnxruntime-web in headless Chromium) and publishes build/site to GitHub Pages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extras=convert,docs
+extras="${POSEZOO_EXTRAS:-convert,docs}"  # scripts/run.sh adds the app's
 [[ " $* " == *" --browser "* ]] && extras+=,browser
 bash scripts/setup.sh "$extras"
 .venv/bin/posezoo build --out build "$@"

@@ -58,3 +58,16 @@ def playwright_driver():
 
     with sync_playwright() as playwright:
         yield playwright
+
+
+@pytest.fixture(scope="session")
+def app_zoo_build(built_zoo, tmp_path_factory):
+    """(build folder, catalog document): the test zoo's catalog, its schema and its models (linked)
+    in a folder of its own, which `posezoo serve` may write BUILD/app/ into (the cache stays as it is)."""
+    from catalog.schema import json_schema_text
+    from tests.test_site_browser import _stage
+
+    result, document = built_zoo
+    build = _stage(result.catalog_path.parent, document, tmp_path_factory.mktemp("app-zoo") / "build")
+    (build / "catalog.schema.json").write_text(json_schema_text(), "utf-8")
+    return build, document

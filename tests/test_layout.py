@@ -7,6 +7,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "catalog"
 ENTRY_POINTS = {"catalog", "catalog.cli"}  # the command and the package's lazy loaders sit above everything
+# the Streamlit app sits above publish/: it shows what publish/ makes (app.py imports its pages)
+APP = "catalog.app"
+SERVER_MODULES = {"catalog.app.serve", "catalog.app.static"}  # `posezoo serve`'s, never imported by a page
 
 
 def module_name(path: Path) -> str:
@@ -31,16 +34,41 @@ def imports() -> dict[str, set[str]]:
 
 def test_the_folders_are_the_steps_of_the_flow():
     folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert folders == {"cards", "fetch", "convert", "read", "measure", "pose", "publish"}
+    assert folders == {"cards", "fetch", "convert", "read", "measure", "pose", "publish", "app"}
 
 
 def test_nothing_imports_the_orchestrator_or_the_publishers():
     offenders = [
         f"{module} imports {name}"
         for module, names in imports().items()
-        if module not in ENTRY_POINTS and not module.startswith("catalog.publish")
+        if module not in ENTRY_POINTS and not module.startswith(("catalog.publish", APP))
         for name in names
         if name == "catalog.build" or name.startswith("catalog.publish")
+    ]
+    assert offenders == []
+
+
+def test_only_the_command_imports_the_app_and_the_app_not_the_orchestrator():
+    offenders = [
+        f"{module} imports {name}"
+        for module, names in imports().items()
+        for name in names
+        if (name.startswith(APP) and not module.startswith(APP) and module not in ENTRY_POINTS)
+        or (module.startswith(APP) and name == "catalog.build")
+    ]
+    assert offenders == []
+
+
+def test_the_apps_pages_import_no_step_that_needs_a_native_runtime():
+    """The pages run in the browser too (stlite, on Pyodide): only the catalog's records, never the
+    steps that fetch, convert, measure or run models."""
+    steps = ("catalog.fetch", "catalog.convert", "catalog.measure", "catalog.pose", "catalog.read")
+    offenders = [
+        f"{module} imports {name}"
+        for module, names in imports().items()
+        if module.startswith(APP) and module not in SERVER_MODULES
+        for name in names
+        if name.startswith(steps) or name in SERVER_MODULES
     ]
     assert offenders == []
 

@@ -739,14 +739,16 @@ def _template():  # -> jinja2.Template
     return environment.get_template("card.md.j2")
 
 
-def render_card(document: dict[str, Any], variant_id: str, *, site: bool = False) -> str:
+def render_card(document: dict[str, Any], variant_id: str, *, site: bool = False, metadata: bool = True) -> str:
     """The Hugging Face README.md of a built variant of `document` (catalog.json): YAML front
     matter, then the card. `site=True` links figure labels to the docs site's Numbers page,
-    for a page at zoo/<id>/. A KeyError for an unknown variant, a ValueError for one that failed."""
+    for a page at zoo/<id>/. `metadata=False` leaves the front matter out (the app shows the card
+    alone, and needs no huggingface_hub). A KeyError for an unknown variant, a ValueError for one
+    that failed."""
     card = _inputs(document, variant_id, site)
     v, family = card.variant, card.family
     sections = {
-        "front_matter": front_matter(card),
+        "front_matter": front_matter(card) if metadata else Md(""),
         "title": text(f"{family.get('name', v['family'])} {v['name']}"),
         "task": text(v["task"][:1].upper() + v["task"][1:]),
         "variant_id": code(v["id"]),

@@ -25,6 +25,8 @@ import plotly
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from catalog.publish.records import LATENCY_RUNTIME
+
 PerformanceAxis = Literal["mflops", "size_mib"]
 
 FIGURE_HEIGHT = 520
@@ -32,7 +34,6 @@ LARGEST_MARKER_PX = 56  # the diameter of the variant with the most parameters
 SMALLEST_MARKER_PX = 6  # so that a tiny model stays visible and hoverable
 SAME_DATE_SPREAD = 0.6  # of a family's row: variants released together are spread across it
 FRONT_NOTE = "on the Pareto front"
-LATENCY_RUNTIME = "onnxruntime"
 
 
 # --- the Pareto front -------------------------------------------------------------------------
@@ -362,6 +363,19 @@ def performance(frame: pd.DataFrame, x: PerformanceAxis = "mflops") -> go.Figure
         hovermode="closest",
     )
     return figure
+
+
+# --- the Charts page's figures ------------------------------------------------------------------
+
+
+def chart_figures(frame: pd.DataFrame) -> list[tuple[str, str, go.Figure]]:
+    """The figures of a Charts page, in order, as (name, heading, figure): the docs site's Charts
+    page, the app's and its in-browser (stlite) copy show these."""
+    return [
+        ("timeline", "When the models came out", timeline(frame)),
+        ("performance-mflops", "Latency against compute", performance(frame, x="mflops")),
+        ("performance-size", "Latency against file size", performance(frame, x="size_mib")),
+    ]
 
 
 # --- HTML for pages that serve plotly.js themselves -------------------------------------------

@@ -48,6 +48,15 @@ from catalog.publish.cards import (
     url,
     write_cards,
 )
+from catalog.publish.records import (
+    latency_ms,
+    model_title,
+    onnx_report,
+    original_format,
+    runnable,
+    safe_relative,
+)
+from catalog.publish.stlite import StliteError, write_app_page
 
 SITE_CONFIG = ROOT / "site" / "mkdocs.yml"
 NOTEBOOK = ROOT / "notebooks" / "zoo.ipynb"
@@ -61,7 +70,6 @@ PLOTLY_JS = "assets/javascripts/plotly.min.js"  # inside the docs folder
 NOTEBOOK_FILES = "notebook-files"  # the executed notebook's images, beside notebook.md
 CONVENTIONS_SNIPPET = '--8<-- "catalog/measure/conventions.md"'
 MISSING = "—"
-LATENCY_RUNTIME = "onnxruntime"
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 WEB = ROOT / "web"
 TRY_DIR = "try"  # the Try-it page, a static page outside mkdocs' theme, at site/try/
@@ -89,21 +97,6 @@ class SiteError(Exception):
 def esc(value: object) -> str:
     """Text for HTML, in an element or a quoted attribute."""
     return html.escape(str(value), quote=True)
-
-
-def onnx_report(variant: dict[str, Any]) -> dict[str, Any] | None:
-    """The variant's ONNX report: every built variant has one, and onnxruntime times it."""
-    return (variant.get("formats") or {}).get("onnx")
-
-
-def original_format(variant: dict[str, Any]) -> str | None:
-    names = [name for name in variant.get("formats") or {} if name != "onnx"]
-    return names[0] if names else ("onnx" if variant.get("formats") else None)
-
-
-def latency_ms(report: dict[str, Any] | None) -> float | None:
-    latency = (report or {}).get("latency") or {}
-    return latency.get("median_ms") if latency.get("runtime") == LATENCY_RUNTIME else None
 
 
 def tensors_text(tensors: Sequence[dict[str, Any]]) -> str:
@@ -257,6 +250,7 @@ def home_links(notebook: bool) -> str:
     links = [
         "- [The zoo](zoo/index.md): every model in one table, to sort and filter, each with its card.",
         "- [Charts](charts.md): when the models came out, and their latency against compute and file size.",
+        "- [The app](app.md): browse, compare, chart and try the zoo in Streamlit, served or in your browser.",
     ]
     if notebook:
         links.append("- [The notebook](notebook.md): the catalog as a DataFrame, the charts, a model run on a photo.")
@@ -269,9 +263,11 @@ def plotly_script(page_depth: int) -> str:
 
 def charts_page(document_path: Path) -> str:
     from catalog import load
-    from catalog.publish.charts import figure_html, performance, timeline
+    from catalog.publish.charts import chart_figures, figure_html
 
-    frame = load(document_path)
+    sections = "".join(
+        f"## {heading}\n\n{figure_html(figure)}\n\n" for _, heading, figure in chart_figures(load(document_path))
+    )
     return f"""# Charts
 
 Drawn from catalog.json by `catalog.publish.charts`, the same functions the notebook calls. Hover
@@ -279,17 +275,7 @@ over a marker for the model and its figures; drag to zoom, double-click to zoom 
 
 {plotly_script(1)}
 
-## When the models came out
-
-{figure_html(timeline(frame))}
-
-## Latency against compute
-
-{figure_html(performance(frame, x="mflops"))}
-
-## Latency against file size
-
-{figure_html(performance(frame, x="size_mib"))}
+{sections.rstrip()}
 """
 
 
@@ -365,11 +351,6 @@ def notebook_page(build_dir: Path, source_dir: Path, docs: Path) -> str:
 # --------------------------------------------------------------------------- the Try-it page
 
 
-def runnable(variant: dict[str, Any]) -> bool:
-    """A variant the Try-it page lists: a built model with an ONNX file."""
-    return variant.get("status") == "ok" and variant.get("role") == "model" and bool(onnx_report(variant))
-
-
 def try_href(variant_id: str, depth: int) -> str:
     """The Try-it page's deep link to a variant, from a page `depth` folders below the site's root."""
     return f"{'../' * depth}{TRY_DIR}/?model={variant_id}"
@@ -403,47 +384,44 @@ Or go straight to a model:
 """
 
 
-def safe_relative(path: str) -> Path | None:
-    """A catalog's relative file path, or None where it would leave the folder it is relative to."""
-    relative = Path(path)
-    if relative.is_absolute() or not relative.parts or ".." in relative.parts:
-        return None
-    return relative
-
-
-def copy_try_page(build_dir: Path, document: dict[str, Any], site_dir: Path) -> None:
-    """The Try-it page into the built site: web/try/ and web/pose/ as they are (the page imports
-    ../pose/), onnxruntime-web's runtime files, catalog.json and every runnable variant's ONNX
-    file (and its detector's) at the catalog's relative path, and the COOP/COEP `_headers`."""
+def try_page_files(build_dir: Path, document: dict[str, Any]) -> dict[Path, Path]:
+    """What the Try-it page needs, as {path in the served folder: the file to copy}: web/try/
+    and web/pose/ as they are (the page imports ../pose/), onnxruntime-web's runtime files under
+    try/ort/, catalog.json, and every runnable variant's ONNX file (and its detector's) at the
+    catalog's relative path. The site copies them; `posezoo serve` links them for Streamlit."""
     missing = [name for name in ORT_FILES if not (ORT_DIST / name).is_file()]
     if missing:
         raise SiteError(f"onnxruntime-web is not installed ({ORT_DIST} lacks {missing[0]}): run npm ci")
+    files: dict[Path, Path] = {}
     for name in (TRY_DIR, "pose"):
-        shutil.rmtree(site_dir / name, ignore_errors=True)
-        shutil.copytree(WEB / name, site_dir / name)
-    ort_dir = site_dir / TRY_DIR / "ort"
-    ort_dir.mkdir(parents=True, exist_ok=True)
+        for source in sorted((WEB / name).rglob("*")):
+            if source.is_file():
+                files[Path(name) / source.relative_to(WEB / name)] = source
     for name in ORT_FILES:
-        shutil.copyfile(ORT_DIST / name, ort_dir / name)
-    shutil.copyfile(build_dir / CATALOG_FILE, site_dir / CATALOG_FILE)
+        files[Path(TRY_DIR) / "ort" / name] = ORT_DIST / name
+    files[Path(CATALOG_FILE)] = build_dir / CATALOG_FILE
     wanted = {v["id"] for v in document.get("variants", []) if runnable(v)}
     wanted |= {v["detector"] for v in document.get("variants", []) if runnable(v) and v.get("detector")}
     for variant in document.get("variants", []):
         relative = safe_relative(str((onnx_report(variant) or {}).get("path", "")))
-        if variant["id"] not in wanted or relative is None or not (build_dir / relative).is_file():
-            continue
+        if variant["id"] in wanted and relative is not None and (build_dir / relative).is_file():
+            files[relative] = build_dir / relative
+    return files
+
+
+def copy_try_page(build_dir: Path, document: dict[str, Any], site_dir: Path) -> None:
+    """The Try-it page's files (`try_page_files`) copied into the built site, and the COOP/COEP `_headers`."""
+    files = try_page_files(build_dir, document)
+    for name in (TRY_DIR, "pose"):
+        shutil.rmtree(site_dir / name, ignore_errors=True)
+    for relative, source in files.items():
         (site_dir / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(build_dir / relative, site_dir / relative)
+        shutil.copyfile(source, site_dir / relative)
     headers = "".join(f"  {name}: {value}\n" for name, value in ISOLATION_HEADERS.items())
     write_text(site_dir / "_headers", f"/*\n{headers}")
 
 
 # --------------------------------------------------------------------------- mkdocs
-
-
-def model_title(variant: dict[str, Any], families: dict[str, dict[str, Any]]) -> str:
-    family = families.get(variant["family"], {}).get("name", variant["family"])
-    return f"{family} {variant['name']}"
 
 
 def site_config(document: dict[str, Any], source_dir: Path, site_dir: Path, notebook: bool) -> dict[str, Any]:
@@ -498,9 +476,10 @@ def run_mkdocs(config_path: Path) -> None:
 # --------------------------------------------------------------------------- the whole site
 
 
-def build_site(build_dir: Path, *, notebook: bool = True) -> Path:
+def build_site(build_dir: Path, *, notebook: bool = True, pyodide_url: str | None = None) -> Path:
     """The site of the catalog in `build_dir`, built into `build_dir/site`, which is returned.
     `notebook=False` leaves the Notebook page out (it runs models, so it needs the built files).
+    `pyodide_url` is where the app page (stlite) loads Pyodide from (default: stlite's CDN).
     A FileNotFoundError when there is no catalog.json, a SiteError when mkdocs fails."""
     from catalog.publish.charts import plotly_js_path
     from catalog.publish.table import load_records
@@ -547,4 +526,8 @@ def build_site(build_dir: Path, *, notebook: bool = True) -> Path:
     write_text(config_path, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     run_mkdocs(config_path)
     copy_try_page(build_dir, document, site_dir)
+    try:
+        write_app_page(build_dir, site_dir, pyodide_url=pyodide_url)
+    except StliteError as error:
+        raise SiteError(str(error)) from None
     return site_dir

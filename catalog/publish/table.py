@@ -101,9 +101,13 @@ def rows(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 def load(path: Path | str | None = None):  # -> pandas.DataFrame
     """The catalog as a DataFrame (typed columns); the raw document is in `frame.attrs["catalog"]`."""
+    return frame_of(load_records(path))
+
+
+def frame_of(document: dict[str, Any]):  # -> pandas.DataFrame
+    """`load`'s DataFrame of a document already read and checked."""
     import pandas as pd
 
-    document = load_records(path)
     frame = pd.DataFrame(rows(document), columns=list(COLUMNS))
     for column, dtype in COLUMNS.items():
         if dtype.startswith("datetime"):

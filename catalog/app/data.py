@@ -1,0 +1,120 @@
+"""The catalog the app shows: catalog.json read and checked once per version of the file, and
+cached (`st.cache_data`), so that every rerun and every visitor after the first starts at once."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from catalog.errors import PosezooError
+from catalog.paths import CATALOG_FILE, SCHEMA_FILE
+from catalog.publish.records import model_title, onnx_report, runnable
+from catalog.publish.table import frame_of
+
+
+class CatalogProblem(Exception):
+    """The catalog cannot be shown: what is wrong and what to do, in a sentence for the page."""
+
+
+def read_against_schema_file(path: Path) -> dict[str, Any]:
+    """catalog.json checked against the catalog.schema.json its build wrote beside it."""
+    import jsonschema
+
+    schema_path = path.with_name(SCHEMA_FILE)
+    try:
+        document = json.loads(path.read_text("utf-8"))
+        schema = json.loads(schema_path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise CatalogProblem(f"{path} cannot be read ({error}); rebuild it with `posezoo build`.") from None
+    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
+    if problem is not None:
+        where = ".".join(str(part) for part in problem.absolute_path) or "the document"
+        raise CatalogProblem(
+            f"{path} is not a catalog of this posezoo ({where}: {problem.message}); rebuild it with `posezoo build`."
+        )
+    return document
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """The catalog at `path`, checked: a CatalogProblem when it is missing, not JSON or not a catalog."""
+    if not path.is_file():
+        raise CatalogProblem(
+            f"There is no catalog at {path}. Build it with `posezoo build`, "
+            "or run `posezoo serve`, which builds it first."
+        )
+    try:
+        from catalog.schema import read_catalog
+    except ImportError:  # Pyodide: the card schema's source parser needs fcntl, for the fetch cache's lock
+        return read_against_schema_file(path)
+    try:
+        return read_catalog(path)
+    except PosezooError as error:
+        raise CatalogProblem(f"{error.where}: {error.reason}.") from None
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _cached(path_text: str, version: tuple[int, int]) -> tuple[dict[str, Any], pd.DataFrame]:
+    document = read_document(Path(path_text))
+    # `catalog.load()`'s rows without their attrs: pandas deep-copies attrs (the whole document) on every operation
+    return document, pd.DataFrame(frame_of(document), copy=False)
+
+
+@dataclass(frozen=True)
+class Zoo:
+    """The catalog as the pages use it: the document, its rows (one per variant and format), and lookups."""
+
+    path: Path
+    document: dict[str, Any]
+    rows: pd.DataFrame
+    variants: dict[str, dict[str, Any]] = field(init=False)
+    families: dict[str, dict[str, Any]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "variants", {v["id"]: v for v in self.document.get("variants", [])})
+        object.__setattr__(self, "families", {f["id"]: f for f in self.document.get("families", [])})
+
+    def title(self, variant_id: str) -> str:
+        variant = self.variants.get(variant_id)
+        return model_title(variant, self.families) if variant else variant_id
+
+    def runnable_ids(self) -> list[str]:
+        """The variants the Try-it page can run: built models with an ONNX file."""
+        return [v["id"] for v in self.document.get("variants", []) if runnable(v)]
+
+    def built_ids(self) -> list[str]:
+        return [v["id"] for v in self.document.get("variants", []) if v.get("status") == "ok" and onnx_report(v)]
+
+    def frame(self) -> pd.DataFrame:
+        """The rows with the document in `attrs`, as `catalog.load()` returns them (the chart functions take that)."""
+        frame = self.rows.copy(deep=False)
+        frame.attrs["catalog"] = self.document
+        return frame
+
+
+def load_zoo(build_dir: Path) -> Zoo:
+    """The catalog of `build_dir`, from the cache unless the file changed; a CatalogProblem when it cannot be shown."""
+    path = build_dir / CATALOG_FILE
+    try:
+        stat = path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        version = (0, 0)
+    document, rows = _cached(str(path), version)
+    return Zoo(path, document, rows)
+
+
+def zoo_or_problem(build_dir: Path) -> tuple[Zoo | None, str | None]:
+    """The catalog, or why it cannot be shown, in a sentence for the page (the traceback goes to the log)."""
+    try:
+        return load_zoo(build_dir), None
+    except CatalogProblem as problem:
+        return None, str(problem)
+    except Exception as error:
+        logging.getLogger("posezoo.app").exception("posezoo: the catalog could not be read")
+        return None, f"The catalog in {build_dir} could not be read ({type(error).__name__}: {error})."

@@ -1,0 +1,148 @@
+"""The Model page: the variant's model card, drawn by the docs site's card renderer, and download
+buttons for its original file and its ONNX file."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from catalog.app import environment
+from catalog.app.data import Zoo
+from catalog.app.links import Route
+from catalog.app.navigation import go
+from catalog.publish.cards import SKELETON_FILE, CardInputs, bullets, license_section, render_card, restrictions_intro
+from catalog.publish.records import onnx_report, original_format, runnable, safe_relative
+from catalog.publish.skeleton import skeleton_svg
+
+CHOICE_KEY = "model_choice"
+
+
+def choose_model(zoo: Zoo, wanted: str | None) -> str | None:
+    ids = list(zoo.variants)
+    if not ids:
+        st.info("The catalog holds no variant.")
+        return None
+    if wanted not in zoo.variants:
+        if wanted:
+            st.warning(f"There is no variant {wanted!r} in this catalog: choose one below.")
+        wanted = ids[0]
+    if st.session_state.get(CHOICE_KEY) != wanted:
+        st.session_state[CHOICE_KEY] = wanted
+
+    def chosen() -> None:
+        go(Route("model", (st.session_state[CHOICE_KEY],)))
+
+    st.selectbox("Model", ids, format_func=zoo.title, key=CHOICE_KEY, on_change=chosen)
+    return wanted
+
+
+def card_parts(card: str) -> tuple[str, str]:
+    """The card before and after its skeleton figure, which the app draws itself."""
+    marker = f"]({SKELETON_FILE})"
+    lines = card.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("![") and line.rstrip().endswith(marker):
+            return "".join(lines[:i]), "".join(lines[i + 1 :])
+    return card, ""
+
+
+def _file_bytes(path: Path) -> Callable[[], bytes]:
+    return lambda: path.read_bytes()
+
+
+def _zipped(paths: dict[str, Path]) -> Callable[[], bytes]:
+    def make() -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, path in paths.items():
+                archive.write(path, name)
+        return buffer.getvalue()
+
+    return make
+
+
+def _mib(size_bytes: int) -> str:
+    return f"{size_bytes / 2**20:.1f} MiB"
+
+
+def download_files(zoo: Zoo, variant: dict[str, Any]) -> None:
+    """Buttons for the original file (a TFJS model's files zipped) and the ONNX file; in the
+    browser, where no model file is on the page's disk, links to the site's copies."""
+    build = zoo.path.parent
+    original = original_format(variant)
+    onnx = onnx_report(variant) or {}
+    left, right = st.columns(2)
+    if environment.IN_BROWSER:
+        relative = safe_relative(str(onnx.get("path", "")))
+        if relative is not None:
+            right.link_button(
+                f"Download the ONNX file ({_mib(onnx['size_bytes'])})", f"{environment.site_url()}{relative}"
+            )
+        left.info(f"The original file is not on this site: `posezoo build --only {variant['id']}` fetches it.")
+        return
+    if original and original != "onnx":
+        report = variant["formats"][original]
+        listed = report.get("files") or [{"path": report["path"]}]
+        paths = {Path(f["path"]).name: build / f["path"] for f in listed if safe_relative(f["path"])}
+        if not paths or not all(path.is_file() for path in paths.values()):
+            left.warning(
+                f"The original file is missing from {build}: rebuild with `posezoo build --only {variant['id']}`."
+            )
+        elif len(paths) == 1:
+            (name, path), *_ = paths.items()
+            label = f"Download the original ({original}, {_mib(report['size_bytes'])})"
+            left.download_button(label, _file_bytes(path), file_name=name, on_click="ignore", key="download_original")
+        else:
+            label = f"Download the original ({original}: {len(paths)} files zipped, {_mib(report['size_bytes'])})"
+            left.download_button(
+                label,
+                _zipped(paths),
+                file_name=f"{variant['id']}-{original}.zip",
+                on_click="ignore",
+                key="download_original",
+            )
+    relative = safe_relative(str(onnx.get("path", "")))
+    if relative is None or not (build / relative).is_file():
+        right.warning(f"The ONNX file is missing from {build}: rebuild with `posezoo build --only {variant['id']}`.")
+    else:
+        label = f"Download the ONNX file ({_mib(onnx['size_bytes'])})"
+        right.download_button(
+            label, _file_bytes(build / relative), file_name=relative.name, on_click="ignore", key="download_onnx"
+        )
+
+
+def not_built(zoo: Zoo, variant: dict[str, Any]) -> None:
+    """A variant the build could not finish: why, and what holds all the same: its license and restrictions."""
+    error = variant.get("error") or {}
+    st.error(
+        f"{zoo.title(variant['id'])} did not build ({error.get('step', variant.get('status'))} failed: "
+        f"{error.get('reason', 'no reason recorded')}). It has no ONNX file to download or to try."
+    )
+    card = CardInputs(variant, zoo.families.get(variant["family"], {}), zoo.document.get("machine", {}), site=False)
+    st.subheader("License")
+    st.markdown(license_section(card))
+    st.subheader("Usage and limitations")
+    st.markdown(restrictions_intro(card) + "\n\n" + bullets(variant.get("usage_restrictions", [])))
+
+
+def model_page(zoo: Zoo, route: Route) -> None:
+    variant_id = choose_model(zoo, route.model)
+    if variant_id is None:
+        return
+    variant = zoo.variants[variant_id]
+    if variant.get("status") != "ok" or not onnx_report(variant):
+        not_built(zoo, variant)
+        return
+    download_files(zoo, variant)
+    if runnable(variant):
+        st.button("Try it in your browser", key="try_this", on_click=go, args=(Route("try", (variant_id,)),))
+    before, after = card_parts(render_card(zoo.document, variant_id, metadata=False))
+    st.markdown(before)
+    keypoints = variant["keypoints"]
+    st.image(skeleton_svg(keypoints["schema"], keypoints["names"], keypoints["skeleton"]), width=480)
+    st.markdown(after)

@@ -1,0 +1,55 @@
+"""The app on the real thing, the built test zoo, with streamlit's AppTest: every built variant's
+card renders on its Model page, every runnable one can be chosen in Try it, the charts hold every
+measured pose model with its Pareto front, and four real models compare."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("streamlit")
+
+from catalog.app.comparison import BEST  # noqa: E402
+from catalog.publish.charts import FRONT_NOTE  # noqa: E402
+from tests.test_app import visitor  # noqa: E402
+
+
+@pytest.fixture
+def visit(app_zoo_build, monkeypatch):
+    return visitor(app_zoo_build[0], monkeypatch)
+
+
+def test_every_built_variant_has_its_card(visit, app_zoo_build):
+    _, document = app_zoo_build
+    built = [v for v in document["variants"] if v["status"] == "ok"]
+    assert len(built) >= 15
+    for variant in built:
+        at = visit(model=variant["id"])
+        assert not at.error, (variant["id"], [e.value for e in at.error])
+        text = "\n".join(m.value for m in at.markdown)
+        assert f"**{variant['license']['spdx']}**" in text
+        assert all(f"- {restriction}" in text for restriction in variant["usage_restrictions"])
+        assert len(at.get("download_button")) == 2, variant["id"]
+
+
+def test_the_charts_hold_every_measured_pose_model_and_the_front(visit, app_zoo_build):
+    _, document = app_zoo_build
+    measured = {
+        v["id"]
+        for v in document["variants"]
+        if v["role"] == "model" and ((v.get("formats") or {}).get("onnx") or {}).get("latency")
+    }
+    charts = visit(page="charts").get("plotly_chart")
+    performance = json.loads(charts[1].proto.spec)
+    shown = {i for trace in performance["data"] if trace.get("mode") == "markers" for i in trace["customdata"]}
+    assert shown == measured
+    assert any(FRONT_NOTE in text for trace in performance["data"] for text in trace.get("hovertext") or [])
+
+
+def test_four_real_models_compare(visit):
+    at = visit(page="compare", models="movenet-lightning,movenet-thunder,blazepose-full,efficientpose-ii")
+    table = at.dataframe[0].value
+    assert len(table.columns) == 4
+    assert sum(cell.endswith(BEST) for cell in table.loc["MFLOPs"]) == 1
+    assert table.loc["MFLOPs", "MoveNet SinglePose Lightning"].endswith(BEST)
