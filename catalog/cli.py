@@ -17,6 +17,8 @@ from catalog.measure.inspection import ModelReport, inspect
 from catalog.measure.isolated import DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT_S, can_isolate, inspect_isolated
 from catalog.measure.latency import DEFAULT_RUNS
 
+QUANTIZATION_FORMATS = {"qdq": "QDQ", "qoperator": "QOperator", "mixed": "QDQ and QOperator"}
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up chatter hides progress
 
 app = typer.Typer(
@@ -87,6 +89,8 @@ def render(report: ModelReport) -> None:
     precision = report.precision + (f" ({split})" if split else "")
     if report.quantization:
         precision += f", {report.quantization} quantization"
+        if report.quantization_format:
+            precision += f" ({QUANTIZATION_FORMATS[report.quantization_format]})"
     summary.add_row("precision", precision)
     sparse = f" ({_count(report.sparse_params)} stored sparse)" if report.sparse_params else ""
     summary.add_row("params", f"{_count(report.params)} ({report.params:,}){sparse}")
@@ -118,6 +122,8 @@ def render(report: ModelReport) -> None:
     out().print(ops)
     if report.unresolved_ops:
         out().print(f"[yellow]{len(report.unresolved_ops)} ops with unresolved shapes count no FLOPs[/]")
+    for note in report.notes:
+        out().print(f"note: {note}", style="yellow", markup=False, highlight=False)
     out().print()
 
 

@@ -139,8 +139,12 @@ class FormatRecord(Record):
     precision: str
     # share of parameter elements per storage type
     precision_split: dict[str, float]
-    # dynamic-range | full-integer | null
-    quantization: str | None
+    # how the integer weights are used, null for a float model: dynamic-range (activations float),
+    # static (activations quantized with stored scales, float inputs), full-integer (integer inputs too)
+    quantization: Literal["dynamic-range", "static", "full-integer"] | None
+    # how an ONNX file writes it: qdq (DequantizeLinear before float ops), qoperator (quantized ops:
+    # QLinearConv, ConvInteger...), mixed; null for other formats and float models
+    quantization_format: Literal["qdq", "qoperator", "mixed"] | None
     # parameter elements, per the conventions
     params: int
     # of which stored sparse

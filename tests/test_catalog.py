@@ -31,6 +31,7 @@ REPORT = {
     "precision": "fp16",
     "precision_split": {"fp16": 1.0},
     "quantization": None,
+    "quantization_format": None,
     "params": 1234,
     "sparse_params": 0,
     "macs": 500,

@@ -50,6 +50,7 @@ class ModelReport:
     precision: str
     precision_split: dict[str, float]
     quantization: str | None
+    quantization_format: str | None
     params: int
     sparse_params: int
     macs: int
@@ -374,6 +375,7 @@ def _report(
         precision=figures.precision,
         precision_split=figures.precision_split,
         quantization=figures.quantization,
+        quantization_format=figures.quantization_format,
         params=figures.params,
         sparse_params=figures.sparse_params,
         macs=figures.macs,
@@ -381,5 +383,5 @@ def _report(
         ops=[row.to_dict() for row in figures.ops],
         files=files if fmt == "tfjs" else [],
         unresolved_ops=figures.unresolved_ops,
-        notes=graph.notes,
+        notes=[*graph.notes, *figures.notes],
     )

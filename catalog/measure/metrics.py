@@ -21,15 +21,19 @@ POOLS = frozenset({"MaxPool", "AveragePool"})
 REDUCTIONS = frozenset({"ReduceMax", "ReduceMin", "ReduceSum", "ReduceMean", "ReduceProd",
                         "GlobalAveragePool", "GlobalMaxPool", "ArgMax", "ArgMin",
                         "TopK"})  # fmt: skip
-PER_OUTPUT = (ELEMENTWISE | UNARY | {"Resize", "AddN", "Softmax"}) - NOT_ARITHMETIC
+PER_OUTPUT = (ELEMENTWISE | UNARY | {"Resize", "AddN", "Softmax", "DynamicQuantizeLinear"}) - NOT_ARITHMETIC
 # ops a weight passes through on its way to the op that uses it
 WEIGHT_TRANSPARENT = frozenset({"Dequantize", "DequantizeLinear", "Cast", "Densify", "Identity",
                                 "Reshape", "Transpose", "Squeeze", "Unsqueeze"})  # fmt: skip
 # inputs that hold settings, not weights, even when stored as float constants
-SETTING_INPUTS = {"Resize": {1, 2, 3}, "Clip": {1, 2}, "Pad": {1, 2}}
+SETTING_INPUTS = {"Resize": {1, 2, 3}, "Clip": {1, 2}, "Pad": {1, 2}, "QuantizeLinear": {1, 2}}
 PRECISION_LABELS = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16", "float64": "fp64",
                     "int8": "int8", "uint8": "uint8", "int16": "int16", "int4": "int4",
                     "uint4": "uint4", "int32": "int32"}  # fmt: skip
+# storage types of weights that make a model quantized (int32 holds only biases beside them)
+INTEGER_LABELS = frozenset({"int8", "uint8", "int16", "int4", "uint4"})
+# ops whose integer output is no quantized activation: a cast, a quantizer whose scale is computed at run time
+NOT_QUANTIZING = frozenset({"Cast", "DynamicQuantizeLinear"})
 DOMINANT_SHARE = 0.95
 TRANSPARENT_DEPTH = 6  # transparent ops a weight may pass through on its way to the op that uses it
 
@@ -57,10 +61,12 @@ class Figures:
     precision: str
     precision_split: dict[str, float]
     quantization: str | None
+    quantization_format: str | None
     macs: int
     flops: int
     ops: list[OpFigures]
     unresolved_ops: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _static(shape) -> bool:
@@ -101,8 +107,9 @@ def _shared_dim(op: Op, graph: Graph, x) -> int | None:
 
 
 def dense_macs(op: Op, graph: Graph) -> int | None:
-    """Multiply-accumulates of one dense op, per the conventions; None where a shape or setting
-    it needs is unknown."""
+    """Multiply-accumulates of one dense op (a quantized one counted as its plain op), per the
+    conventions; None where a shape or setting it needs is unknown."""
+    op = op.plain()
     data = op.attrs.get("data_input", 0) if op.type == "ConvTranspose" else 0
     out = graph.shape(op.outputs[0]) if op.outputs else None
     x = graph.shape(op.inputs[data]) if data < len(op.inputs) else None
@@ -151,8 +158,19 @@ def _folded_ops(graph: Graph) -> set[int]:
     return folded
 
 
+def _setting_slots(op: Op) -> frozenset[int]:
+    """Inputs of an op that hold settings, not weights: those of SETTING_INPUTS, a quantized op's
+    scales and zero points (all but its plain inputs), and those the reader names."""
+    slots = set(SETTING_INPUTS.get(op.type, ())) | set(op.attrs.get("setting_inputs", ()))
+    plain = op.attrs.get("plain_inputs")
+    if plain is not None:
+        slots |= set(range(len(op.inputs))) - set(plain)
+    return frozenset(slots)
+
+
 def _weight_tensors(graph: Graph) -> list[Tensor]:
     consumers = graph.consumers()
+    settings = {id(op): _setting_slots(op) for op in graph.ops}
     counted: list[Tensor] = []
 
     def feeds_arithmetic(name: str) -> bool:
@@ -163,14 +181,14 @@ def _weight_tensors(graph: Graph) -> list[Tensor]:
             passed: list[str] = []
             for tensor in frontier:
                 for op in consumers.get(tensor, []):
-                    slot = op.inputs.index(tensor)
+                    slots = {i for i, name in enumerate(op.inputs) if name == tensor}
                     if op.type in WEIGHT_TRANSPARENT:
                         # the data passes through; a scale, zero point or shape beside it is a setting
-                        if slot == 0 and depth < TRANSPARENT_DEPTH:
+                        if 0 in slots and depth < TRANSPARENT_DEPTH:
                             passed.extend(out for out in op.outputs if out not in seen)
                             seen.update(op.outputs)
                         continue
-                    if slot not in SETTING_INPUTS.get(op.type, ()):
+                    if slots - settings[id(op)]:
                         return True
             frontier = passed
         return False
@@ -197,11 +215,67 @@ def _precision(weights: list[Tensor]) -> tuple[str, dict[str, float]]:
     return (label if count / total >= DOMINANT_SHARE else "mixed"), split
 
 
-def _quantization(graph: Graph, precision_split: dict[str, float]) -> str | None:
-    if not any(label in precision_split for label in ("int8", "uint8", "int16", "int4", "uint4")):
-        return None
-    input_types = {graph.tensors[name].dtype for name in graph.inputs}
-    return "full-integer" if input_types & QUANTIZED_DTYPES else "dynamic-range"
+def _quantizes_activations(graph: Graph, folded: set[int]) -> bool:
+    """Whether activations are quantized with scales the file stores: an op that runs (not folded
+    at load) writes an integer tensor, other than a cast or a run-time quantizer's; or a quantized
+    op computes on an integer model input itself."""
+    for index, op in enumerate(graph.ops):
+        if index in folded or op.type in NOT_QUANTIZING:
+            continue
+        if any(name in graph.tensors and graph.tensors[name].dtype in QUANTIZED_DTYPES for name in op.outputs):
+            return True
+    integer_inputs = {name for name in graph.inputs if graph.tensors[name].dtype in QUANTIZED_DTYPES}
+    return any(integer_inputs.intersection(op.plain().inputs) for op in graph.ops if "plain_inputs" in op.attrs)
+
+
+def _takes_quantized_input(graph: Graph) -> bool:
+    """Whether a model input is an integer tensor read as a quantized one: it carries a scale, or
+    a dequantizer or a quantized op reads it (not an image cast to float, say)."""
+    consumers = graph.consumers()
+    for name in graph.inputs:
+        tensor = graph.tensors[name]
+        if tensor.dtype not in QUANTIZED_DTYPES:
+            continue
+        if tensor.quantized:
+            return True
+        for op in consumers.get(name, []):
+            if op.type in ("Dequantize", "DequantizeLinear") and op.inputs[0] == name:
+                return True
+            if "plain_inputs" in op.attrs and name in op.plain().inputs:
+                return True
+    return False
+
+
+def _quantization(graph: Graph, precision_split: dict[str, float], folded: set[int]) -> str | None:
+    """static: activations quantized with stored scales, from float inputs; full-integer: from
+    quantized inputs; dynamic-range: integer weights, float activations (quantized at run time,
+    if at all)."""
+    if _quantizes_activations(graph, folded):
+        return "full-integer" if _takes_quantized_input(graph) else "static"
+    return "dynamic-range" if INTEGER_LABELS.intersection(precision_split) else None
+
+
+def _quantization_format(graph: Graph) -> str | None:
+    """How an ONNX file writes its quantization, judged by its dense ops: qdq, float ops reading
+    what DequantizeLinear makes; qoperator, quantized ops (QLinearConv, ConvInteger...); mixed,
+    both. A file without dense ops is judged by its other ops the same way."""
+    producers = {name: op for op in graph.ops for name in op.outputs}
+    operators = [op for op in graph.ops if "plain_inputs" in op.attrs]
+    float_dense = [op for op in graph.ops if op.type in DENSE_OPS and "plain_inputs" not in op.attrs]
+    dequantized = any(producers[name].type == "DequantizeLinear"
+                      for op in float_dense for name in op.inputs if name in producers)  # fmt: skip
+    quantized_dense = any(op.type in DENSE_OPS for op in operators)
+    if quantized_dense or dequantized:
+        return "mixed" if quantized_dense and dequantized else "qoperator" if quantized_dense else "qdq"
+    if operators:
+        return "qoperator"
+    return "qdq" if any(op.type == "DequantizeLinear" for op in graph.ops) else None
+
+
+def _unknown_macs_note(names: list[str]) -> str:
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    plural = "s" if len(names) > 1 else ""
+    return f"MACs unknown for {len(names)} dense op{plural} with unresolved shapes, left out of macs and flops: {shown}"
 
 
 def compute(graph: Graph) -> Figures:
@@ -211,6 +285,7 @@ def compute(graph: Graph) -> Figures:
     table: dict[str, OpFigures] = {}
     unresolved: list[str] = []
     folded = _folded_ops(graph)
+    unknown_macs: list[str] = []
     for index, op in enumerate(graph.ops):
         row = table.setdefault(op.native, OpFigures(op.native, op.type))
         row.count += 1
@@ -220,27 +295,32 @@ def compute(graph: Graph) -> Figures:
         out_shape = graph.shape(op.outputs[0]) if op.outputs else None
         if op.outputs and not _elements(out_shape) and out_shape != ():
             unresolved.append(op.name or op.outputs[0])
-        macs = dense_macs(op, graph) if op.type in DENSE_OPS else 0
+        plain = op.plain()
+        macs = dense_macs(plain, graph) if op.type in DENSE_OPS else 0
         if macs is None:
             if op.outputs and _elements(out_shape):  # the output is known, its MACs are not
                 unresolved.append(op.name or op.outputs[0])
+            unknown_macs.append(op.name or op.outputs[0])
             macs = 0
         row.macs += macs
-        row.flops += _op_flops(op, graph, macs)
+        row.flops += _op_flops(plain, graph, macs)
         row.output_elements += _elements(out_shape)
         # inputs in the file's own order; a missing optional input (a bias left out) is ""
         first, *others = op.inputs or [""]
         row.first_input_elements += _elements(graph.shape(first)) if first else 0
         row.other_input_elements += sum(_elements(graph.shape(name)) for name in others if name)
     ops = sorted(table.values(), key=lambda r: (-r.flops, r.op))
+    quantization = _quantization(graph, split, folded)
     return Figures(
         params=sum(t.elements or 0 for t in weights),
         sparse_params=sum(t.elements or 0 for t in weights if t.sparse),
         precision=precision,
         precision_split=split,
-        quantization=_quantization(graph, split),
+        quantization=quantization,
+        quantization_format=_quantization_format(graph) if quantization and graph.format == "onnx" else None,
         macs=sum(r.macs for r in ops),
         flops=sum(r.flops for r in ops),
         ops=ops,
         unresolved_ops=unresolved,
+        notes=[_unknown_macs_note(unknown_macs)] if unknown_macs else [],
     )

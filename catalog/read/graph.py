@@ -61,6 +61,10 @@ class Op:
       (begin..., end...) or `auto_pad` ("SAME_UPPER" | "VALID"), `group` or `depthwise`
       (group = input channels), `out_channels`.
     - `bias`: the op adds a bias; `activation`: a fused activation name or absent.
+    - `plain_inputs`: for a quantized op (ONNX's QLinearConv, ConvInteger...), where the inputs
+      of the plain op it computes sit, in that op's order; its other inputs are scales and zero
+      points. `type` is the plain op's (`Conv`), `native` the file's (`QLinearConv`).
+    - `setting_inputs`: inputs that hold settings (a quantizer's scale), not weights.
     """
 
     type: str
@@ -73,6 +77,18 @@ class Op:
     def __post_init__(self) -> None:
         if not self.native:
             self.native = self.type
+
+    def plain(self) -> Op:
+        """The plain op a quantized op computes, its scales and zero points left out (QLinearConv:
+        a Conv of x, w and B); any other op as it is. Shape rules and MACs read this form."""
+        slots = self.attrs.get("plain_inputs")
+        if slots is None:
+            return self
+        inputs = [self.inputs[i] if i < len(self.inputs) else "" for i in slots]
+        while inputs and not inputs[-1]:
+            inputs.pop()
+        attrs = {key: value for key, value in self.attrs.items() if key != "plain_inputs"}
+        return Op(self.type, inputs, self.outputs, attrs, self.native, self.name)
 
 
 @dataclass

@@ -20,8 +20,29 @@ from catalog.read.shapes import infer_shapes
 
 VALUE_LIMIT = 4096
 _DATA_TYPES = frozenset(onnx.TensorProto.DataType.values())
-QUANTIZED_CONSUMERS = {"DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger",
-                       "MatMulInteger", "QGemm"}  # fmt: skip
+# quantized ops, read as the plain op they compute: its type, and where its inputs sit among the
+# op's own (the others are scales and zero points); the op's inputs in order in the comment
+QUANTIZED_OPS: dict[str, tuple[str, tuple[int, ...]]] = {
+    "ConvInteger": ("Conv", (0, 1)),  # x, w, x_zero_point, w_zero_point
+    "QLinearConv": ("Conv", (0, 3, 8)),  # x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point, B
+    "MatMulInteger": ("MatMul", (0, 1)),  # A, B, a_zero_point, b_zero_point
+    "QLinearMatMul": ("MatMul", (0, 3)),  # a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point
+    # onnxruntime's own (com.microsoft), written by its quantizer and its graph optimizer
+    "QGemm": ("Gemm", (0, 3, 6)),  # A, a_scale, a_zero_point, B, b_scale, b_zero_point, C, y_scale, y_zero_point
+    "DynamicQuantizeMatMul": ("MatMul", (0, 1, 4)),  # A, B, b_scale, b_zero_point, bias
+    "MatMulIntegerToFloat": ("MatMul", (0, 1, 6)),  # A, B, a_scale, b_scale, a_zero_point, b_zero_point, bias
+    "QLinearAdd": ("Add", (0, 3)),  # A, A_scale, A_zero_point, B, B_scale, B_zero_point, C_scale, C_zero_point
+    "QLinearMul": ("Mul", (0, 3)),  # as QLinearAdd
+    "QLinearSigmoid": ("Sigmoid", (0,)),  # X, X_scale, X_zero_point, Y_scale, Y_zero_point
+    "QLinearLeakyRelu": ("LeakyRelu", (0,)),  # as QLinearSigmoid
+    "QLinearSoftmax": ("Softmax", (0,)),  # as QLinearSigmoid
+    "QLinearAveragePool": ("AveragePool", (0,)),  # as QLinearSigmoid
+    "QLinearGlobalAveragePool": ("GlobalAveragePool", (0,)),  # as QLinearSigmoid
+    "QLinearReduceMean": ("ReduceMean", (0,)),  # as QLinearSigmoid
+    "QLinearConcat": ("Concat", ()),  # Y_scale, Y_zero_point, then X, X_scale, X_zero_point per input
+}
+READER_SET = ("plain_inputs", "setting_inputs")
+_INTEGER_DTYPES = frozenset({"int8", "uint8", "int16", "uint16", "int32", "int4", "uint4"})
 
 
 @functools.cache
@@ -194,12 +215,10 @@ def _to_graph(model: onnx.ModelProto) -> Graph:
         for output in node.output:
             tensors.setdefault(output, Tensor(output, "float32"))
         name = node.name or f"{node.op_type}_{index}"
-        ops.append(Op(node.op_type, list(node.input), list(node.output), _attributes(node, name, tensors), name=name))
-    for op in ops:
-        if op.type in QUANTIZED_CONSUMERS:
-            for name in op.inputs:
-                if name in tensors and tensors[name].const and tensors[name].dtype in ("int8", "uint8"):
-                    tensors[name].quantized = True
+        kind, attrs = _attributes(node, name, tensors)
+        ops.append(Op(kind, list(node.input), list(node.output), attrs, native=node.op_type, name=name))
+    _mark_quantized(ops, tensors)
+    _mark_run_time_scales(ops)
     weights = {i.name for i in model.graph.initializer}
     inputs = [vi.name for vi in model.graph.input if vi.name not in weights]
     for name in inputs:
@@ -238,24 +257,43 @@ def _attribute_values(node: onnx.NodeProto, name: str) -> dict:
     return attrs
 
 
-def _attributes(node: onnx.NodeProto, name: str, tensors: dict[str, Tensor]) -> dict:
+def _plain_inputs(node: onnx.NodeProto) -> list[int] | None:
+    """Where the inputs of the plain op a quantized op computes sit; None for any other op."""
+    if node.op_type not in QUANTIZED_OPS:
+        return None
+    slots = QUANTIZED_OPS[node.op_type][1]
+    return list(slots) if slots else list(range(2, len(node.input), 3))
+
+
+def _attributes(node: onnx.NodeProto, name: str, tensors: dict[str, Tensor]) -> tuple[str, dict]:
+    """The IR op type (a quantized op's plain one) and its normalised attributes."""
     attrs = _attribute_values(node, name)
-    if node.op_type in ("Conv", "ConvTranspose", "MaxPool", "AveragePool"):
+    for key in READER_SET:  # what the reader states about an op, never taken from the file
+        attrs.pop(key, None)
+    kind, inputs = node.op_type, list(node.input)
+    plain_inputs = _plain_inputs(node)
+    if plain_inputs is not None:
+        kind = QUANTIZED_OPS[node.op_type][0]
+        inputs = [inputs[i] if i < len(inputs) else "" for i in plain_inputs]
+        attrs["plain_inputs"] = plain_inputs
+    if kind in ("Conv", "ConvTranspose", "MaxPool", "AveragePool"):
         attrs["layout"] = "NCHW"
-    if node.op_type in ("Conv", "ConvTranspose") and len(node.input) > 1:
-        weight = tensors.get(node.input[1])
+    if plain_inputs is not None and attrs.get("channels_last") == 1:  # onnxruntime's quantized pools
+        attrs["layout"] = "NHWC"
+    if kind in ("Conv", "ConvTranspose") and len(inputs) > 1:
+        weight = tensors.get(inputs[1])
         shape = weight.shape if weight is not None else None
         if shape and len(shape) > 2:
             if all(isinstance(d, int) for d in shape[2:]):
                 attrs.setdefault("kernel_shape", list(shape[2:]))
-            if node.op_type == "Conv":
+            if kind == "Conv":
                 attrs.update(out_channels=shape[0], kernel_in_channels=shape[1])
             else:
                 group = attrs.get("group", 1)
                 out = shape[1] * group if isinstance(shape[1], int) and isinstance(group, int) else None
                 attrs.update(kernel_out_channels=shape[1], out_channels=out)
-    if node.op_type in ("Conv", "ConvTranspose", "Gemm"):
-        attrs["bias"] = len(node.input) > 2 and bool(node.input[2])
+    if kind in ("Conv", "ConvTranspose", "Gemm") or (kind == "MatMul" and plain_inputs is not None):
+        attrs["bias"] = len(inputs) > 2 and bool(inputs[2])
     if node.op_type == "Reshape":
         attrs["zero_copies"] = not attrs.get("allowzero", 0)
     if node.op_type == "Pad":
@@ -269,7 +307,34 @@ def _attributes(node: onnx.NodeProto, name: str, tensors: dict[str, Tensor]) -> 
             attrs["size_input"] = 3
         elif len(node.input) > 2 and node.input[2]:
             attrs["scales_input"] = 2
-    return attrs
+    return kind, attrs
+
+
+def _mark_quantized(ops: list[Op], tensors: dict[str, Tensor]) -> None:
+    """Integer weights that carry a scale: what a DequantizeLinear reads, and the weights and
+    biases of quantized ops (an int32 bias's scale is the product of its op's input scales).
+    Zero points sit among the settings and stay unmarked."""
+    for op in ops:
+        if op.type == "DequantizeLinear":
+            names = op.inputs[:1]
+        elif "plain_inputs" in op.attrs:
+            names = op.plain().inputs
+        else:
+            continue
+        for name in names:
+            tensor = tensors.get(name)
+            if tensor is not None and tensor.const and tensor.dtype in _INTEGER_DTYPES:
+                tensor.quantized = True
+
+
+def _mark_run_time_scales(ops: list[Op]) -> None:
+    """onnxruntime's dynamic quantization multiplies each weight's stored scale by the scale
+    DynamicQuantizeLinear computes from the activations: the Mul's other inputs are scales,
+    settings of the quantizer, not parameters."""
+    scales = {op.outputs[1] for op in ops if op.type == "DynamicQuantizeLinear" and len(op.outputs) > 1}
+    for op in ops:
+        if op.type == "Mul" and scales.intersection(op.inputs):
+            op.attrs["setting_inputs"] = [i for i, name in enumerate(op.inputs) if name not in scales]
 
 
 def read_onnx(path: Path, data: bytes | None = None) -> Graph:

@@ -46,8 +46,8 @@ _NUMPY_UNARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }  # fmt: skip
 EVALUATE_LIMIT = 4096  # shape arithmetic is evaluated up to this many elements, as the readers keep
 # inputs a rule reads unconditionally, past the first; reader-set indices (data_input...) add theirs
-MIN_INPUTS = {"Conv": 2, "MatMul": 2, "FullyConnected": 2, "TopK": 2, "GatherND": 2, "Gather": 2, "Tile": 2,
-              "Expand": 2, "Range": 3, "StridedSlice": 4, "Slice": 3, "BeginSizeSlice": 3}  # fmt: skip
+MIN_INPUTS = {"Conv": 2, "MatMul": 2, "Gemm": 2, "FullyConnected": 2, "TopK": 2, "GatherND": 2, "Gather": 2,
+              "Tile": 2, "Expand": 2, "Range": 3, "StridedSlice": 4, "Slice": 3, "BeginSizeSlice": 3}  # fmt: skip
 _INPUT_INDICES = ("data_input", "output_shape_input", "size_input", "scales_input")
 _MOST_INPUTS_READ = 4  # no rule reads past its fourth input unless the op has it (checked where read)
 
@@ -226,6 +226,22 @@ def _matmul(op: Op, graph: Graph) -> Shapes:
         b = b + (1,)
     batch = broadcast(a[:-2], b[:-2]) if len(a) > 2 or len(b) > 2 else ()
     return [tuple(batch) + (a[-2], b[-1])]
+
+
+def _gemm(op: Op, graph: Graph) -> Shapes:
+    a, b = graph.shape(op.inputs[0]), graph.shape(op.inputs[1])
+    if a is None or b is None:
+        return [None]
+    if len(a) != 2 or len(b) != 2:
+        raise _fail(op, f"multiplies inputs of ranks {len(a)} and {len(b)}; a Gemm takes two matrices")
+    rows = a[1] if op.attrs.get("transA") else a[0]
+    columns = b[0] if op.attrs.get("transB") else b[1]
+    return [(rows, columns)]
+
+
+def _dynamic_quantize(op: Op, graph: Graph) -> Shapes:
+    """DynamicQuantizeLinear: the quantized tensor, and the scale and zero point it computed."""
+    return [graph.shape(op.inputs[0]), (), ()]
 
 
 def _fully_connected(op: Op, graph: Graph) -> Shapes:
@@ -626,7 +642,9 @@ RULES: dict[str, Rule] = {
     "GlobalAveragePool": _global_pool,
     "GlobalMaxPool": _global_pool,
     "MatMul": _matmul,
+    "Gemm": _gemm,
     "FullyConnected": _fully_connected,
+    "DynamicQuantizeLinear": _dynamic_quantize,
     "Concat": _concat,
     "Reshape": _reshape,
     "Transpose": _transpose,
@@ -775,17 +793,20 @@ def infer_shapes(graph: Graph, *, overwrite: bool = False) -> list[Op]:
         value_missing = small and any(t.value is None for t in outputs)
         if not overwrite and all(t.is_static for t in outputs) and not value_missing:
             continue
+        plain = op.plain()
         if rule is not None:
-            _check_inputs(op)
-        shapes = rule(op, graph) if rule else [None] * len(op.outputs)
+            _check_inputs(plain)
+        shapes = rule(plain, graph) if rule else [None] * len(op.outputs)
         for tensor, shape in zip(outputs, shapes, strict=False):
             if shape is not None and (overwrite or not tensor.is_static):
                 tensor.shape = tuple(d if d is None or isinstance(d, str) else int(d) for d in shape)
                 problem = shape_problem(tensor.shape)
                 if problem:
                     raise _fail(op, f"its output {tensor.name} {problem} ({list(tensor.shape)[:8]})")
-        if any(t.value is None for t in outputs) and all(
-            t.shape is not None and len(t.shape) <= 1 for t in outputs
+        if (
+            plain is op  # a quantized op's integers stand for other numbers: no shape arithmetic
+            and any(t.value is None for t in outputs)
+            and all(t.shape is not None and len(t.shape) <= 1 for t in outputs)
         ):  # shape arithmetic: evaluate it, so sizes computed at run time resolve
             for tensor, value in zip(outputs, _evaluate(op, graph), strict=False):
                 if value is not None and value.dtype.kind in "iubf":
