@@ -14,7 +14,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from catalog.cards.load import Family, Variant
 from catalog.digest import identity, known_sha256, remember, sha256_file
 from catalog.errors import PosezooError
 from catalog.fetch.sources import FileDigest
+from catalog.forms import INT8_FORMAT
 from catalog.measure.inspection import inspect
 from catalog.measure.latency import DEFAULT_RUNS, machine_description
 from catalog.measure.metrics import CONVENTIONS
@@ -252,12 +253,18 @@ def build_variant(
         )
     progress(variant.id, "keypoint check")
     keypoint_check = _step("keypoint check", lambda: _keypoint_check(variant, options.out, formats, detector))
+    int8 = None
+    if "onnx" in formats:
+        int8_report, int8 = _int8_form(variant, options, formats["onnx"], detector, progress)
+        if int8_report is not None:
+            formats[INT8_FORMAT] = int8_report
     return {
         **_variant_facts(variant, family),
         "status": "ok",
         "formats": formats,
         "conversion": conversion,
         "keypoint_check": keypoint_check,
+        "int8": int8,
         "provenance": {
             "source": variant.source,
             "integrity": fetched.integrity,
@@ -270,29 +277,146 @@ def build_variant(
     }
 
 
+def _stages(detector: dict | None, out: Path) -> dict[str, Any]:
+    """PoseEstimator's arguments for a two-stage variant's first stage: its detector's float ONNX form."""
+    from catalog.pose.built import onnx_path, variant_from_record
+
+    if detector is None:
+        return {}
+    return {"detector": variant_from_record(detector), "detector_path": onnx_path(detector, out)}
+
+
 def _keypoint_check(variant: Variant, out: Path, formats: dict, detector: dict | None) -> dict:
     """The pose API on the hand-annotated photo, through the variant's ONNX form. The check
     flags a model, it never fails one: where the pose API cannot run it (no detector built, a
     decoder that cannot read its outputs) the record says why."""
     from catalog.measure.keypoint_check import check_keypoints, not_run
     from catalog.pose import PoseEstimator
-    from catalog.pose.built import onnx_path, variant_from_record
 
     if variant.detector and detector is None:
         return not_run(f"its detector {variant.detector} did not build").to_dict()
-    stages: dict[str, Any] = {}
-    if detector is not None:
-        stages = {"detector": variant_from_record(detector), "detector_path": onnx_path(detector, out)}
     try:
-        return check_keypoints(PoseEstimator(variant, out / formats["onnx"]["path"], **stages)).to_dict()
+        return check_keypoints(
+            PoseEstimator(variant, out / formats["onnx"]["path"], **_stages(detector, out))
+        ).to_dict()
     except Exception as error:  # a card whose decode or preprocess does not fit the file: flagged, still published
         first = (str(error).strip().splitlines() or [""])[0]
         return not_run(first if isinstance(error, ValueError) else f"{type(error).__name__}: {first}"[:500]).to_dict()
 
 
-def _check(variant: Variant, original: Path, fmt: str, onnx_path: Path, report: dict) -> dict:
-    from dataclasses import asdict
+class Int8Absent(Exception):
+    """Why a variant has no int8 form, one line; its float forms still publish."""
 
+
+def _int8_form(
+    variant: Variant, options: BuildOptions, onnx_report: dict, detector: dict | None, progress: Progress
+) -> tuple[dict | None, dict]:
+    """The int8 form of the ONNX form (its inspect report, measured) and the variant's int8
+    record. Never raises: a graph that does not quantize cleanly (the quantizer raises, the
+    int8 file does not load or run, its keypoints are unusable) has no int8 form, and the
+    record says why. A two-stage model's int8 form runs after its float detector, so its drift
+    is its own."""
+    from catalog.convert.quantize import CALIBRATION_PHOTOS
+
+    out = options.out
+    path = out / MODELS_DIR / variant.id / f"{variant.id}.int8.onnx"
+    record: dict[str, Any] = {
+        "format": None,
+        "calibration": [{"image": image, "why": why} for image, why in CALIBRATION_PHOTOS.items()],
+        "runs_after": variant.detector or None,
+    }
+    try:
+        if variant.detector and detector is None:
+            raise Int8Absent(f"its detector {variant.detector} did not build")
+        report = _int8_steps(variant, options, out / onnx_report["path"], path, detector, record, progress)
+    except Exception as error:  # any failure of the int8 form costs the int8 form only
+        path.unlink(missing_ok=True)
+        record.update(format=None, reason=(str(error) if isinstance(error, Int8Absent) else _first_line(error))[:500])
+        return None, record
+    record.update(format=INT8_FORMAT, **_int8_ratios(onnx_report, report))
+    return report, record
+
+
+def _int8_steps(
+    variant: Variant, options: BuildOptions, float_path: Path, path: Path, detector: dict | None,
+    record: dict, progress: Progress,
+) -> dict:  # fmt: skip
+    """Quantize, run, compare with the float form, inspect and measure; fills `record` as it goes
+    and returns the int8 file's report. Raises Int8Absent (or what failed) where it stops."""
+    from catalog.convert.quantize import calibration_photos, quantize_int8
+    from catalog.measure.drift import keypoint_drift
+    from catalog.measure.keypoint_check import check_keypoints
+    from catalog.pose import PoseEstimator
+
+    out, stages = options.out, _stages(detector, options.out)
+    progress(variant.id, "quantize")
+    photos = calibration_photos()
+    try:
+        reference = PoseEstimator(variant, float_path, **stages)
+        reference(photos[0][1])  # the float form decodes, so what fails later is the int8 form's
+        tensors = [tensor for _, image in photos if (tensor := reference.model_input(image)) is not None]
+    except Exception as error:
+        raise Int8Absent(f"the pose API cannot run the float form to compare with: {_first_line(error)}") from None
+    if not tensors:
+        raise Int8Absent(f"its detector {variant.detector} found nobody on the calibration photos to crop")
+    try:
+        quantized = quantize_int8(float_path, path, tensors)
+    except Exception as error:
+        raise Int8Absent(f"quantization failed: {_first_line(error)}") from None
+    record.update(quantizer=quantized.settings, seconds=quantized.seconds, notes=quantized.notes)
+    try:
+        estimator = PoseEstimator(variant, path, **stages)
+        progress(variant.id, "int8 drift")
+        drift = keypoint_drift(reference, estimator)
+    except Exception as error:
+        raise Int8Absent(f"the int8 model does not run: {_first_line(error)}") from None
+    record.update(drift=[asdict(p) for p in drift.photos], mean_drift=drift.mean_distance, max_drift=drift.max_distance)
+    if drift.unusable:
+        raise Int8Absent(f"its keypoints are unusable: {drift.unusable}")
+    record["keypoint_check"] = check_keypoints(estimator).to_dict()
+    progress(variant.id, "inspect int8")
+    report = _report(path, out)
+    if options.measure:
+        from catalog.measure.latency import measure
+
+        progress(variant.id, "measure int8 onnxruntime")
+        try:
+            report["latency"] = measure("onnxruntime", path, report["reference_shapes"], runs=options.runs).to_dict()
+        except Exception as error:
+            raise Int8Absent(f"onnxruntime could not time it: {_first_line(error)}") from None
+    if options.browser:
+        from catalog.measure.browser import measure_browser
+
+        progress(variant.id, "measure int8 onnxruntime-web")
+        try:
+            report["browser_latency"] = measure_browser(path, report, runs=options.runs)
+        except Exception as error:
+            raise Int8Absent(f"onnxruntime-web could not run it: {_first_line(error)}") from None
+    return report
+
+
+def _first_line(error: BaseException) -> str:
+    first = (str(error).strip().splitlines() or [""])[0]
+    return first if isinstance(error, PosezooError | ValueError) else f"{type(error).__name__}: {first}"
+
+
+def _int8_ratios(float_report: dict, int8_report: dict) -> dict[str, Any]:
+    """The trade, int8 over float: size, CPU latency, browser latency at the most threads both ran."""
+    ratios: dict[str, Any] = {"size_ratio": round(int8_report["size_bytes"] / float_report["size_bytes"], 3)}
+    cpu = [(r.get("latency") or {}).get("median_ms") for r in (float_report, int8_report)]
+    if all(cpu):
+        ratios["cpu_latency_ratio"] = round(cpu[1] / cpu[0], 3)
+    timed = [
+        {b["threads"]: b["median_ms"] for b in r.get("browser_latency") or []} for r in (float_report, int8_report)
+    ]
+    shared = set(timed[0]) & set(timed[1])
+    if shared:
+        threads = max(shared)
+        ratios.update(browser_threads=threads, browser_latency_ratio=round(timed[1][threads] / timed[0][threads], 3))
+    return ratios
+
+
+def _check(variant: Variant, original: Path, fmt: str, onnx_path: Path, report: dict) -> dict:
     from catalog.convert.check import check_conversion
 
     feeds = _astronaut_feeds(variant, report)

@@ -222,6 +222,7 @@ def build_command(
     ] = None,
 ) -> None:
     """Fetch, convert, check, inspect and measure every model the cards name into catalog.json."""
+    from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from catalog.build import BuildOptions, build
@@ -267,6 +268,10 @@ def build_command(
             raise typer.Exit(2) from None
     for failure in result.failures:
         fail_line(failure.variant, failure.what)
+    for variant in result.variants:  # the float forms published; the int8 form's absence is said, not a failure
+        int8 = variant.get("int8") or {}
+        if variant.get("status") == "ok" and int8.get("reason"):
+            err().print(f"[dim]no int8 form[/] {escape(variant['id'])}: {escape(int8['reason'])}")
     built = sum(1 for v in result.variants if v.get("status") == "ok")
     err().print(
         f"{built} of {len(result.variants)} variants in {result.catalog_path} "

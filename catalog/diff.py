@@ -27,6 +27,10 @@ BUILD_NOISE: tuple[str, ...] = (
     "variants[*].formats.*.latency.*_ms",
     "variants[*].formats.*.latency.*_mib",
     "variants[*].formats.*.latency.runtime_version",
+    "variants[*].int8.seconds",
+    "variants[*].int8.quantizer.versions.*",
+    "variants[*].int8.cpu_latency_ratio",
+    "variants[*].int8.browser_latency_ratio",
 )
 # the converted files' bytes (their names, not their figures), where converting changed
 CONVERTED_BYTES: tuple[str, ...] = (
@@ -34,6 +38,10 @@ CONVERTED_BYTES: tuple[str, ...] = (
     "variants[*].formats.onnx.sha256",
     "variants[*].formats.onnx.size_bytes",
     "variants[*].formats.onnx.size_mib",
+    "variants[*].formats.onnx_int8.sha256",
+    "variants[*].formats.onnx_int8.size_bytes",
+    "variants[*].formats.onnx_int8.size_mib",
+    "variants[*].int8.size_ratio",
 )
 _KEYS = {"variants": "id", "families": "id", "ops": "op", "files": "path", "failures": "variant"}
 

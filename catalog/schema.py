@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from catalog.cards.schema import FamilyFacts, License, VariantFacts
 from catalog.errors import PosezooError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 Dim = int | str | None  # a size, a symbolic name for a dynamic size (H, W, N), or unknown
 
 
@@ -260,8 +260,9 @@ class ErrorRecord(Record):
 class KeypointDistanceRecord(Record):
     # the keypoint's name, as the model's schema has it
     name: str
-    # where the model put it, normalised to the image (0..1 from the top-left corner)
+    # where the model put it, normalised to the image: 0..1 from the left edge
     x: float
+    # and 0..1 from the top edge
     y: float
     # the model's score for it
     score: float
@@ -288,6 +289,91 @@ class KeypointCheckRecord(Record):
     note: str = ""
 
 
+class KeypointDriftRecord(Record):
+    # the keypoint's name, as the model's schema has it
+    name: str
+    # distance between the int8 form's keypoint and the float form's, as a fraction of the photo's longer side
+    distance: float
+    # the float form's score for it
+    float_score: float
+    # the int8 form's score for it
+    int8_score: float
+    # whether the photo's hand annotation marks it (the photo shows it); only those count in the means and maxima
+    annotated: bool
+
+
+class PhotoDriftRecord(Record):
+    # the test photo both forms ran on
+    image: str
+    # mean distance over the keypoints the photo shows, fraction of its longer side; null when none compared
+    mean_distance: float | None
+    # largest of those distances; null when none compared
+    max_distance: float | None
+    # one record per keypoint of the model
+    keypoints: list[KeypointDriftRecord]
+    # why nothing could be compared (a form found nobody), when nothing could
+    note: str = ""
+
+
+class CalibrationPhotoRecord(Record):
+    # the photo, as the code names it
+    image: str
+    # why it is in the calibration set
+    why: str
+
+
+class QuantizerRecord(Record):
+    # the function that quantized: onnxruntime.quantization.quantize_static
+    tool: str
+    # QDQ: QuantizeLinear and DequantizeLinear around float ops, which runtimes fuse into integer kernels
+    format: str
+    # one weight scale per output channel, not one per tensor
+    per_channel: bool
+    # weight type and scheme: int8 (symmetric)
+    weights: str
+    # activation type and scheme: uint8 (asymmetric)
+    activations: str
+    # how activation ranges were found from the calibration set: MinMax
+    calibration_method: str
+    # versions of onnxruntime and onnx that quantized
+    versions: dict[str, str]
+
+
+class Int8Record(Record):
+    """The variant's int8 form: how it was made and how far it moves the keypoints, or why there is none."""
+
+    # the key of the int8 form in `formats` (onnx_int8); null when there is none
+    format: str | None
+    # why there is no int8 form, one line; null when there is one
+    reason: str | None = None
+    # how it was quantized; null when quantizing did not start
+    quantizer: QuantizerRecord | None = None
+    # the calibration photos, each preprocessed as the variant's pipeline does
+    calibration: list[CalibrationPhotoRecord] = []
+    # a two-stage model's first stage as the int8 form runs after it: the float detector's id; null otherwise
+    runs_after: str | None = None
+    # seconds quantizing took
+    seconds: float | None = None
+    # what quantizing changed or noticed
+    notes: list[str] = []
+    # the int8 form's keypoints against the float form's, per test photo
+    drift: list[PhotoDriftRecord] = []
+    # mean drift over the annotated keypoints of every test photo, fraction of the photo's longer side; null when none
+    mean_drift: float | None = None
+    # largest of those drifts; null when none
+    max_drift: float | None = None
+    # int8 file size / the float ONNX file's
+    size_ratio: float | None = None
+    # int8 median CPU latency / the float ONNX form's (onnxruntime, same threads); null when either is unmeasured
+    cpu_latency_ratio: float | None = None
+    # int8 median browser latency / the float ONNX form's, at `browser_threads`; null when not measured
+    browser_latency_ratio: float | None = None
+    # the thread count of that browser comparison: the most both forms were timed at
+    browser_threads: int | None = None
+    # the keypoint check run again on the int8 form (the float form's is the variant's keypoint_check)
+    keypoint_check: KeypointCheckRecord | None = None
+
+
 class VariantRecord(VariantFacts):
     """A variant: the card's facts, and what the build measured."""
 
@@ -299,7 +385,7 @@ class VariantRecord(VariantFacts):
     status: Literal["ok", "failed"]
     # the failed step; only when status is failed
     error: ErrorRecord | None = None
-    # one record per format: the original and its ONNX form
+    # one record per format: the original, its ONNX form and the int8 form (onnx_int8) where there is one
     formats: dict[str, FormatRecord] = {}
     # how the ONNX form was made and checked; null when the original is ONNX
     conversion: ConversionRecord | None = None
@@ -307,6 +393,8 @@ class VariantRecord(VariantFacts):
     provenance: ProvenanceRecord | None = None
     # the pose API on a hand-annotated photo: does the model find the person?
     keypoint_check: KeypointCheckRecord | None = None
+    # the int8 form (formats.onnx_int8), or why there is none; null where no ONNX form was built
+    int8: Int8Record | None = None
     # hash of everything the variant's build depends on; equal keys reuse the previous record
     cache_key: str
 

@@ -12,6 +12,8 @@ from catalog.measure.browser import SESSION_OPTIONS_FILE, missing
 from catalog.publish.cards import render_card
 from tests.test_cards import number, section, table_with
 
+FORMS = (("onnx", "ONNX"), ("onnx_int8", "ONNX int8"))  # the forms the browser times, as the card titles them
+
 
 @pytest.fixture(scope="module")
 def browser_build(tmp_path_factory, playwright_driver):
@@ -42,22 +44,38 @@ def test_the_onnx_form_is_timed_at_one_thread_and_at_every_core(browser_build):
         assert row["cold_ms"] > 0
         # the options the Try-it page runs the same file with
         assert row["session_options"] == json.loads(SESSION_OPTIONS_FILE.read_text())
-    assert all(r.get("browser_latency") is None for f, r in variant["formats"].items() if f != "onnx")
+    # the ONNX forms are what the browser runs: the float one and its int8 form, never the original
+    timed = {f for f, r in variant["formats"].items() if r.get("browser_latency") is not None}
+    assert timed == {"onnx", "onnx_int8"}
 
 
 def test_the_card_shows_every_browser_measurement(browser_build):
     (variant,) = browser_build["variants"]
     card = render_card(browser_build, variant["id"])
     rows = [r for r in table_with(section(card, "Performance"), "Median (ms)") if "Chromium" in r["Format"]]
-    expected = variant["formats"]["onnx"]["browser_latency"]
+    expected = [(title, b) for form, title in FORMS for b in variant["formats"][form]["browser_latency"]]
     assert len(rows) == len(expected)
-    for row, b in zip(rows, expected, strict=True):
+    for row, (title, b) in zip(rows, expected, strict=True):
         assert row["Runtime"] == f"onnxruntime-web {b['runtime_version']}"
-        assert row["Format"].endswith(f"{b['browser']}, wasm")
+        assert row["Format"] == f"{title} in {b['browser']}, wasm"
         assert int(row["Threads"]) == b["threads"]
         assert number(row["Median (ms)"]) == pytest.approx(b["median_ms"], abs=5e-4)
         assert number(row["p90 (ms)"]) == pytest.approx(b["p90_ms"], abs=5e-4)
-    assert 'run as the page runs it (session options `graphOptimizationLevel: "all"`)' in section(card, "Performance")
+    assert 'run as the page runs them (session options `graphOptimizationLevel: "all"`)' in section(card, "Performance")
+
+
+def test_the_int8_form_is_timed_in_the_browser_too(browser_build):
+    (variant,) = browser_build["variants"]
+    float_rows, int8_rows = (variant["formats"][form]["browser_latency"] for form, _ in FORMS)
+    assert [r["threads"] for r in int8_rows] == [r["threads"] for r in float_rows] == [1, os.cpu_count()]
+    assert all(r["median_ms"] > 0 and r["runs"] == 5 for r in int8_rows)
+    int8 = variant["int8"]
+    assert int8["browser_threads"] == os.cpu_count()
+    ratio = int8_rows[-1]["median_ms"] / float_rows[-1]["median_ms"]
+    assert int8["browser_latency_ratio"] == pytest.approx(ratio, abs=1e-3)
+    trade = section(render_card(browser_build, variant["id"]), "int8 form").strip().split("\n\n")[0]
+    threads = os.cpu_count()
+    assert f"{int8['browser_latency_ratio']:.2f}× the browser time (onnxruntime-web wasm, {threads} threads)" in trade
 
 
 def test_without_chromium_the_step_fails_in_one_line_saying_how_to_install(monkeypatch, tmp_path):

@@ -12,7 +12,7 @@ import pytest
 
 import catalog
 from catalog.build import BuildOptions, build
-from catalog.schema import SCHEMA_VERSION
+from catalog.schema import INT8_FORMAT, SCHEMA_VERSION
 from tests.conftest import MEDIAPIPE
 
 VARIANTS = {
@@ -42,7 +42,8 @@ def test_every_variant_is_built_with_both_formats(built_zoo):
     for variant_id, original in VARIANTS.items():
         record = records[variant_id]
         assert record["status"] == "ok"
-        assert set(record["formats"]) == {original, "onnx"}
+        int8 = {INT8_FORMAT} if record["int8"]["format"] else set()
+        assert set(record["formats"]) == {original, "onnx"} | int8
         for fmt, report in record["formats"].items():
             assert report["params"] > 0 and report["macs"] > 0 and report["flops"] > 2 * report["macs"] - 1
             assert report["sha256"] and report["size_bytes"] > 0
@@ -75,10 +76,35 @@ def test_every_variant_is_built_with_both_formats(built_zoo):
     assert all(f["usage_restrictions"] for f in families.values())
 
 
+def test_every_variant_has_an_int8_form_or_says_why(built_zoo):
+    result, document = built_zoo
+    out = result.catalog_path.parent
+    with_int8 = []
+    for record in document["variants"]:
+        int8, formats = record["int8"], record["formats"]
+        int8_file = out / "models" / record["id"] / f"{record['id']}.int8.onnx"
+        if int8["format"] is None:  # the float forms publish; the record and the card say why
+            assert int8["reason"] and "\n" not in int8["reason"] and "Traceback" not in int8["reason"]
+            assert INT8_FORMAT not in formats and not int8_file.exists()
+            continue
+        with_int8.append(record["id"])
+        float_form, int8_form = formats["onnx"], formats[INT8_FORMAT]
+        assert int8_form["path"] == int8_file.relative_to(out).as_posix()
+        assert (int8_form["quantization"], int8_form["quantization_format"]) == ("static", "qdq")
+        # the same network: the float form's MACs and params, in fewer bytes
+        assert (int8_form["macs"], int8_form["params"]) == (float_form["macs"], float_form["params"])
+        assert int8_form["size_bytes"] < float_form["size_bytes"]
+        assert int8_form["latency"]["median_ms"] > 0 and int8_form["latency"]["model_peak_mib"] > 0
+        assert len(int8["drift"]) == 2 and int8["mean_drift"] <= 0.1  # past that: unusable, so no int8 form
+        assert int8["runs_after"] == record.get("detector")
+    assert "movenet-lightning" in with_int8 and "movenet-thunder" in with_int8
+
+
 def test_catalog_loads_as_a_dataframe(built_zoo):
-    result, _ = built_zoo
+    result, document = built_zoo
     frame = catalog.load(result.catalog_path)
-    assert len(frame) == 2 * len(VARIANTS)
+    assert len(frame) == sum(len(v["formats"]) for v in document["variants"])  # one row per variant and format
+    assert set(frame["format"]) == {"tflite", "tfjs", "onnx", INT8_FORMAT}
     assert str(frame["params"].dtype) == "Int64" and str(frame["size_mib"].dtype) == "Float64"
     assert frame["release_date"].dtype.kind == "M"
     lite = frame[(frame["id"] == "blazepose-lite") & (frame["format"] == "tflite")].iloc[0]

@@ -22,7 +22,8 @@ from catalog.publish.cards import render_card, write_cards
 from catalog.publish.skeleton import skeleton_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
-FORMAT_OF_COLUMN = {"onnx": "onnx", "tfjs": "tfjs", "tflite": "tflite"}
+FORMAT_OF_COLUMN = {"ONNX": "onnx", "ONNX int8": "onnx_int8", "TFJS": "tfjs", "TFLite": "tflite"}
+ORDER = {"onnx": 1, "onnx_int8": 2}  # a card's columns: the original, its ONNX form, the int8 form
 HOSTILE_NAME = "<script>alert(1)</script> | x"
 HOSTILE_NOTE = '"quotes" & <b>'
 
@@ -132,11 +133,11 @@ def test_every_figure_in_every_card_is_the_catalogs(built_zoo, cards):
         details = section(card, "Model details")
         figures = {row["Figure"]: row for row in table_with(details, "Figure")}
         columns = [c for c in next(iter(figures.values())) if c != "Figure"]
-        assert [FORMAT_OF_COLUMN[c.split()[0].lower()] for c in columns] == sorted(
-            variant["formats"], key=lambda f: f == "onnx"
-        ), "the original first, then its ONNX form"
+        assert [FORMAT_OF_COLUMN[c.removesuffix(" (original)")] for c in columns] == sorted(
+            variant["formats"], key=lambda f: ORDER.get(f, 0)
+        ), "the original first, then its ONNX form, then the int8 form"
         for column in columns:
-            report = variant["formats"][FORMAT_OF_COLUMN[column.split()[0].lower()]]
+            report = variant["formats"][FORMAT_OF_COLUMN[column.removesuffix(" (original)")]]
             assert int(number(figures["Params"][column])) == report["params"]
             assert number(figures["Size (MiB)"][column]) == report["size_mib"]
             assert int(number(figures["Size (bytes)"][column])) == report["size_bytes"]

@@ -127,3 +127,42 @@ def test_the_built_catalog_validates_against_the_schema_written_beside_it(built_
     assert written == json_schema_text()
     jsonschema.validate(document, json.loads(written))
     assert document["schema"] == SCHEMA_VERSION
+
+
+def test_every_field_of_every_record_has_a_comment_above_it():
+    import ast
+
+    import catalog.schema
+
+    source = Path(catalog.schema.__file__).read_text("utf-8")
+    lines = source.splitlines()
+    bare = [
+        f"{record.name}.{field.target.id}"
+        for record in ast.parse(source).body
+        if isinstance(record, ast.ClassDef)
+        for field in record.body
+        if isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)
+        if not lines[field.lineno - 2].strip().startswith("#")
+    ]
+    assert bare == []
+
+
+def test_the_int8_record_is_typed_and_refuses_unknown_keys():
+    from pydantic import ValidationError
+
+    from catalog.schema import Int8Record, VariantRecord
+
+    absent = Int8Record.model_validate({"format": None, "reason": "quantization failed: RuntimeError: no"})
+    assert absent.drift == [] and absent.mean_drift is None
+    with pytest.raises(ValidationError, match="why"):
+        Int8Record.model_validate({"format": None, "why": "a key the schema does not have"})
+    with pytest.raises(ValidationError, match="annotated"):
+        Int8Record.model_validate(
+            {"format": "onnx_int8", "drift": [{"image": "x", "mean_distance": 0.1, "max_distance": 0.2,
+             "keypoints": [{"name": "nose", "distance": 0.1, "float_score": 0.5, "int8_score": 0.4}]}]}
+        )  # fmt: skip
+    assert VariantRecord.model_fields["int8"].annotation == Int8Record | None
+    published = json_schema()["$defs"]
+    assert published["Int8Record"]["additionalProperties"] is False
+    assert set(published["PhotoDriftRecord"]["properties"]) == {"image", "mean_distance", "max_distance",
+                                                                 "keypoints", "note"}  # fmt: skip

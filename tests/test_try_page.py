@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 
+from catalog.schema import INT8_FORMAT
 from tests.test_site_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _stage, sync_playwright
 
 pytestmark = [
@@ -224,8 +225,10 @@ def test_site_has_the_page_its_runtime_and_the_headers(try_site):
     assert sorted(p.name for p in (site / "try" / "ort").iterdir()) == sorted(ORT_FILES)
     assert json.loads((site / "catalog.json").read_text("utf-8")) == document
     for variant in runnable(document):
-        path = variant["formats"]["onnx"]["path"]
-        assert (site / path).read_bytes() == (build / path).read_bytes()
+        for form in ("onnx", INT8_FORMAT):  # the float form, and the int8 form where there is one
+            if form in variant["formats"]:
+                path = variant["formats"][form]["path"]
+                assert (site / path).read_bytes() == (build / path).read_bytes()
     headers = (site / "_headers").read_text("utf-8")
     assert "Cross-Origin-Opener-Policy: same-origin" in headers
     assert "Cross-Origin-Embedder-Policy: require-corp" in headers
@@ -280,6 +283,49 @@ def test_camera_keypoints_match_python(variant_id, camera_browser, try_served, t
                 page.eval_on_selector("#threshold", "t => { t.value = '0.05'; t.dispatchEvent(new Event('input')); }")
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / f"try-{variant_id}.png"), full_page=True)
+    finally:
+        visit.close()
+
+
+def test_the_int8_form_runs_on_request_and_finds_what_python_int8_finds(camera_browser, try_served, try_site, timings):
+    from catalog.pose import PoseEstimator
+
+    site, build, document = try_site
+    variant = next(v for v in document["variants"] if v["id"] == "movenet-lightning")
+    int8 = variant["formats"][INT8_FORMAT]
+    visit = TryVisit(camera_browser, try_served)
+    try:
+        page = visit.open("?model=movenet-lightning&precision=int8&input=camera")
+        state = visit.wait_for_picture(1)
+        assert (state["model"], state["precision"], state["file"]) == ("movenet-lightning", "int8", int8["path"])
+        assert [r["url"] for r in visit.requests if r["url"].endswith(".onnx")] == [try_served + int8["path"]]
+        assert "precision=int8" in page.url and page.input_value("#precision") == "int8"
+        trade, record = page.inner_text("#int8-trade"), variant["int8"]
+        assert f"{record['size_ratio']:.2f}× the size" in trade, trade
+        assert f"keypoints moved {record['mean_drift']:.3f} of the image (max {record['max_drift']:.3f})" in trade
+        assert f"Downloads {int8['size_bytes'] / 2**20:.1f} MiB (the int8 form)" in page.inner_text("#model-size")
+
+        expected = PoseEstimator.from_catalog("movenet-lightning", build, precision="int8")(astronaut())[0]
+        got = {k["name"]: (k["x"], k["y"]) for k in state["poses"][0]["keypoints"]}
+        for name in COMPARED["coco-17"]:
+            x, y = expected[name]
+            assert abs(got[name][0] - x) <= TOLERANCE and abs(got[name][1] - y) <= TOLERANCE, (name, got[name], (x, y))
+        visit.check_requests(site)
+        assert visit.errors == []
+        timings["movenet-lightning int8"] = {
+            "inference_ms": round(state["inference_ms"], 2),
+            "threads": state["threads"],
+        }
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "try-movenet-lightning-int8.png"), full_page=True)
+
+        # a model without an int8 form: the choice is off, and the catalog's reason is shown
+        without = [v for v in runnable(document) if INT8_FORMAT not in v["formats"]]
+        if without:
+            page.select_option("#model", without[0]["id"])
+            assert page.eval_on_selector("#precision option[value=int8]", "o => o.disabled") is True
+            assert page.input_value("#precision") == "float"
+            assert page.inner_text("#int8-trade") == f"No int8 form: {without[0]['int8']['reason']}."
     finally:
         visit.close()
 

@@ -1,19 +1,23 @@
 """A built catalog (BUILD/catalog.json) as pose models: each variant's card facts and its ONNX file.
 
 A build records every variant with the facts of its card (preprocess, decode, keypoints,
-detector, ...) and, when it built, `formats.onnx.path` relative to the build folder: the
-catalog alone is enough to run a model, without the cards it was built from.
+detector, ...) and, when it built, `formats.onnx.path` relative to the build folder (and
+`formats.onnx_int8.path`, its int8 form, where it has one): the catalog alone is enough to
+run a model, without the cards it was built from.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from catalog.cards.load import Variant
 from catalog.cards.schema import VariantFacts
+from catalog.forms import INT8_FORMAT
 from catalog.paths import CATALOG_FILE
 from catalog.schema import read_catalog as read_catalog_file
+
+Precision = Literal["float", "int8"]  # the ONNX form a variant runs as: float, or its int8 form
 
 
 def read_catalog(build_dir: str | Path) -> dict[str, Any]:
@@ -32,8 +36,15 @@ def variant_record(document: dict[str, Any], variant_id: str) -> dict[str, Any]:
     return record
 
 
-def onnx_path(record: dict[str, Any], build_dir: str | Path) -> Path:
-    return Path(build_dir) / record["formats"]["onnx"]["path"]
+def onnx_path(record: dict[str, Any], build_dir: str | Path, precision: Precision = "float") -> Path:
+    """The variant's float ONNX file, or its int8 form (`precision="int8"`); a KeyError saying
+    why where the variant has no int8 form."""
+    if precision == "float":
+        return Path(build_dir) / record["formats"]["onnx"]["path"]
+    if INT8_FORMAT not in record["formats"]:
+        reason = (record.get("int8") or {}).get("reason") or "this build made none"
+        raise KeyError(f"variant {record['id']!r} has no int8 form: {reason}")
+    return Path(build_dir) / record["formats"][INT8_FORMAT]["path"]
 
 
 def variant_from_record(record: dict[str, Any]) -> Variant:

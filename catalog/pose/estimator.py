@@ -18,12 +18,14 @@ import numpy as np
 
 from catalog.paths import DEFAULT_OUT
 from catalog.pose.blazepose import blazepose_crop
+from catalog.pose.geometry import Frame
 from catalog.pose.inputs import check_image
 from catalog.pose.model import Model
 from catalog.pose.poses import Pose, to_pose
 
 if TYPE_CHECKING:
     from catalog.cards.load import Variant
+    from catalog.pose.built import Precision
 
 
 class PoseEstimator:
@@ -62,21 +64,30 @@ class PoseEstimator:
 
     @classmethod
     def from_catalog(
-        cls, variant_id: str, build_dir: str | Path = DEFAULT_OUT, *, threads: int | None = None
+        cls,
+        variant_id: str,
+        build_dir: str | Path = DEFAULT_OUT,
+        *,
+        threads: int | None = None,
+        precision: Precision = "float",
     ) -> PoseEstimator:
         """The estimator of a variant of a built catalog (`posezoo build`), with its detector
-        where its card names one; a KeyError when the variant is not there or did not build."""
+        where its card names one; a KeyError when the variant is not there or did not build.
+
+        `precision="int8"` runs the variant's int8 form (a KeyError saying why where it has
+        none); a two-stage model's detector stays float, as the build measured it."""
         # imported here: reading the card types is only needed for a catalog, not for `import catalog.pose`
         from catalog.pose.built import onnx_path, read_catalog, variant_from_record, variant_record
 
         document = read_catalog(build_dir)
         record = variant_record(document, variant_id)
+        model_path = onnx_path(record, build_dir, precision)
         detector = detector_path = None
         if record.get("detector"):
             detector_record = variant_record(document, record["detector"])
             detector, detector_path = variant_from_record(detector_record), onnx_path(detector_record, build_dir)
         variant = variant_from_record(record)
-        return cls(variant, onnx_path(record, build_dir), detector, detector_path, threads=threads)
+        return cls(variant, model_path, detector, detector_path, threads=threads)
 
     @property
     def variant(self) -> Variant:
@@ -86,6 +97,24 @@ class PoseEstimator:
         stages = f"{self.detector.variant.id} -> {self.variant.id}" if self.detector else self.variant.id
         return f"PoseEstimator({stages})"
 
+    def model_input(self, image: np.ndarray) -> np.ndarray | None:
+        """The tensor the variant's own model is fed for `image` (a two-stage model's: the
+        detector's crop); None when the detector finds nobody to crop."""
+        image = check_image(image)
+        if self.detector is None:
+            return self.model.input_tensor(image)[0]
+        crop = self._crop(self.detector, image)
+        return None if crop is None else self.model.input_tensor(image, crop[1])[0]
+
+    @staticmethod
+    def _crop(detector: Model, image: np.ndarray) -> tuple[Pose, Frame] | None:
+        """The best detection and the landmark model's crop around it; None when nobody is detected."""
+        detections, detector_frame = detector.run(image)
+        if not detections:
+            return None
+        detection = to_pose(detections[0], detector_frame, detector.variant.keypoints.names)
+        return detection, blazepose_crop(image.shape[:2], detection.xy)
+
     def __call__(self, image: np.ndarray) -> list[Pose]:
         """Every person found, best first; an empty list when the model says nobody is there."""
         image = check_image(image)
@@ -93,11 +122,11 @@ class PoseEstimator:
         if self.detector is None:
             decoded, frame = self.model.run(image)
             return [to_pose(person, frame, names) for person in decoded]
-        detections, detector_frame = self.detector.run(image)
-        if not detections:
+        found = self._crop(self.detector, image)
+        if found is None:
             return []
-        detection = to_pose(detections[0], detector_frame, self.detector.variant.keypoints.names)
-        decoded, crop = self.model.run(image, blazepose_crop(image.shape[:2], detection.xy))
+        detection, crop = found
+        decoded, crop = self.model.run(image, crop)
         poses = [to_pose(person, crop, names) for person in decoded]
         for pose in poses:
             pose.detection = detection

@@ -37,13 +37,17 @@ class Model:
     def __repr__(self) -> str:
         return f"Model({self.variant.id!r}, {str(self.onnx_path)!r})"
 
-    def run(self, image: np.ndarray, frame: Frame | None = None) -> tuple[list[Decoded], Frame]:
-        """People in an RGB image, in the input's coordinates, and the frame that maps them back
-        to the image's; `frame` is the region to look at, by default the card's resize mode."""
+    def input_tensor(self, image: np.ndarray, frame: Frame | None = None) -> tuple[np.ndarray, Frame]:
+        """The model's input for an RGB image, as `run` feeds it, and the frame it shows."""
         image = check_image(image)
         if frame is None:
             frame = frame_for(image.shape[:2], self.variant.preprocess, self.input_hw)
-        tensor = to_tensor(frame.sample(image, self.input_hw), self.variant.preprocess)
+        return to_tensor(frame.sample(image, self.input_hw), self.variant.preprocess), frame
+
+    def run(self, image: np.ndarray, frame: Frame | None = None) -> tuple[list[Decoded], Frame]:
+        """People in an RGB image, in the input's coordinates, and the frame that maps them back
+        to the image's; `frame` is the region to look at, by default the card's resize mode."""
+        tensor, frame = self.input_tensor(image, frame)
         values = self.session.run(self.output_names, {self.input_name: tensor})
         outputs = dict(zip(self.output_names, values, strict=True))
         return DECODERS[self.variant.decode](outputs, self.variant.keypoints, self.input_hw), frame

@@ -25,6 +25,7 @@ import plotly
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from catalog.forms import INT8_FORMAT
 from catalog.publish.records import LATENCY_RUNTIME
 
 PerformanceAxis = Literal["mflops", "size_mib"]
@@ -96,11 +97,11 @@ def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
 
 
 def one_row_per_variant(rows: pd.DataFrame) -> pd.DataFrame:
-    """Each variant's original-format row (the ONNX row only where there is no other): a release
+    """Each variant's original-format row (the float ONNX row only where there is no other): a release
     is of the file as published, and its parameter count is the authors' (the conversion may fold
     a few constants away, e.g. efficientpose-rt 438,987 -> 438,961)."""
-    converted = rows["format"].eq("onnx").fillna(False) & rows["id"].duplicated(keep=False)
-    return rows[~converted].drop_duplicates("id")
+    derived = rows["format"].map({"onnx": 1, INT8_FORMAT: 2}).fillna(0)  # the original first, then ONNX, int8
+    return rows.iloc[derived.argsort(kind="stable")].drop_duplicates("id").sort_index()
 
 
 def measured_onnx_rows(rows: pd.DataFrame, x_column: str) -> pd.DataFrame:

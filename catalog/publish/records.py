@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from catalog.forms import INT8_FORMAT, ONNX_FORMAT
+
 LATENCY_RUNTIME = "onnxruntime"  # the runtime every variant's ONNX form is timed on
 
 
@@ -19,7 +21,7 @@ def onnx_report(variant: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def original_format(variant: dict[str, Any]) -> str | None:
-    names = [name for name in variant.get("formats") or {} if name != "onnx"]
+    names = [name for name in variant.get("formats") or {} if name not in (ONNX_FORMAT, INT8_FORMAT)]
     return names[0] if names else ("onnx" if variant.get("formats") else None)
 
 

@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from catalog.atomic import write_text
+from catalog.forms import INT8_FORMAT
 from catalog.measure.browser import ISOLATION_HEADERS
 from catalog.paths import CATALOG_FILE, ROOT
 from catalog.publish.cards import (
@@ -143,6 +144,8 @@ def zoo_cells(variant: dict[str, Any], family: dict[str, Any]) -> list[tuple[str
         fmt = f"{FORMAT_NAMES.get(original, original)} → ONNX"
     else:
         fmt = "ONNX" if original else MISSING
+    if INT8_FORMAT in (variant.get("formats") or {}):
+        fmt += " + int8"
     license_record = variant.get("license") or {}
     target = url(license_record.get("url", ""))
     spdx = esc(license_record.get("spdx", MISSING))
@@ -387,8 +390,9 @@ Or go straight to a model:
 def try_page_files(build_dir: Path, document: dict[str, Any]) -> dict[Path, Path]:
     """What the Try-it page needs, as {path in the served folder: the file to copy}: web/try/
     and web/pose/ as they are (the page imports ../pose/), onnxruntime-web's runtime files under
-    try/ort/, catalog.json, and every runnable variant's ONNX file (and its detector's) at the
-    catalog's relative path. The site copies them; `posezoo serve` links them for Streamlit."""
+    try/ort/, catalog.json, and every runnable variant's ONNX files, float and int8 (and its
+    detector's), at the catalog's relative paths. The site copies them; `posezoo serve` links
+    them for Streamlit."""
     missing = [name for name in ORT_FILES if not (ORT_DIST / name).is_file()]
     if missing:
         raise SiteError(f"onnxruntime-web is not installed ({ORT_DIST} lacks {missing[0]}): run npm ci")
@@ -403,9 +407,12 @@ def try_page_files(build_dir: Path, document: dict[str, Any]) -> dict[Path, Path
     wanted = {v["id"] for v in document.get("variants", []) if runnable(v)}
     wanted |= {v["detector"] for v in document.get("variants", []) if runnable(v) and v.get("detector")}
     for variant in document.get("variants", []):
-        relative = safe_relative(str((onnx_report(variant) or {}).get("path", "")))
-        if variant["id"] in wanted and relative is not None and (build_dir / relative).is_file():
-            files[relative] = build_dir / relative
+        if variant["id"] not in wanted:
+            continue
+        for fmt in ("onnx", INT8_FORMAT):  # the float form, and the int8 form where there is one
+            relative = safe_relative(str(((variant.get("formats") or {}).get(fmt) or {}).get("path", "")))
+            if relative is not None and (build_dir / relative).is_file():
+                files[relative] = build_dir / relative
     return files
 
 

@@ -1,12 +1,21 @@
 // The zoo as the Try-it page sees it: catalog.json's variants that can run here (an ONNX form,
-// role "model"), their detectors, the URL of their ONNX files and what a load downloads.
+// role "model"), their detectors, the URL of their ONNX files (the float form, or the int8 form
+// where the variant has one), what a load downloads and the int8 form's trade.
 
 /**
+ * @typedef {{path: string, size_bytes: number, size_mib?: number, sha256?: string, inputs?: {shape: any[]}[]}} OnnxFile
+ * @typedef {"float"|"int8"} Precision which ONNX form runs: `formats.onnx`, or its int8 form `formats.onnx_int8`
+ * @typedef {{format: string|null, reason?: string|null, size_ratio?: number|null, cpu_latency_ratio?: number|null,
+ *   browser_latency_ratio?: number|null, browser_threads?: number|null, mean_drift?: number|null,
+ *   max_drift?: number|null}} Int8 the variant's int8 record: the trade, or why there is no int8 form
  * @typedef {import("../pose/pipeline.js").Variant & {
  *   name: string, family: string, role: string, status?: string, task?: string, detector?: string|null,
- *   formats: {onnx?: {path: string, size_bytes: number, size_mib?: number, sha256?: string, inputs?: {shape: any[]}[]}}
+ *   formats: {onnx?: OnnxFile, onnx_int8?: OnnxFile}, int8?: Int8|null
  * }} Record a catalog.json variant
  */
+
+/** the key of a variant's int8 form in `formats` (catalog/schema.py's INT8_FORMAT) */
+export const INT8_FORMAT = "onnx_int8";
 
 /** @typedef {{variants: Record[], families?: {id: string, name?: string}[]}} Catalog */
 
@@ -48,31 +57,81 @@ export function detectorOf(document, variant) {
 }
 
 /**
- * The ONNX file's URL: `formats.onnx.path` is relative to catalog.json.
+ * Whether the variant has an int8 form.
+ * @param {Record} variant
+ * @returns {boolean}
+ */
+export function hasInt8(variant) {
+  return typeof variant.formats?.[INT8_FORMAT]?.path === "string";
+}
+
+/**
+ * The ONNX file a variant runs as at `precision`: `formats.onnx`, or `formats.onnx_int8`; an
+ * Error saying why where the variant has no int8 form.
+ * @param {Record} variant
+ * @param {Precision} [precision]
+ * @returns {OnnxFile}
+ */
+export function onnxFile(variant, precision = "float") {
+  if (precision === "int8") {
+    if (!hasInt8(variant)) throw new Error(`${variant.id} has no int8 form: ${variant.int8?.reason ?? "this build made none"}`);
+    return /** @type {OnnxFile} */ (variant.formats[INT8_FORMAT]);
+  }
+  return /** @type {OnnxFile} */ (variant.formats.onnx);
+}
+
+/**
+ * The ONNX file's URL: its `path` is relative to catalog.json.
  * @param {Record} variant
  * @param {string|URL} catalogUrl
+ * @param {Precision} [precision]
  * @returns {URL}
  */
-export function modelUrl(variant, catalogUrl) {
-  const path = /** @type {string} */ (variant.formats.onnx?.path);
+export function modelUrl(variant, catalogUrl, precision = "float") {
+  const path = onnxFile(variant, precision).path;
   const url = new URL(path, catalogUrl);
   if (url.origin !== new URL(catalogUrl).origin) throw new Error(`${variant.id}: ${path} is not on this site`);
   return url;
 }
 
 /**
- * MiB a load downloads: the variant's ONNX file and its detector's.
+ * MiB a load downloads: the variant's ONNX file at `precision` (an Error where it has no int8
+ * form) and its detector's, float: a two-stage model's int8 form runs after its float detector,
+ * as the build measured it.
  * @param {Record} variant
  * @param {Record|null} detector
+ * @param {Precision} [precision]
  * @returns {number}
  */
-export function downloadMiB(variant, detector) {
-  const bytes = (r) => r?.formats?.onnx?.size_bytes ?? (r?.formats?.onnx?.size_mib ?? 0) * 2 ** 20;
-  return (bytes(variant) + bytes(detector)) / 2 ** 20;
+export function downloadMiB(variant, detector, precision = "float") {
+  /** @param {OnnxFile|undefined} file */
+  const bytes = (file) => file?.size_bytes ?? (file?.size_mib ?? 0) * 2 ** 20;
+  return (bytes(onnxFile(variant, precision)) + bytes(detector?.formats?.onnx)) / 2 ** 20;
 }
 
 /**
- * The label of a variant in the picker: family, name and download size.
+ * The int8 form's trade in one line, from the catalog's int8 record; or why there is none.
+ * @param {Record} variant
+ * @returns {string}
+ */
+export function int8Trade(variant) {
+  const record = variant.int8;
+  if (!hasInt8(variant) || !record) return `No int8 form: ${record?.reason ?? "this build made none"}.`;
+  const times = (/** @type {number} */ value) => `${value.toFixed(2)}×`;
+  const int8 = /** @type {OnnxFile} */ (variant.formats[INT8_FORMAT]);
+  const parts = [`${(int8.size_bytes / 2 ** 20).toFixed(1)} MiB, ${times(record.size_ratio ?? NaN)} the size`];
+  if (record.cpu_latency_ratio != null) parts.push(`${times(record.cpu_latency_ratio)} the CPU time`);
+  if (record.browser_latency_ratio != null) {
+    parts.push(`${times(record.browser_latency_ratio)} the browser time (${record.browser_threads} threads)`);
+  }
+  if (record.mean_drift != null && record.max_drift != null) {
+    parts.push(`keypoints moved ${record.mean_drift.toFixed(3)} of the image (max ${record.max_drift.toFixed(3)})`);
+  }
+  return `int8 against float: ${parts.join(", ")}.`;
+}
+
+/**
+ * The label of a variant in the picker: family, name and download size, the int8 form's too.
  * @param {Catalog} document
  * @param {Record} variant
  * @returns {string}
@@ -81,5 +140,6 @@ export function variantLabel(document, variant) {
   const family = document.families?.find((f) => f.id === variant.family)?.name ?? variant.family;
   const detector = variant.detector ? document.variants.find((v) => v.id === variant.detector) ?? null : null;
   const extra = detector ? " with its detector" : "";
-  return `${family} ${variant.name} (${variant.id}) — ${downloadMiB(variant, detector).toFixed(1)} MiB${extra}`;
+  const int8 = hasInt8(variant) ? `, int8 ${downloadMiB(variant, detector, "int8").toFixed(1)} MiB` : "";
+  return `${family} ${variant.name} (${variant.id}) — ${downloadMiB(variant, detector).toFixed(1)} MiB${int8}${extra}`;
 }

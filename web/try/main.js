@@ -1,12 +1,23 @@
 // The Try-it page: wires the picker, the inputs, onnxruntime-web and web/pose/pipeline.js
 // together, draws every frame's poses and publishes them as window.posezooTry.
 //
-// Deep links: ?model=<variant-id> selects and loads it, &input=camera starts the camera,
-// &backend=wasm|webgpu and &threads=N choose onnxruntime-web's backend and wasm threads.
+// Deep links: ?model=<variant-id> selects and loads it, &precision=int8 runs its int8 form
+// (where it has one), &input=camera starts the camera, &backend=wasm|webgpu and &threads=N
+// choose onnxruntime-web's backend and wasm threads.
 // The only requests are this site's static files: catalog.json, the ONNX files, ort's runtime.
 
 import { estimate } from "../pose/pipeline.js";
-import { detectorOf, downloadMiB, loadCatalog, modelUrl, runnableVariants, variantLabel } from "./catalog.js";
+import {
+  detectorOf,
+  downloadMiB,
+  hasInt8,
+  int8Trade,
+  loadCatalog,
+  modelUrl,
+  onnxFile,
+  runnableVariants,
+  variantLabel,
+} from "./catalog.js";
 import { canCache, fetchModel } from "./download.js";
 import { drawFrame, fillTable } from "./draw.js";
 import { listCameras, openImage, openVideo, startCamera, stopCamera } from "./inputs.js";
@@ -16,6 +27,10 @@ import { Fps, Rolling, figure } from "./stats.js";
 /**
  * @typedef {object} TryState what window.posezooTry shows after every frame
  * @property {string|null} model the variant id running
+ * @property {import("./catalog.js").Precision} precision which ONNX form of it runs: "float" or "int8"
+ * @property {string|null} file the ONNX file running it, relative to catalog.json (formats.onnx.path or
+ *   formats.onnx_int8.path; a two-stage model's detector runs its float file, detector_file)
+ * @property {string|null} detector_file the detector's ONNX file, for a two-stage model
  * @property {string} backend "wasm" or "webgpu"
  * @property {number} threads wasm threads in use
  * @property {number|null} inference_ms median of the last 30 frames' session.run time (both stages)
@@ -32,7 +47,8 @@ const params = new URLSearchParams(location.search);
 const CATALOG_URL = new URL("../catalog.json", import.meta.url);
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 const ui = {
-  model: $("model"), load: $("load"), size: $("model-size"), progress: $("progress"), progressText: $("progress-text"),
+  model: $("model"), precision: $("precision"), trade: $("int8-trade"), load: $("load"), size: $("model-size"),
+  progress: $("progress"), progressText: $("progress-text"),
   camera: $("camera"), cameraStart: $("camera-start"), cameraStop: $("camera-stop"), file: $("file"),
   backend: $("backend"), threads: $("threads"), apply: $("apply"), runtimeNote: $("runtime-note"),
   threshold: $("threshold"), thresholdValue: $("threshold-value"), message: $("message"),
@@ -41,7 +57,8 @@ const ui = {
 
 /** @type {TryState} */
 const state = {
-  model: null, backend: "wasm", threads: 1, inference_ms: null, poses: [], frames: 0, fps: null,
+  model: null, precision: "float", file: null, detector_file: null,
+  backend: "wasm", threads: 1, inference_ms: null, poses: [], frames: 0, fps: null,
   cold: { download_ms: null, session_ms: null, first_inference_ms: null, cached: false },
   input: null, status: "starting", error: null,
 };
@@ -52,7 +69,7 @@ let ort = /** @type {any} */ (null);
 let options = /** @type {object|null} */ (null);
 /** @type {Map<string, any>} */
 const sessions = new Map();
-/** @type {{variant: any, detector: any, runModel: any, timer: {ms: number}} | null} */
+/** @type {{variant: any, detector: any, precision: string, runModel: any, timer: {ms: number}} | null} */
 let loaded = null;
 /** @type {import("./catalog.js").Catalog} */
 let catalog;
@@ -125,6 +142,7 @@ function applyRuntime() {
   next.set("backend", ui.backend.value);
   next.set("threads", ui.threads.value);
   if (loaded) next.set("model", loaded.variant.id);
+  if (loaded?.precision === "int8") next.set("precision", "int8");
   if (source.kind === "camera") next.set("input", "camera");
   location.search = next.toString();
 }
@@ -148,20 +166,35 @@ function selectedVariant() {
   return runnableVariants(catalog).find((v) => v.id === ui.model.value) ?? null;
 }
 
+/** @returns {import("./catalog.js").Precision} the precision chosen, float where the variant has no int8 form */
+function selectedPrecision() {
+  const variant = selectedVariant();
+  return ui.precision.value === "int8" && variant && hasInt8(variant) ? "int8" : "float";
+}
+
+/** The size to download, the int8 choice (offered where the variant has an int8 form) and its trade. */
 function showSize() {
   const variant = selectedVariant();
   if (!variant) return;
+  const int8 = /** @type {HTMLOptionElement} */ (ui.precision.querySelector("option[value=int8]"));
+  int8.disabled = !hasInt8(variant);
+  int8.textContent = hasInt8(variant) ? "int8" : "int8 (none for this model)";
+  if (int8.disabled) ui.precision.value = "float";
+  ui.trade.textContent = int8Trade(variant);
   const detector = detectorOf(catalog, variant);
-  const mib = downloadMiB(variant, detector).toFixed(1);
+  const precision = selectedPrecision();
+  const mib = downloadMiB(variant, detector, precision).toFixed(1);
+  const form = precision === "int8" ? "int8 " : "";
   ui.size.textContent = detector
-    ? `Downloads ${mib} MiB: the ${variant.id} model and its detector, ${detector.id}.`
-    : `Downloads ${mib} MiB.`;
+    ? `Downloads ${mib} MiB: the ${variant.id} ${form}model and its float detector, ${detector.id}.`
+    : `Downloads ${mib} MiB${form ? " (the int8 form)" : ""}.`;
 }
 
 /** Downloads (or takes from the cache) the chosen variant and its detector, and makes their sessions. */
 async function loadModel() {
   const variant = selectedVariant();
   if (!variant) return;
+  const precision = selectedPrecision();
   const token = ++loopToken; // stops the frame loop while the model changes
   state.status = "loading";
   state.error = null;
@@ -170,7 +203,9 @@ async function loadModel() {
   try {
     const detector = detectorOf(catalog, variant);
     const stages = detector ? [detector, variant] : [variant];
-    const total = stages.reduce((n, v) => n + (v.formats.onnx.size_bytes || 0), 0);
+    // the variant at the chosen precision; a detector always float, as the build measured the pair
+    const fileOf = (/** @type {any} */ stage) => (stage === variant ? precision : "float");
+    const total = stages.reduce((n, v) => n + (onnxFile(v, fileOf(v)).size_bytes || 0), 0);
     ui.progress.hidden = false;
     ui.progress.value = 0;
     let done = 0;
@@ -181,8 +216,8 @@ async function loadModel() {
     sessions.clear();
     loaded = null;
     for (const stage of stages) {
-      const onnx = stage.formats.onnx;
-      const got = await fetchModel(modelUrl(stage, CATALOG_URL), {
+      const onnx = onnxFile(stage, fileOf(stage));
+      const got = await fetchModel(modelUrl(stage, CATALOG_URL, fileOf(stage)), {
         sha256: onnx.sha256,
         size: onnx.size_bytes,
         onProgress: (received) => {
@@ -199,10 +234,16 @@ async function loadModel() {
       sessionMs += performance.now() - start;
     }
     ui.progress.value = 1;
-    ui.progressText.textContent = `${variant.id} ready${cached ? " (from the browser's cache)" : ""}.`;
+    const form = precision === "int8" ? " (int8)" : "";
+    ui.progressText.textContent = `${variant.id}${form} ready${cached ? " (from the browser's cache)" : ""}.`;
     const { runModel, timer } = modelRunner(ort, sessions);
-    loaded = { variant, detector, runModel, timer };
+    loaded = { variant, detector, precision, runModel, timer };
     Object.assign(state, { model: variant.id, inference_ms: null, poses: [], frames: 0, fps: null, status: "ready" });
+    Object.assign(state, {
+      precision,
+      file: onnxFile(variant, precision).path,
+      detector_file: detector ? onnxFile(detector).path : null,
+    });
     state.cold = { download_ms: downloadMs, session_ms: sessionMs, first_inference_ms: null, cached };
     inference.clear();
     fps.clear();
@@ -211,6 +252,8 @@ async function loadModel() {
     $("first-ms").textContent = "—";
     const url = new URL(location.href);
     url.searchParams.set("model", variant.id);
+    if (precision === "int8") url.searchParams.set("precision", "int8");
+    else url.searchParams.delete("precision");
     history.replaceState(null, "", url);
   } catch (error) {
     fail(error);
@@ -367,6 +410,7 @@ async function openFile(file) {
 async function main() {
   ui.load.addEventListener("click", () => loadModel());
   ui.model.addEventListener("change", showSize);
+  ui.precision.addEventListener("change", showSize);
   ui.cameraStart.addEventListener("click", () => startCameraInput());
   ui.cameraStop.addEventListener("click", () => stopSource());
   ui.file.addEventListener("change", () => ui.file.files?.[0] && openFile(ui.file.files[0]));
@@ -391,8 +435,12 @@ async function main() {
       fail(new Error(`No variant ${wanted} with an ONNX file in this catalog.`));
     } else {
       ui.model.value = wanted;
+      const variant = /** @type {any} */ (selectedVariant());
+      const noInt8 = params.get("precision") === "int8" && !hasInt8(variant);
+      if (params.get("precision") === "int8" && !noInt8) ui.precision.value = "int8";
       showSize();
       await loadModel();
+      if (noInt8 && state.status !== "error") say(`${int8Trade(variant)} Running the float form.`);
     }
   }
   if (params.get("input") === "camera") await startCameraInput();
