@@ -1,5 +1,6 @@
 """The Model page: the variant's model card, drawn by the docs site's card renderer, and download
-buttons for its original file and its ONNX file."""
+buttons for its original file, its ONNX file and, where it has one, its int8 ONNX file with the
+trade in one line."""
 
 from __future__ import annotations
 
@@ -15,7 +16,16 @@ from catalog.app import environment
 from catalog.app.data import Zoo
 from catalog.app.links import Route
 from catalog.app.navigation import go
-from catalog.publish.cards import SKELETON_FILE, CardInputs, bullets, license_section, render_card, restrictions_intro
+from catalog.forms import INT8_FORMAT
+from catalog.publish.cards import (
+    SKELETON_FILE,
+    CardInputs,
+    bullets,
+    int8_trade,
+    license_section,
+    render_card,
+    restrictions_intro,
+)
 from catalog.publish.records import onnx_report, original_format, runnable, safe_relative
 from catalog.publish.skeleton import skeleton_svg
 
@@ -116,6 +126,30 @@ def download_files(zoo: Zoo, variant: dict[str, Any]) -> None:
         )
 
 
+def int8_offer(zoo: Zoo, variant: dict[str, Any]) -> None:
+    """The int8 form, where the variant has one: its trade in one line (the card's) and its file."""
+    int8 = (variant.get("formats") or {}).get(INT8_FORMAT)
+    card = CardInputs(variant, zoo.families.get(variant["family"], {}), zoo.document.get("machine", {}), site=False)
+    trade = int8_trade(card)
+    if not int8 or trade is None:
+        return
+    st.markdown(trade)
+    relative = safe_relative(str(int8.get("path", "")))
+    label = f"Download the int8 ONNX file ({_mib(int8['size_bytes'])})"
+    if relative is None:
+        return
+    if environment.IN_BROWSER:
+        st.link_button(label, f"{environment.site_url()}{relative}")
+    elif (zoo.path.parent / relative).is_file():
+        st.download_button(
+            label,
+            _file_bytes(zoo.path.parent / relative),
+            file_name=relative.name,
+            on_click="ignore",
+            key="download_int8",
+        )
+
+
 def not_built(zoo: Zoo, variant: dict[str, Any]) -> None:
     """A variant the build could not finish: why, and what holds all the same: its license and restrictions."""
     error = variant.get("error") or {}
@@ -139,6 +173,7 @@ def model_page(zoo: Zoo, route: Route) -> None:
         not_built(zoo, variant)
         return
     download_files(zoo, variant)
+    int8_offer(zoo, variant)
     if runnable(variant):
         st.button("Try it in your browser", key="try_this", on_click=go, args=(Route("try", (variant_id,)),))
     before, after = card_parts(render_card(zoo.document, variant_id, metadata=False))

@@ -475,6 +475,13 @@ def _trade(card: CardInputs, record: dict[str, Any]) -> Md:
     return Md(f"**The trade, int8 against the float ONNX form:** {text('; '.join(parts))}.")
 
 
+def int8_trade(card: CardInputs) -> Md | None:
+    """The int8 form's trade in one line, as its card says it (the app shows it beside the
+    download), or None where the variant has no int8 form."""
+    record = card.variant.get("int8")
+    return _trade(card, record) if record and INT8_FORMAT in card.formats else None
+
+
 def _drift_table(record: dict[str, Any]) -> Md:
     photos = record["drift"]
     names: list[str] = []
