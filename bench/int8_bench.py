@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from catalog.forms import INT8_FORMAT
 from catalog.measure import browser as web
 from catalog.runtime import input_dtype, onnx_session
-from catalog.schema import INT8_FORMAT
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS = ("onnx", INT8_FORMAT)

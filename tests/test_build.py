@@ -12,7 +12,8 @@ import pytest
 
 import catalog
 from catalog.build import BuildOptions, build
-from catalog.schema import INT8_FORMAT, SCHEMA_VERSION
+from catalog.forms import INT8_FORMAT
+from catalog.schema import SCHEMA_VERSION
 from tests.conftest import MEDIAPIPE
 
 VARIANTS = {

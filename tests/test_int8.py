@@ -15,11 +15,12 @@ from onnx import TensorProto, helper, numpy_helper
 import catalog
 from catalog.build import BuildOptions, build
 from catalog.convert import quantize
+from catalog.forms import INT8_FORMAT
 from catalog.measure import drift
 from catalog.measure.keypoint_check import THRESHOLD
 from catalog.pose import Pose, PoseEstimator
 from catalog.publish.cards import render_card
-from catalog.schema import INT8_FORMAT, Catalog
+from catalog.schema import Catalog
 from tests.test_cards import number, section, table_with, tables
 
 VARIANT = "movenet-lightning"  # from a pinned npm package: no mirror needed
