@@ -14,6 +14,8 @@ import pytest
 
 pytest.importorskip("streamlit")
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
+
 from catalog.app.zoo_page import ROW_PX  # noqa: E402
 from catalog.publish.records import model_title  # noqa: E402
 from tests.app_driver import (  # noqa: E402
@@ -117,15 +119,28 @@ def test_serve_prints_its_url_and_serves_the_zoo_table(visit, served, zoo_build)
     assert one.real_errors() == []
 
 
+def select_row(page, grid: dict, row: int, answer, tries: int = 3) -> None:
+    """Ticks a row's checkbox until the page shows `answer` (a locator)."""
+    for _ in range(tries):
+        page.mouse.click(grid["x"] + 14, grid["y"] + ROW_PX * row + ROW_PX / 2)
+        try:
+            answer.wait_for(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    answer.wait_for(timeout=WAIT_MS)
+
+
 def test_selecting_rows_in_the_table_opens_a_model_or_compares(visit, zoo_build):
     one = visit()
     page = one.open()
     wait_for_table(page, WAIT_MS)
     grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
     titles = list(zoo_titles(zoo_build[1]).values())
-    for row in (1, 2):  # the selection column's checkbox, in the rows under the header
-        page.mouse.click(grid["x"] + 14, grid["y"] + ROW_PX * row + ROW_PX / 2)
-    page.get_by_role("button", name="Compare these 2").wait_for(timeout=WAIT_MS)
+    # the selection column's checkbox, in the rows under the header; a click that lands while the
+    # grid is still being laid out (a loaded machine) is lost, so each waits for its answer
+    select_row(page, grid, 1, page.get_by_role("button", name=f"Open {titles[0]}"))
+    select_row(page, grid, 2, page.get_by_role("button", name="Compare these 2"))
     one.screenshot("zoo-selected")
     page.get_by_role("button", name=f"Open {titles[1]}").click()
     page.get_by_role("heading", name=titles[1], level=1).wait_for(timeout=WAIT_MS)
