@@ -25,7 +25,9 @@ def test_the_committed_notebook_has_no_outputs():
         assert cell["outputs"] == [] and cell["execution_count"] is None, f"clear the outputs of cell {cell['id']}"
 
 
-def test_the_notebook_runs_on_the_built_zoo_and_draws_the_skeleton(built_zoo, tmp_path):
+def test_the_notebook_runs_on_the_built_zoo_and_draws_the_skeleton(built_zoo, tmp_path, monkeypatch):
+    # as in a process that imported streamlit (the app's tests, `posezoo serve`): it sets this
+    monkeypatch.setenv("MPLBACKEND", "Agg")
     pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
     pytest.importorskip("matplotlib")

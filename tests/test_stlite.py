@@ -194,7 +194,10 @@ def test_every_module_the_app_imports_is_in_pyodide_or_detected(app_site, tmp_pa
     assert set(result["refused"]) == set(FEATURE_DETECTED), result["refused"]
     assert result["pages"]["charts"] == {**result["pages"]["charts"], "iframes": 3, "plotly_charts": 0}
     assert result["pages"]["try"]["iframes"] == 1
-    assert result["pages"]["model"]["link_buttons"] == ["../models/movenet-lightning/movenet-lightning.onnx"]
+    assert result["pages"]["model"]["link_buttons"] == [
+        "../models/movenet-lightning/movenet-lightning.onnx",
+        "../models/movenet-lightning/movenet-lightning.int8.onnx",
+    ]
     by_import = pyodide_packages_by_import(pyodide_lock())
     wanted = {by_import[name] for name in result["imported"] if name in by_import} - {"streamlit"}
     assert wanted <= set(mount_options(page)["requirements"])

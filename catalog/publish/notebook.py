@@ -27,6 +27,9 @@ def execute_notebook(src: Path, dst: Path, build_dir: Path) -> Path:
         timeout=CELL_TIMEOUT_S,
         resources={"metadata": {"path": str(src.resolve().parent)}},
     )
-    client.execute(env={**os.environ, "POSEZOO_BUILD": str(Path(build_dir).resolve())})
+    # `import streamlit` sets MPLBACKEND=Agg in its process: a kernel started from there would
+    # inherit it and draw no figure into the notebook, so the kernel picks its own backend
+    env = {name: value for name, value in os.environ.items() if name != "MPLBACKEND"}
+    client.execute(env={**env, "POSEZOO_BUILD": str(Path(build_dir).resolve())})
     write_text(Path(dst), nbformat.writes(notebook))
     return Path(dst)
