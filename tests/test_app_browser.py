@@ -119,16 +119,25 @@ def test_serve_prints_its_url_and_serves_the_zoo_table(visit, served, zoo_build)
     assert one.real_errors() == []
 
 
-def select_row(page, grid: dict, row: int, answer, tries: int = 3) -> None:
-    """Ticks a row's checkbox until the page shows `answer` (a locator)."""
+def select_row(page, grid: dict, row: int, selected, tries: int = 3) -> None:
+    """Ticks a row's checkbox until the page shows `selected` (a locator: the row's own Open button).
+
+    A click that lands while the grid is still being laid out (a loaded machine) is lost, and one
+    that lands while the app still answers the last must not untick the row, so each try waits for
+    the app to be idle and looks at the page before it clicks again.
+    """
+    running = page.locator('[data-testid="stStatusWidget"]')
     for _ in range(tries):
+        running.wait_for(state="hidden", timeout=WAIT_MS)
+        if selected.is_visible():
+            return
         page.mouse.click(grid["x"] + 14, grid["y"] + ROW_PX * row + ROW_PX / 2)
         try:
-            answer.wait_for(timeout=10_000)
+            selected.wait_for(timeout=15_000)
             return
         except PlaywrightTimeout:
             continue
-    answer.wait_for(timeout=WAIT_MS)
+    selected.wait_for(timeout=WAIT_MS)
 
 
 def test_selecting_rows_in_the_table_opens_a_model_or_compares(visit, zoo_build):
@@ -137,10 +146,10 @@ def test_selecting_rows_in_the_table_opens_a_model_or_compares(visit, zoo_build)
     wait_for_table(page, WAIT_MS)
     grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
     titles = list(zoo_titles(zoo_build[1]).values())
-    # the selection column's checkbox, in the rows under the header; a click that lands while the
-    # grid is still being laid out (a loaded machine) is lost, so each waits for its answer
+    # the selection column's checkbox, in the rows under the header
     select_row(page, grid, 1, page.get_by_role("button", name=f"Open {titles[0]}"))
-    select_row(page, grid, 2, page.get_by_role("button", name="Compare these 2"))
+    select_row(page, grid, 2, page.get_by_role("button", name=f"Open {titles[1]}"))
+    page.get_by_role("button", name="Compare these 2").wait_for(timeout=WAIT_MS)
     one.screenshot("zoo-selected")
     page.get_by_role("button", name=f"Open {titles[1]}").click()
     page.get_by_role("heading", name=titles[1], level=1).wait_for(timeout=WAIT_MS)
