@@ -12,7 +12,8 @@ A variant without an int8 form gets its row with the catalog's reason.
 Both forms are timed in alternating turns of --chunk runs after --warmup runs each, so load
 from elsewhere on the machine (a shared runner) hits both alike; the build's own figures
 (`formats.*.latency`) are each measured alone, minutes apart, and on a busy machine their ratio
-says less. CPU: one onnxruntime session per form in this process, at each --threads count.
+says less. CPU: one onnxruntime session per form in this process, at each --threads count, its idle
+threads not spinning (the form waiting its turn takes no core).
 Browser: one bench page per form and thread count (web/bench/, as `posezoo build --browser`
 uses), so each keeps its own wasm module; skipped, with the reason, where Chromium, Playwright
 or onnxruntime-web is missing.
@@ -65,7 +66,7 @@ def alternate(runners: dict[str, Any], runs: int, warmup: int, chunk: int) -> di
 
 
 def cpu_runner(path: Path, report: dict, threads: int):
-    session = onnx_session(path, threads)
+    session = onnx_session(path, threads, spinning=False)  # the form waiting its turn takes no core
     (spec,) = session.get_inputs()
     shape = web.concrete_shape(report)
     dtype = input_dtype(spec.type)

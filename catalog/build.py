@@ -333,7 +333,7 @@ def _int8_form(
         path.unlink(missing_ok=True)
         record.update(format=None, reason=(str(error) if isinstance(error, Int8Absent) else _first_line(error))[:500])
         return None, record
-    record.update(format=INT8_FORMAT, **_int8_ratios(onnx_report, report))
+    record.update(format=INT8_FORMAT, **_int8_ratios(onnx_report, report, record.get("cpu_turns")))
     return report, record
 
 
@@ -377,13 +377,26 @@ def _int8_steps(
     progress(variant.id, "inspect int8")
     report = _report(path, out)
     if options.measure:
-        from catalog.measure.latency import measure
+        from catalog.measure.latency import measure, measure_turns
 
         progress(variant.id, "measure int8 onnxruntime")
         try:
             report["latency"] = measure("onnxruntime", path, report["reference_shapes"], runs=options.runs).to_dict()
         except Exception as error:
             raise Int8Absent(f"onnxruntime could not time it: {_first_line(error)}") from None
+        progress(variant.id, "measure float and int8 in turns")
+        try:
+            turns = measure_turns("onnxruntime", float_path, path, report["reference_shapes"], runs=options.runs)
+        except Exception as error:
+            raise Int8Absent(f"onnxruntime could not time it beside the float form: {_first_line(error)}") from None
+        record["cpu_turns"] = {
+            "runtime": turns.runtime,
+            "runtime_version": turns.runtime_version,
+            "float_median_ms": turns.first_median_ms,
+            "int8_median_ms": turns.second_median_ms,
+            "runs": turns.runs,
+            "threads": turns.threads,
+        }
     if options.browser:
         from catalog.measure.browser import measure_browser
 
@@ -400,12 +413,12 @@ def _first_line(error: BaseException) -> str:
     return first if isinstance(error, PosezooError | ValueError) else f"{type(error).__name__}: {first}"
 
 
-def _int8_ratios(float_report: dict, int8_report: dict) -> dict[str, Any]:
-    """The trade, int8 over float: size, CPU latency, browser latency at the most threads both ran."""
+def _int8_ratios(float_report: dict, int8_report: dict, cpu_turns: dict | None) -> dict[str, Any]:
+    """The trade, int8 over float: size, CPU latency (timed in turns), browser latency at the most
+    threads both ran."""
     ratios: dict[str, Any] = {"size_ratio": round(int8_report["size_bytes"] / float_report["size_bytes"], 3)}
-    cpu = [(r.get("latency") or {}).get("median_ms") for r in (float_report, int8_report)]
-    if all(cpu):
-        ratios["cpu_latency_ratio"] = round(cpu[1] / cpu[0], 3)
+    if cpu_turns:
+        ratios["cpu_latency_ratio"] = round(cpu_turns["int8_median_ms"] / cpu_turns["float_median_ms"], 3)
     timed = [
         {b["threads"]: b["median_ms"] for b in r.get("browser_latency") or []} for r in (float_report, int8_report)
     ]

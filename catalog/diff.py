@@ -29,6 +29,8 @@ BUILD_NOISE: tuple[str, ...] = (
     "variants[*].formats.*.latency.runtime_version",
     "variants[*].int8.seconds",
     "variants[*].int8.quantizer.versions.*",
+    "variants[*].int8.cpu_turns.*_ms",
+    "variants[*].int8.cpu_turns.runtime_version",
     "variants[*].int8.cpu_latency_ratio",
     "variants[*].int8.browser_latency_ratio",
 )

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from catalog.cards.schema import FamilyFacts, License, VariantFacts
 from catalog.errors import PosezooError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 Dim = int | str | None  # a size, a symbolic name for a dynamic size (H, W, N), or unknown
 
 
@@ -322,6 +322,23 @@ class CalibrationPhotoRecord(Record):
     why: str
 
 
+class CpuTurnsRecord(Record):
+    """The float and int8 forms timed in alternating turns in one process: their ratio holds on a busy machine."""
+
+    # onnxruntime
+    runtime: str
+    # the runtime's version
+    runtime_version: str
+    # the float ONNX form's median time of one inference, ms
+    float_median_ms: float
+    # the int8 form's, ms
+    int8_median_ms: float
+    # timed runs of each form
+    runs: int
+    # intra-op threads
+    threads: int
+
+
 class QuantizerRecord(Record):
     # the function that quantized: onnxruntime.quantization.quantize_static
     tool: str
@@ -364,7 +381,9 @@ class Int8Record(Record):
     max_drift: float | None = None
     # int8 file size / the float ONNX file's
     size_ratio: float | None = None
-    # int8 median CPU latency / the float ONNX form's (onnxruntime, same threads); null when either is unmeasured
+    # both forms timed on onnxruntime (CPU) in alternating turns; null when not measured
+    cpu_turns: CpuTurnsRecord | None = None
+    # int8 median CPU latency / the float ONNX form's, from `cpu_turns`; null when not measured
     cpu_latency_ratio: float | None = None
     # int8 median browser latency / the float ONNX form's, at `browser_threads`; null when not measured
     browser_latency_ratio: float | None = None

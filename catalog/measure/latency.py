@@ -3,6 +3,8 @@
 The child only loads and runs the model, so its RSS high-water mark is the model's own peak
 memory plus the runtime's fixed cost (reported separately, measured before the model loads).
 Run as `python -m catalog.measure.latency RUNTIME MODEL SHAPES_JSON RUNS WARMUP THREADS`.
+Two models of the same input compared: `python -m catalog.measure.latency turns RUNTIME FIRST
+SECOND SHAPES_JSON RUNS WARMUP THREADS` times them in alternating turns in one child.
 """
 
 from __future__ import annotations
@@ -80,12 +82,12 @@ def _feed(shape: list[int], dtype: str, rng: np.random.Generator) -> np.ndarray:
     return rng.random(shape, dtype=np.float32).astype(dtype)
 
 
-def _onnxruntime_runner(model: Path, shapes: dict[str, list[int]], threads: int):
+def _onnxruntime_runner(model: Path, shapes: dict[str, list[int]], threads: int, spinning: bool = True):
     import onnxruntime as ort
 
     from catalog.runtime import input_dtype, onnx_session
 
-    session = onnx_session(model, threads)
+    session = onnx_session(model, threads, spinning=spinning)
     rng = np.random.default_rng(0)
     feeds = {}
     for spec in session.get_inputs():
@@ -142,6 +144,44 @@ def measure_here(runtime: str, model: Path, shapes: dict, runs: int, warmup: int
     )
 
 
+@dataclass
+class Turns:
+    """Two models timed in alternating turns in one process, so load from elsewhere hits both alike."""
+
+    runtime: str
+    runtime_version: str
+    first_median_ms: float
+    second_median_ms: float
+    runs: int  # per model
+    threads: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+TURN_RUNS = 5  # runs of one model before the other takes its turn
+
+
+def turns_here(runtime: str, first: Path, second: Path, shapes: dict, runs: int, warmup: int, threads: int) -> Turns:
+    """Time both models in this process (the child): each warmed up, then in turns of TURN_RUNS.
+    onnxruntime's idle threads do not spin, so the model waiting its turn takes no core."""
+    if runtime != "onnxruntime":
+        raise ValueError(f"only onnxruntime's sessions can be timed in turns, not {runtime}'s")
+    version, run_first = _onnxruntime_runner(first, shapes, threads, spinning=False)
+    _, run_second = _onnxruntime_runner(second, shapes, threads, spinning=False)
+    times: tuple[list[float], list[float]] = ([], [])
+    for run in (run_first, run_second):
+        for _ in range(warmup):
+            run()
+    while len(times[0]) < runs:
+        for run, timed in zip((run_first, run_second), times, strict=True):
+            for _ in range(min(TURN_RUNS, runs - len(timed))):
+                start = time.perf_counter()
+                run()
+                timed.append((time.perf_counter() - start) * 1000)
+    return Turns(runtime, version, *(round(float(np.median(t)), 3) for t in times), runs=runs, threads=threads)
+
+
 def measure(
     runtime: str,
     model: Path,
@@ -155,15 +195,44 @@ def measure(
     threads = threads or os.cpu_count() or 1
     command = [sys.executable, "-m", "catalog.measure.latency", runtime, str(model), json.dumps(shapes or {}),
                str(runs), str(warmup), str(threads)]  # fmt: skip
+    return Measurement(**_child(command, f"{runtime} could not run {model.name}"))
+
+
+def measure_turns(
+    runtime: str,
+    first: Path,
+    second: Path,
+    shapes: dict[str, list[int]] | None = None,
+    *,
+    runs: int = DEFAULT_RUNS,
+    warmup: int = DEFAULT_WARMUP,
+    threads: int | None = None,
+) -> Turns:
+    """Two models of the same input timed in alternating turns in a fresh child process (their
+    medians are comparable where two separate measurements, minutes apart, are not); raises
+    RuntimeError with the child's last line."""
+    threads = threads or os.cpu_count() or 1
+    command = [sys.executable, "-m", "catalog.measure.latency", "turns", runtime, str(first), str(second),
+               json.dumps(shapes or {}), str(runs), str(warmup), str(threads)]  # fmt: skip
+    return Turns(**_child(command, f"{runtime} could not run {first.name} and {second.name} in turns"))
+
+
+def _child(command: list[str], failure: str) -> dict:
+    """The JSON line a measuring child printed last; RuntimeError(`failure`: its last error line)."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run(command, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, env=env)
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"{runtime} could not run {model.name}: {last}")
-    return Measurement(**json.loads(result.stdout.strip().splitlines()[-1]))
+        raise RuntimeError(f"{failure}: {last}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str]) -> None:
+    if argv[0] == "turns":
+        runtime, first, second, shapes, runs, warmup, threads = argv[1:]
+        turns = turns_here(runtime, Path(first), Path(second), json.loads(shapes), int(runs), int(warmup), int(threads))
+        print(json.dumps(turns.to_dict()))
+        return
     runtime, model, shapes, runs, warmup, threads = argv
     found = measure_here(runtime, Path(model), json.loads(shapes), int(runs), int(warmup), int(threads))
     print(json.dumps(found.to_dict()))

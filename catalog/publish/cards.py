@@ -454,13 +454,14 @@ def keypoint_check(card: CardInputs) -> Md:
 def _trade(card: CardInputs, record: dict[str, Any]) -> Md:
     """The int8 form's trade in one line: size, CPU and browser time, drift."""
     float_report, int8_report = card.report("onnx"), card.report(INT8_FORMAT)
-    parts = [f"{ratio(record['size_ratio'])} the size ({mib(int8_report['size_mib'])} MiB against "
-             f"{mib(float_report['size_mib'])})"]  # fmt: skip
-    if record.get("cpu_latency_ratio") is not None:
-        latency, before = int8_report["latency"], float_report["latency"]
+    # one line a reader takes in at a glance: sizes to 2 decimals and times to 1, as the zoo table shows them
+    parts = [f"{ratio(record['size_ratio'])} the size ({int8_report['size_mib']:.2f} MiB against "
+             f"{float_report['size_mib']:.2f})"]  # fmt: skip
+    if record.get("cpu_latency_ratio") is not None and record.get("cpu_turns"):
+        turns = record["cpu_turns"]
         parts.append(
-            f"{ratio(record['cpu_latency_ratio'])} the CPU time ({ms(latency['median_ms'])} ms against "
-            f"{ms(before['median_ms'])}, {latency['runtime']}, {latency['threads']} threads)"
+            f"{ratio(record['cpu_latency_ratio'])} the CPU time ({turns['int8_median_ms']:.1f} ms against "
+            f"{turns['float_median_ms']:.1f}, {turns['runtime']}, {turns['threads']} threads, timed in turns)"
         )
     if record.get("browser_latency_ratio") is not None:
         parts.append(
