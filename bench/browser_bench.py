@@ -57,6 +57,7 @@ from catalog.measure.browser import (
     session_options,
 )
 from catalog.measure.browser import link as _link
+from catalog.measure.latency import alternate
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.8  # the target: ORT's time at most 0.8x TFJS's
@@ -226,17 +227,14 @@ def run_variant(
             try:
                 raw[engine, n] = pages[engine, n].evaluate("spec => window.bench.load(spec)", spec)
                 raw[engine, n]["warmup_ms"] = pages[engine, n].evaluate("k => window.bench.step(k)", args.warmup)
-                raw[engine, n]["times_ms"] = []
                 configs.append((engine, n, key))
             except Exception as e:  # one model failing must not lose the others
                 entry.setdefault(key, {})[f"{n}t"] = {"error": str(e).splitlines()[0]}
                 print(f"{job['id']:28} {key:16} {n}t  ERROR {e}", file=sys.stderr)
-    done = 0
-    while done < args.runs:
-        k = min(args.chunk, args.runs - done)
-        for engine, n, _ in configs:
-            raw[engine, n]["times_ms"] += pages[engine, n].evaluate("k => window.bench.step(k)", k)
-        done += k
+    steps = {(engine, n): (lambda k, page=pages[engine, n]: page.evaluate("k => window.bench.step(k)", k))
+             for engine, n, _ in configs}  # fmt: skip
+    for config, times in alternate(steps, args.runs, 0, args.chunk).items():  # each warmed up above
+        raw[config]["times_ms"] = times
     for engine, n, key in configs:
         pages[engine, n].evaluate("window.bench.unload()")
         fig = summarize(raw[engine, n])

@@ -26,15 +26,12 @@ import json
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from catalog.forms import INT8_FORMAT
 from catalog.measure import browser as web
-from catalog.runtime import input_dtype, onnx_session
+from catalog.measure.latency import alternate, onnxruntime_runner, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS = ("onnx", INT8_FORMAT)
@@ -52,37 +49,12 @@ def plan(build: Path, only: list[str] | None) -> list[dict[str, Any]]:
     return jobs
 
 
-def alternate(runners: dict[str, Any], runs: int, warmup: int, chunk: int) -> dict[str, list[float]]:
-    """ms per run of each runner (a function timing k runs, returning their ms), warmed up, then
-    timed in turns of `chunk` runs."""
-    for run in runners.values():
-        run(warmup)
-    times: dict[str, list[float]] = {name: [] for name in runners}
-    while len(next(iter(times.values()))) < runs:
-        k = min(chunk, runs - len(next(iter(times.values()))))
-        for name, run in runners.items():
-            times[name] += run(k)
-    return times
-
-
 def cpu_runner(path: Path, report: dict, threads: int):
-    session = onnx_session(path, threads, spinning=False)  # the form waiting its turn takes no core
-    (spec,) = session.get_inputs()
-    shape = web.concrete_shape(report)
-    dtype = input_dtype(spec.type)
-    rng = np.random.default_rng(0)
-    data = rng.integers(0, 255, size=shape) if dtype.kind in "iu" else rng.random(shape)
-    feeds = {spec.name: data.astype(dtype)}
-
-    def run(k: int) -> list[float]:
-        times = []
-        for _ in range(k):
-            start = time.perf_counter()
-            session.run(None, feeds)
-            times.append((time.perf_counter() - start) * 1000)
-        return times
-
-    return run
+    # the form waiting its turn takes no core
+    _, run = onnxruntime_runner(
+        path, {report["inputs"][0]["name"]: web.concrete_shape(report)}, threads, spinning=False
+    )
+    return timed(run)
 
 
 def time_cpu(build: Path, job: dict, threads: list[int], args: argparse.Namespace) -> dict[str, dict[str, float]]:

@@ -16,14 +16,17 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
 DEFAULT_RUNS = 20
 DEFAULT_WARMUP = 3
 CHILD_TIMEOUT_S = 600
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass
@@ -82,7 +85,7 @@ def _feed(shape: list[int], dtype: str, rng: np.random.Generator) -> np.ndarray:
     return rng.random(shape, dtype=np.float32).astype(dtype)
 
 
-def _onnxruntime_runner(model: Path, shapes: dict[str, list[int]], threads: int, spinning: bool = True):
+def onnxruntime_runner(model: Path, shapes: dict[str, list[int]], threads: int, spinning: bool = True):
     import onnxruntime as ort
 
     from catalog.runtime import input_dtype, onnx_session
@@ -111,7 +114,21 @@ def _tflite_runner(model: Path, shapes: dict[str, list[int]], threads: int):
     return version, interpreter.invoke
 
 
-RUNNERS = {"onnxruntime": _onnxruntime_runner, "tflite": _tflite_runner}
+RUNNERS = {"onnxruntime": onnxruntime_runner, "tflite": _tflite_runner}
+
+
+def timed(run: Callable[[], Any]) -> Callable[[int], list[float]]:
+    """`run` as a function that runs it k times and returns each run's ms."""
+
+    def runs(k: int) -> list[float]:
+        times = []
+        for _ in range(k):
+            start = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - start) * 1000)
+        return times
+
+    return runs
 
 
 def measure_here(runtime: str, model: Path, shapes: dict, runs: int, warmup: int, threads: int) -> Measurement:
@@ -123,11 +140,7 @@ def measure_here(runtime: str, model: Path, shapes: dict, runs: int, warmup: int
     version, run = RUNNERS[runtime](model, shapes, threads)
     for _ in range(warmup):
         run()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - start) * 1000)
+    times = timed(run)(runs)
     peak = _status_mib("VmHWM")
     return Measurement(
         runtime=runtime,
@@ -162,24 +175,35 @@ class Turns:
 TURN_RUNS = 5  # runs of one model before the other takes its turn
 
 
+def alternate(
+    runners: Mapping[K, Callable[[int], list[float]]], runs: int, warmup: int, chunk: int
+) -> dict[K, list[float]]:
+    """ms per run of each runner (a function timing k runs, returning their ms), each warmed up
+    (none where `warmup` is 0), then timed in turns of `chunk` runs, so load from elsewhere on the
+    machine hits all alike."""
+    if warmup:
+        for run in runners.values():
+            run(warmup)
+    times: dict[K, list[float]] = {name: [] for name in runners}
+    done = 0
+    while runners and done < runs:
+        k = min(chunk, runs - done)
+        for name, run in runners.items():
+            times[name] += run(k)
+        done += k
+    return times
+
+
 def turns_here(runtime: str, first: Path, second: Path, shapes: dict, runs: int, warmup: int, threads: int) -> Turns:
     """Time both models in this process (the child): each warmed up, then in turns of TURN_RUNS.
     onnxruntime's idle threads do not spin, so the model waiting its turn takes no core."""
     if runtime != "onnxruntime":
         raise ValueError(f"only onnxruntime's sessions can be timed in turns, not {runtime}'s")
-    version, run_first = _onnxruntime_runner(first, shapes, threads, spinning=False)
-    _, run_second = _onnxruntime_runner(second, shapes, threads, spinning=False)
-    times: tuple[list[float], list[float]] = ([], [])
-    for run in (run_first, run_second):
-        for _ in range(warmup):
-            run()
-    while len(times[0]) < runs:
-        for run, timed in zip((run_first, run_second), times, strict=True):
-            for _ in range(min(TURN_RUNS, runs - len(timed))):
-                start = time.perf_counter()
-                run()
-                timed.append((time.perf_counter() - start) * 1000)
-    return Turns(runtime, version, *(round(float(np.median(t)), 3) for t in times), runs=runs, threads=threads)
+    version, run_first = onnxruntime_runner(first, shapes, threads, spinning=False)
+    _, run_second = onnxruntime_runner(second, shapes, threads, spinning=False)
+    times = alternate({"first": timed(run_first), "second": timed(run_second)}, runs, warmup, TURN_RUNS)
+    medians = (round(float(np.median(times[name])), 3) for name in ("first", "second"))
+    return Turns(runtime, version, *medians, runs=runs, threads=threads)
 
 
 def measure(
