@@ -8,6 +8,7 @@ without touching a model.
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import json
@@ -97,17 +98,41 @@ def _digest(*parts: bytes) -> str:
 
 @functools.cache
 def code_digest() -> str:
-    """The builder's own code: a change to how anything is read, converted or measured
-    makes every variant stale. What only presents the catalog (publish/, app/, the CLI) does not."""
-    package = Path(__file__).resolve().parent
+    """This builder's digest (package_digest of the catalog package), computed once."""
+    return package_digest(Path(__file__).resolve().parent)
+
+
+def package_digest(package: Path) -> str:
+    """The builder's own code and data, as far as they make a figure: a change to how anything is
+    read, converted or measured makes every variant stale; a comment, a docstring or a reflowed
+    line does not (each module is hashed as its syntax tree, docstrings dropped). What only presents
+    the catalog (publish/, app/, the CLI) does not count at all."""
     presenting = {package / "publish", package / "app", package / "cli.py"}
-    return _digest(
-        *(
-            p.read_bytes()
-            for p in sorted(package.rglob("*.py"))
-            if not any(p == q or q in p.parents for q in presenting)
-        )
-    )
+    files = [
+        p
+        for p in sorted(package.rglob("*"))
+        if p.suffix in {".py", ".json"} and not any(p == q or q in p.parents for q in presenting)
+    ]
+    return _digest(*(p.relative_to(package).as_posix().encode() + b"\n" + _meaning(p) for p in files))
+
+
+def _meaning(path: Path) -> bytes:
+    """What of a file can change a figure: a module's syntax tree without its docstrings (comments
+    and layout are not in the tree); a data file's bytes (the keypoint check's annotation)."""
+    if path.suffix != ".py":
+        return path.read_bytes()
+    tree = ast.parse(path.read_bytes(), str(path))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
 
 
 def cache_key(card_path: Path, defaults_path: Path, variant_id: str, options: BuildOptions) -> str:
