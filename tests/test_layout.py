@@ -86,3 +86,19 @@ def test_the_readers_know_nothing_of_the_figures():
 
 def test_the_latency_module_and_the_peer_benchmarks_do_not_share_a_name():
     assert not (PACKAGE / "bench.py").exists() and (PACKAGE.parent / "bench").is_dir()
+
+
+def test_the_catalogs_schema_imports_where_there_are_no_file_locks_nor_processes():
+    """The app's pages read the catalog's typed records on Pyodide, which has no fcntl and cannot
+    start a process: the schema (and the card schema under it) reaches neither."""
+    import subprocess
+    import sys
+
+    absent = "import sys; sys.modules.update(fcntl=None, subprocess=None, multiprocessing=None)"
+    result = subprocess.run(
+        [sys.executable, "-c", f"{absent}; import catalog.schema; import catalog.cards.schema"],
+        capture_output=True,
+        text=True,
+        cwd=PACKAGE.parent,
+    )
+    assert result.returncode == 0, result.stderr

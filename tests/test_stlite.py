@@ -1,5 +1,5 @@
 """The app in the browser: the docs site's stlite page is generated with the pinned @stlite/browser
-and mounts app.py, every module of `catalog` it imports, the catalog and its schema; and the app
+and mounts app.py, every module of `catalog` it imports and the catalog; and the app
 runs on what Pyodide has. Pyodide's module list comes from the pinned `pyodide` npm package (the
 release stlite loads): its pyodide-lock.json and python_stdlib.zip, and the modules compiled into
 pyodide.asm.wasm. Loading the page itself needs the internet (stlite fetches Pyodide and its
@@ -32,7 +32,6 @@ from catalog.publish.stlite import (
     pyodide_packages_by_import,
     write_app_page,
 )
-from catalog.schema import json_schema_text
 from tests.test_app import FIXTURE, write_build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +39,6 @@ NEEDS_NPM = "needs `npm ci`: @stlite/browser and pyodide are pinned in package.j
 # what the app's code imports that Pyodide lacks, each with the fallback the pages take
 FEATURE_DETECTED = {
     "plotly": "the Charts page shows the figures made when the site was built, drawn by the site's plotly.js",
-    "fcntl": "the catalog is checked against catalog.schema.json with jsonschema, not the pydantic models",
 }
 CORE_MODULES = {"sys", "builtins", "marshal", "_imp", "_warnings", "_frozen_importlib", "_frozen_importlib_external"}
 
@@ -136,7 +134,7 @@ def test_the_page_mounts_the_app_its_modules_and_the_catalog(app_site):
         if target in sources:
             assert (page / source["url"]).read_bytes() == (ROOT / target).read_bytes()
     assert files["build/catalog.json"] == {"url": "../catalog.json"}
-    assert (page / files["build/catalog.schema.json"]["url"]).read_text("utf-8") == json_schema_text()
+    assert "build/catalog.schema.json" not in files  # the app checks the catalog with its pydantic models
     index = json.loads((page / files["build/charts/index.json"]["url"]).read_text("utf-8"))
     assert [name for name, _ in index] == ["timeline", "performance-mflops", "performance-size"]
     assert "pyodideUrl" not in options  # stlite's default: Pyodide's CDN
@@ -145,7 +143,7 @@ def test_the_page_mounts_the_app_its_modules_and_the_catalog(app_site):
 def test_the_page_asks_pyodide_for_the_packages_the_app_imports(app_site):
     options = mount_options(app_site[0])
     packages = pyodide_lock()["packages"]
-    assert {"numpy", "pandas", "pydantic", "jinja2", "jsonschema"} <= set(options["requirements"])
+    assert {"numpy", "pandas", "pydantic", "jinja2"} <= set(options["requirements"])
     assert set(options["requirements"]) <= set(packages)
 
 

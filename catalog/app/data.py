@@ -3,7 +3,6 @@ cached (`st.cache_data`), so that every rerun and every visitor after the first 
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,32 +12,14 @@ import pandas as pd
 import streamlit as st
 
 from catalog.errors import PosezooError
-from catalog.paths import CATALOG_FILE, SCHEMA_FILE
+from catalog.paths import CATALOG_FILE
 from catalog.publish.records import model_title, onnx_report, runnable
 from catalog.publish.table import frame_of
+from catalog.schema import read_catalog
 
 
 class CatalogProblem(Exception):
     """The catalog cannot be shown: what is wrong and what to do, in a sentence for the page."""
-
-
-def read_against_schema_file(path: Path) -> dict[str, Any]:
-    """catalog.json checked against the catalog.schema.json its build wrote beside it."""
-    import jsonschema
-
-    schema_path = path.with_name(SCHEMA_FILE)
-    try:
-        document = json.loads(path.read_text("utf-8"))
-        schema = json.loads(schema_path.read_text("utf-8"))
-    except (OSError, ValueError) as error:
-        raise CatalogProblem(f"{path} cannot be read ({error}); rebuild it with `posezoo build`.") from None
-    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
-    if problem is not None:
-        where = ".".join(str(part) for part in problem.absolute_path) or "the document"
-        raise CatalogProblem(
-            f"{path} is not a catalog of this posezoo ({where}: {problem.message}); rebuild it with `posezoo build`."
-        )
-    return document
 
 
 def read_document(path: Path) -> dict[str, Any]:
@@ -48,10 +29,6 @@ def read_document(path: Path) -> dict[str, Any]:
             f"There is no catalog at {path}. Build it with `posezoo build`, "
             "or run `posezoo serve`, which builds it first."
         )
-    try:
-        from catalog.schema import read_catalog
-    except ImportError:  # Pyodide: the card schema's source parser needs fcntl, for the fetch cache's lock
-        return read_against_schema_file(path)
     try:
         return read_catalog(path)
     except PosezooError as error:

@@ -29,7 +29,7 @@ from pydantic import (
     field_validator,
 )
 
-from catalog.fetch.sources import parse_source
+from catalog.fetch.addresses import parse_source
 from catalog.pose.kinds import DecodeKind
 
 

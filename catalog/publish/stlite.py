@@ -4,7 +4,7 @@ visitor's browser with stlite (`@stlite/browser`, pinned in package.json) on Pyo
     site/stlite/index.html  mounts the app: stlite's `mount()` with the files below
     site/stlite/lib/        @stlite/browser's build, as npm installed it (source maps left out)
     site/stlite/files/      app.py and every module of `catalog` it imports, read from the
-                            project; build/catalog.schema.json; build/charts/ (the Charts page's
+                            project; build/charts/ (the Charts page's
                             figures, made by the chart functions now: Pyodide ships no plotly)
 
 The app reads build/catalog.json, mounted from the site's own copy (../catalog.json). stlite loads
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.atomic import write_text
-from catalog.paths import CATALOG_FILE, ROOT, SCHEMA_FILE
+from catalog.paths import CATALOG_FILE, ROOT
 
 APP_DIR = "stlite"  # site/stlite/
 LIB_DIR = "lib"  # site/stlite/lib/: @stlite/browser
@@ -210,11 +210,7 @@ def write_app_page(build_dir: Path, site_dir: Path, *, pyodide_url: str | None =
         (page / "files" / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, page / "files" / relative)
         files[relative] = f"files/{relative}"
-    from catalog.schema import json_schema_text
-
     mounted_build = f"files/{BUILD_MOUNT}"
-    write_text(page / mounted_build / SCHEMA_FILE, json_schema_text())
-    files[f"{BUILD_MOUNT}/{SCHEMA_FILE}"] = f"{mounted_build}/{SCHEMA_FILE}"
     files[f"{BUILD_MOUNT}/{CATALOG_FILE}"] = f"../{CATALOG_FILE}"
     names = chart_files(build_dir, page / mounted_build / CHARTS_DIR)
     for name in [*names, CHARTS_INDEX.removesuffix(".json")] if names else []:
