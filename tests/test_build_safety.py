@@ -18,10 +18,13 @@ from catalog import lock
 from catalog.build import FINISHED_DIR, LOCK_FILE, BuildOptions, build
 from catalog.digest import sha256_file
 
-pytestmark = pytest.mark.skipif(
-    find_spec("tensorflow") is None or find_spec("tf2onnx") is None,
-    reason="building converts with tensorflow and tf2onnx: pip install 'posezoo[convert]'",
-)
+pytestmark = [
+    pytest.mark.slow,  # real builds, in child processes
+    pytest.mark.skipif(
+        find_spec("tensorflow") is None or find_spec("tf2onnx") is None,
+        reason="building converts with tensorflow and tf2onnx: pip install 'posezoo[convert]'",
+    ),
+]
 TWO = ["movenet-lightning", "blazepose-lite"]
 
 

