@@ -1,7 +1,7 @@
 // onnxruntime-web (wasm backend) runner of the browser benchmark.
 import { makeInput, timeRuns } from './common.js';
 
-/** @type {any} */
+/** @type {typeof import('./ort/ort.wasm.min.mjs')} */
 let ort;
 
 /**
@@ -25,7 +25,7 @@ let current = null;
 
 /**
  * Loads one ONNX model and runs it once (the cold run).
- * @param {{url: string, shape: number[], dtype: string, options?: object}} spec
+ * @param {{url: string, shape: number[], dtype: import('./ort/ort.wasm.min.mjs').Tensor.Type, options?: object}} spec
  * @returns {Promise<{threads: number, load_ms: number, cold_ms: number}>}
  */
 export async function load(spec) {
@@ -37,7 +37,7 @@ export async function load(spec) {
   const load_ms = performance.now() - t0;
   // ORT falls back to one thread (with a warning) where multi-threading is unavailable and
   // writes the count back into env, so reading env after the first session tells what it uses.
-  const threads = ort.env.wasm.numThreads;
+  const threads = /** @type {number} */ (ort.env.wasm.numThreads); // init() set it
   const name = session.inputNames[0];
   const input = new ort.Tensor(spec.dtype, makeInput(spec.shape, spec.dtype), spec.shape);
   const infer = async () => {

@@ -1,7 +1,12 @@
 // TensorFlow.js (wasm backend) runner of the browser benchmark, for TFJS graph models.
 import { loadScript, makeInput, timeRuns } from './common.js';
 
-/** @type {any} */
+/**
+ * @typedef {typeof import("@tensorflow/tfjs") & {wasm: typeof import("@tensorflow/tfjs-backend-wasm")}} Tf
+ *   window.tf, as the two UMD bundles define it
+ */
+
+/** @type {Tf} */
 let tf;
 
 /**
@@ -46,7 +51,7 @@ let current = null;
 
 /**
  * Loads one TFJS graph model (model.json with its weight files beside it) and runs it once.
- * @param {{url: string, shape: number[], dtype: string}} spec
+ * @param {{url: string, shape: number[], dtype: import("@tensorflow/tfjs").DataType}} spec
  * @returns {Promise<{threads: number, load_ms: number, cold_ms: number, execute_async: boolean}>}
  */
 export async function load(spec) {

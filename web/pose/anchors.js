@@ -68,6 +68,7 @@ export function ssdAnchors(inputHW, spec = ANCHOR_SPEC) {
  */
 export function blazeposeCrop(imageHW, detectionXY, scale = CROP_SCALE) {
   const [h, w] = imageHW;
+  /** @type {import("./geometry.js").Point} */
   const hip = [detectionXY[0][0] * w, detectionXY[0][1] * h];
   const top = [detectionXY[1][0] * w, detectionXY[1][1] * h];
   const radius = Math.hypot(top[0] - hip[0], top[1] - hip[1]);

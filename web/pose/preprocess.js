@@ -39,7 +39,10 @@ const f32 = Math.fround;
  */
 export function inputSize(spec, inputShape) {
   if (inputShape && inputShape.length === 4) {
-    const [h, w] = spec.layout === "NCHW" ? [inputShape[2], inputShape[3]] : [inputShape[1], inputShape[2]];
+    // named or null (dynamic) dimensions are cast too: Number.isInteger turns them away
+    const [h, w] = /** @type {[number, number]} */ (
+      spec.layout === "NCHW" ? [inputShape[2], inputShape[3]] : [inputShape[1], inputShape[2]]
+    );
     if (Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0) return [h, w];
   }
   return [Math.trunc(spec.size[0]), Math.trunc(spec.size[1])];

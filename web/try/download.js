@@ -51,7 +51,7 @@ export async function fetchModel(url, { sha256 = "", size = 0, onProgress = () =
  * @param {Response} response
  * @param {number} total
  * @param {Progress} onProgress
- * @returns {Promise<Uint8Array>}
+ * @returns {Promise<Uint8Array<ArrayBuffer>>}
  */
 async function readWithProgress(response, total, onProgress) {
   if (!response.body) return new Uint8Array(await response.arrayBuffer());

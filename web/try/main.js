@@ -440,7 +440,9 @@ async function main() {
       if (params.get("precision") === "int8" && !noInt8) ui.precision.value = "int8";
       showSize();
       await loadModel();
-      if (noInt8 && state.status !== "error") say(`${int8Trade(variant)} Running the float form.`);
+      // loadModel() may have set "error" since the "ready" above
+      const status = /** @type {TryState["status"]} */ (state.status);
+      if (noInt8 && status !== "error") say(`${int8Trade(variant)} Running the float form.`);
     }
   }
   if (params.get("input") === "camera") await startCameraInput();

@@ -1,6 +1,8 @@
 // onnxruntime-web: the build for the chosen backend (imported from the site's own copy of ort's
 // files), its settings, the sessions, and `runModel` for web/pose/pipeline.js with timing.
 
+/** @typedef {typeof import("onnxruntime-web")} Ort onnxruntime-web's namespace, whichever build */
+
 const ORT_DIR = new URL("./ort/", import.meta.url);
 /** one ort build per backend: the wasm one is smaller; the webgpu one also runs wasm */
 export const BUILDS = Object.freeze({ wasm: "ort.wasm.min.mjs", webgpu: "ort.webgpu.min.mjs" });
@@ -49,10 +51,10 @@ export function threadCount(support, asked) {
  * onnxruntime-web's build for `backend`, set up to load its .mjs/.wasm from the site.
  * @param {"wasm"|"webgpu"} backend
  * @param {number} threads
- * @returns {Promise<any>} the `ort` namespace
+ * @returns {Promise<Ort>} the `ort` namespace
  */
 export async function loadOrt(backend, threads) {
-  const ort = await import(new URL(BUILDS[backend], ORT_DIR).href);
+  const ort = /** @type {Ort} */ (await import(new URL(BUILDS[backend], ORT_DIR).href));
   ort.env.wasm.wasmPaths = ORT_DIR.href;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
@@ -73,11 +75,11 @@ export async function sessionOptions() {
 
 /**
  * An inference session for one ONNX file.
- * @param {any} ort
+ * @param {Ort} ort
  * @param {"wasm"|"webgpu"} backend
  * @param {Uint8Array} bytes
  * @param {object} options from sessionOptions()
- * @returns {Promise<any>}
+ * @returns {Promise<import("onnxruntime-web").InferenceSession>}
  */
 export function createSession(ort, backend, bytes, options) {
   return ort.InferenceSession.create(bytes, { ...options, executionProviders: [backend] });
@@ -86,8 +88,8 @@ export function createSession(ort, backend, bytes, options) {
 /**
  * A `runModel` for web/pose/pipeline.js over sessions by variant id; `timer.ms` adds up the time
  * spent in session.run since it was last reset (both stages of a two-stage model).
- * @param {any} ort
- * @param {Map<string, any>} sessions
+ * @param {Ort} ort
+ * @param {Map<string, import("onnxruntime-web").InferenceSession>} sessions
  * @returns {{runModel: import("../pose/pipeline.js").RunModel, timer: {ms: number}}}
  */
 export function modelRunner(ort, sessions) {
@@ -104,7 +106,9 @@ export function modelRunner(ort, sessions) {
     const outputs = {};
     for (const name of session.outputNames) {
       const value = results[name];
-      outputs[name] = { data: await value.getData(), dims: value.dims };
+      // a pose model's outputs are numbers: no string tensor comes back
+      const data = /** @type {import("../pose/decoders.js").OutputTensor["data"]} */ (await value.getData());
+      outputs[name] = { data, dims: value.dims };
       value.dispose?.();
     }
     return outputs;
