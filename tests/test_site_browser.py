@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import pytest
 
 from catalog.measure.browser import HEADLESS_FLAGS
-from catalog.publish.cards import mib, millions, ms
+from catalog.publish.formatting import mib, millions, ms
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -246,7 +246,7 @@ def test_model_page_shows_its_license_and_every_restriction(visit, served):
 
 
 def test_numbers_page_has_the_anchors_the_cards_link_to(visit):
-    from catalog.publish.cards import CONVENTION_ANCHORS
+    from catalog.publish.cards.inputs import CONVENTION_ANCHORS
 
     page = visit().open("numbers/")
     for anchor in CONVENTION_ANCHORS.values():

@@ -10,8 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from catalog.publish.cards import FORMAT_NAMES
-from catalog.publish.records import latency_ms, model_title, onnx_report, original_format
+from catalog.publish.records import FORMAT_NAMES, latency_ms, model_title, onnx_report, original_format
 
 BEST = "★"  # after the best value of a row
 MISSING = "—"

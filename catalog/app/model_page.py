@@ -17,15 +17,11 @@ from catalog.app.data import Zoo
 from catalog.app.links import Route
 from catalog.app.navigation import go
 from catalog.forms import INT8_FORMAT
-from catalog.publish.cards import (
-    SKELETON_FILE,
-    CardInputs,
-    bullets,
-    int8_trade,
-    license_section,
-    render_card,
-    restrictions_intro,
-)
+from catalog.publish.cards import render_card
+from catalog.publish.cards.inputs import CardInputs
+from catalog.publish.cards.int8 import int8_trade
+from catalog.publish.cards.markdown import bullets
+from catalog.publish.cards.sections import SKELETON_FILE, license_section, restrictions_intro
 from catalog.publish.records import onnx_report, original_format, runnable, safe_relative
 from catalog.publish.skeleton import skeleton_svg
 

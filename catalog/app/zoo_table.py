@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from catalog.publish.cards import FORMAT_NAMES
-from catalog.publish.records import latency_ms, model_title, onnx_report, original_format
+from catalog.publish.records import FORMAT_NAMES, latency_ms, model_title, onnx_report, original_format
 
 ID = "id"
 MODEL = "Model"

@@ -11,7 +11,7 @@
                                   `formats.onnx.path` relative to catalog.json
     BUILD/site/_headers           COOP/COEP for static hosts that read it (Netlify, Cloudflare Pages)
 
-Every figure comes from catalog.json and is formatted by `catalog.publish.cards`' helpers, so it
+Every figure comes from catalog.json and is formatted by `catalog.publish.formatting`, so it
 reads the same on the Zoo page and on a model's card. Every text from the catalog is HTML-escaped
 here. Nothing on a page is loaded from another origin: plotly.js and the table's script are
 copied into the site, and mkdocs-material's Google Fonts are turned off.
@@ -37,19 +37,13 @@ from catalog.atomic import write_text
 from catalog.forms import INT8_FORMAT
 from catalog.measure.browser import ISOLATION_HEADERS
 from catalog.paths import CATALOG_FILE, ROOT
-from catalog.publish.cards import (
-    CONVENTION_ANCHORS,
-    FORMAT_NAMES,
-    SKELETON_FILE,
-    dims,
-    mib,
-    millions,
-    ms,
-    render_card,
-    url,
-    write_cards,
-)
+from catalog.publish.cards import render_card, write_cards
+from catalog.publish.cards.inputs import CONVENTION_ANCHORS
+from catalog.publish.cards.markdown import url
+from catalog.publish.cards.sections import SKELETON_FILE
+from catalog.publish.formatting import dims, mib, millions, ms
 from catalog.publish.records import (
+    FORMAT_NAMES,
     latency_ms,
     model_title,
     onnx_report,
