@@ -10,39 +10,14 @@ from catalog.publish.cards.inputs import CardInputs
 from catalog.publish.cards.markdown import Md, Table, bullets, code, text
 from catalog.publish.cards.sections import passed
 from catalog.publish.cards.snippets import python_string
-from catalog.publish.formatting import fraction, ratio, score
+from catalog.publish.formatting import TRADE_LEAD, fraction, score, trade
 
 
-def _trade(card: CardInputs, record: dict[str, Any]) -> Md:
-    """The int8 form's trade in one line: size, CPU and browser time, drift."""
-    float_report, int8_report = card.report("onnx"), card.report(INT8_FORMAT)
-    # one line a reader takes in at a glance: sizes to 2 decimals and times to 1, as the zoo table shows them
-    parts = [f"{ratio(record['size_ratio'])} the size ({int8_report['size_mib']:.2f} MiB against "
-             f"{float_report['size_mib']:.2f})"]  # fmt: skip
-    if record.get("cpu_latency_ratio") is not None and record.get("cpu_turns"):
-        turns = record["cpu_turns"]
-        parts.append(
-            f"{ratio(record['cpu_latency_ratio'])} the CPU time ({turns['int8_median_ms']:.1f} ms against "
-            f"{turns['float_median_ms']:.1f}, {turns['runtime']}, {turns['threads']} threads, timed in turns)"
-        )
-    if record.get("browser_latency_ratio") is not None:
-        parts.append(
-            f"{ratio(record['browser_latency_ratio'])} the browser time (onnxruntime-web wasm, "
-            f"{record['browser_threads']} threads)"
-        )
-    if record.get("mean_drift") is not None:
-        parts.append(
-            f"keypoints moved {fraction(record['mean_drift'])} of the image on average "
-            f"(max {fraction(record['max_drift'])}) on the test photos"
-        )
-    return Md(f"**The trade, int8 against the float ONNX form:** {text('; '.join(parts))}.")
-
-
-def int8_trade(card: CardInputs) -> Md | None:
+def trade_line(card: CardInputs) -> Md | None:
     """The int8 form's trade in one line, as its card says it (the app shows it beside the
     download), or None where the variant has no int8 form."""
-    record = card.variant.get("int8")
-    return _trade(card, record) if record and INT8_FORMAT in card.formats else None
+    said = trade(card.variant)
+    return None if said is None else Md(f"**{TRADE_LEAD}:** {text(said)}.")
 
 
 def _drift_table(record: dict[str, Any]) -> Md:
@@ -146,7 +121,7 @@ def int8_section(card: CardInputs) -> Md:
     return Md(
         "\n\n".join(
             [
-                _trade(card, record),
+                trade_line(card) or Md(""),
                 Md(
                     f"The int8 form is {code(card.report(INT8_FORMAT)['path'])}, beside the float ONNX form; its "
                     f"figures are the int8 columns and rows above. With posezoo's pose API: {code(snippet)}."
