@@ -216,8 +216,8 @@ def test_zoo_page_figures_equal_the_catalog(served, site):
         latency = onnx["latency"]["median_ms"]
         expected = {
             "Size (MiB)": (mib(onnx["size_mib"]), onnx["size_mib"]),
-            "MFLOPs": (millions(onnx["flops"]), onnx["flops"]),
-            "M params": (millions(onnx["params"]), onnx["params"]),
+            "MFLOPs": (millions(onnx["flops"]), onnx["flops"] / 1e6),
+            "M params": (millions(onnx["params"]), onnx["params"] / 1e6),
             "Latency (ms)": (ms(latency), latency),
         }
         for column, (shown, raw) in expected.items():
