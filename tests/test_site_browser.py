@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import pytest
 
 from catalog.measure.browser import HEADLESS_FLAGS
-from catalog.publish.cards import mib, millions, ms
+from catalog.publish.formatting import mib, millions, ms
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -216,8 +216,8 @@ def test_zoo_page_figures_equal_the_catalog(served, site):
         latency = onnx["latency"]["median_ms"]
         expected = {
             "Size (MiB)": (mib(onnx["size_mib"]), onnx["size_mib"]),
-            "MFLOPs": (millions(onnx["flops"]), onnx["flops"]),
-            "M params": (millions(onnx["params"]), onnx["params"]),
+            "MFLOPs": (millions(onnx["flops"]), onnx["flops"] / 1e6),
+            "M params": (millions(onnx["params"]), onnx["params"] / 1e6),
             "Latency (ms)": (ms(latency), latency),
         }
         for column, (shown, raw) in expected.items():
@@ -246,7 +246,7 @@ def test_model_page_shows_its_license_and_every_restriction(visit, served):
 
 
 def test_numbers_page_has_the_anchors_the_cards_link_to(visit):
-    from catalog.publish.cards import CONVENTION_ANCHORS
+    from catalog.publish.cards.inputs import CONVENTION_ANCHORS
 
     page = visit().open("numbers/")
     for anchor in CONVENTION_ANCHORS.values():

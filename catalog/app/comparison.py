@@ -10,11 +10,11 @@ from typing import Any
 
 import pandas as pd
 
-from catalog.publish.cards import FORMAT_NAMES
-from catalog.publish.records import latency_ms, model_title, onnx_report, original_format
+from catalog.publish.columns import BY_KEY, MISSING
+from catalog.publish.formatting import difference, fraction, memory, ms
+from catalog.publish.records import latency_ms, model_title, onnx_report
 
 BEST = "★"  # after the best value of a row
-MISSING = "—"
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,11 @@ class Figure:
     value: Callable[[dict[str, Any], dict[str, Any]], Any]  # (variant, family) -> value or None
     text: Callable[[Any], str] = str
     smaller_is_better: bool = False  # rows without a direction mark nothing
+    detail: Callable[[dict[str, Any]], str | None] | None = None  # said after the value, in brackets
 
-
-def _onnx(key: str) -> Callable[[dict[str, Any], dict[str, Any]], Any]:
-    return lambda variant, _: (onnx_report(variant) or {}).get(key)
+    def shown(self, value: Any, variant: dict[str, Any]) -> str:
+        detail = self.detail(variant) if self.detail else None
+        return f"{self.text(value)} ({detail})" if detail else self.text(value)
 
 
 def _latency(key: str) -> Callable[[dict[str, Any], dict[str, Any]], Any]:
@@ -55,59 +56,43 @@ def _conversion(variant: dict[str, Any], _: dict[str, Any]) -> Any:
     return max((o["relative"] for o in outputs), default=None)
 
 
-def _keypoints(variant: dict[str, Any], _: dict[str, Any]) -> Any:
-    keypoints = variant.get("keypoints") or {}
-    return f"{keypoints.get('schema')} ({len(keypoints.get('names') or [])})"
-
-
 def _resolution(variant: dict[str, Any], _: dict[str, Any]) -> Any:
     height, width = (variant.get("preprocess") or {}).get("size", (None, None))
     return f"{height} × {width}" if height else None
 
 
-def _format(variant: dict[str, Any], _: dict[str, Any]) -> Any:
-    original = original_format(variant)
-    return FORMAT_NAMES.get(original, original) if original else None
-
-
-def _two(value: float) -> str:
-    return f"{value:,.2f}"
-
-
-def _one(value: float) -> str:
-    return f"{value:,.1f}"
+def _of(key: str) -> Figure:
+    """A figure of the zoo table (catalog.publish.columns), as the site's table shows it."""
+    column = BY_KEY[key]
+    return Figure(column.name, column.value, column.text, column.smaller_is_better, column.detail)
 
 
 FIGURES: list[Figure] = [
-    Figure("Family", lambda v, f: f.get("name", v.get("family"))),
-    Figure("Task", lambda v, _: v.get("task")),
-    Figure("Keypoints", _keypoints),
+    _of("family"),
+    _of("task"),
+    _of("keypoints"),
     Figure("Input (height × width)", _resolution),
-    Figure("Original format", _format),
+    _of("format"),
     Figure("Released", lambda v, _: v.get("release_date")),
-    Figure("Size of the ONNX file (MiB)", _onnx("size_mib"), _two, True),
-    Figure("Parameters (millions)", lambda v, f: _scaled(_onnx("params")(v, f)), _two, True),
-    Figure("MFLOPs", lambda v, f: _scaled(_onnx("flops")(v, f)), _one, True),
-    Figure("Precision", _onnx("precision")),
-    Figure("Latency, onnxruntime CPU (ms, median)", _latency("median_ms"), _one, True),
-    Figure("Latency, onnxruntime CPU (ms, p90)", _latency("p90_ms"), _one, True),
-    Figure("Model's peak memory (MiB)", _latency("model_peak_mib"), _one, True),
-    Figure("In the browser, wasm, 1 thread (ms, median)", _browser(True), _one, True),
-    Figure("In the browser, wasm, every core (ms, median)", _browser(False), _one, True),
-    Figure("Keypoint check: mean distance (of the image's side)", _check, lambda x: f"{x:.4f}", True),
-    Figure("Conversion: largest relative difference", _conversion, lambda x: f"{x:.3g}", True),
-    Figure("License", lambda v, _: (v.get("license") or {}).get("spdx")),
+    _of("size_mib"),
+    _of("mparams"),
+    _of("mflops"),
+    _of("precision"),
+    _of("latency_ms"),
+    Figure("Latency, onnxruntime CPU (ms, p90)", _latency("p90_ms"), ms, True),
+    Figure("Model's peak memory (MiB)", _latency("model_peak_mib"), memory, True),
+    Figure("In the browser, wasm, 1 thread (ms, median)", _browser(True), ms, True),
+    Figure("In the browser, wasm, every core (ms, median)", _browser(False), ms, True),
+    Figure("Keypoint check: mean distance (of the image's side)", _check, fraction, True),
+    Figure("Conversion: largest relative difference", _conversion, difference, True),
+    _of("license"),
 ]
 BARS = {  # the bars drawn under the table: label -> figure
-    "Size (MiB)": "Size of the ONNX file (MiB)",
-    "Parameters (millions)": "Parameters (millions)",
-    "MFLOPs": "MFLOPs",
-    "Latency (ms, onnxruntime CPU)": "Latency, onnxruntime CPU (ms, median)",
+    "Size (MiB)": BY_KEY["size_mib"].name,
+    "Parameters (millions)": BY_KEY["mparams"].name,
+    "MFLOPs": BY_KEY["mflops"].name,
+    "Latency (ms, onnxruntime CPU)": BY_KEY["latency_ms"].name,
 }
-
-
-def _scaled(value: Any) -> float | None:
-    return None if value is None else value / 1e6
 
 
 def best_of(values: Sequence[Any]) -> set[int]:
@@ -143,8 +128,8 @@ def compare(document: dict[str, Any], ids: Sequence[str]) -> Comparison:
         winners = best_of(values) if figure.smaller_is_better else set()
         raw[figure.label] = values
         text[figure.label] = [
-            MISSING if v is None else figure.text(v) + (f" {BEST}" if i in winners else "")
-            for i, v in enumerate(values)
+            MISSING if v is None else figure.shown(v, variant) + (f" {BEST}" if i in winners else "")
+            for i, (v, variant) in enumerate(zip(values, chosen, strict=True))
         ]
         best[figure.label] = [i in winners for i in range(len(values))]
 

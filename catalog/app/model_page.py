@@ -17,15 +17,12 @@ from catalog.app.data import Zoo
 from catalog.app.links import Route
 from catalog.app.navigation import go
 from catalog.forms import INT8_FORMAT
-from catalog.publish.cards import (
-    SKELETON_FILE,
-    CardInputs,
-    bullets,
-    int8_trade,
-    license_section,
-    render_card,
-    restrictions_intro,
-)
+from catalog.publish.cards import render_card
+from catalog.publish.cards.inputs import CardInputs
+from catalog.publish.cards.int8 import trade_line
+from catalog.publish.cards.markdown import bullets
+from catalog.publish.cards.sections import SKELETON_FILE, license_section, restrictions_intro
+from catalog.publish.formatting import size
 from catalog.publish.records import onnx_report, original_format, runnable, safe_relative
 from catalog.publish.skeleton import skeleton_svg
 
@@ -76,10 +73,6 @@ def _zipped(paths: dict[str, Path]) -> Callable[[], bytes]:
     return make
 
 
-def _mib(size_bytes: int) -> str:
-    return f"{size_bytes / 2**20:.1f} MiB"
-
-
 def download_files(zoo: Zoo, variant: dict[str, Any]) -> None:
     """Buttons for the original file (a TFJS model's files zipped) and the ONNX file; in the
     browser, where no model file is on the page's disk, links to the site's copies."""
@@ -91,7 +84,7 @@ def download_files(zoo: Zoo, variant: dict[str, Any]) -> None:
         relative = safe_relative(str(onnx.get("path", "")))
         if relative is not None:
             right.link_button(
-                f"Download the ONNX file ({_mib(onnx['size_bytes'])})", f"{environment.site_url()}{relative}"
+                f"Download the ONNX file ({size(onnx['size_mib'])})", f"{environment.site_url()}{relative}"
             )
         left.info(f"The original file is not on this site: `posezoo build --only {variant['id']}` fetches it.")
         return
@@ -105,10 +98,10 @@ def download_files(zoo: Zoo, variant: dict[str, Any]) -> None:
             )
         elif len(paths) == 1:
             (name, path), *_ = paths.items()
-            label = f"Download the original ({original}, {_mib(report['size_bytes'])})"
+            label = f"Download the original ({original}, {size(report['size_mib'])})"
             left.download_button(label, _file_bytes(path), file_name=name, on_click="ignore", key="download_original")
         else:
-            label = f"Download the original ({original}: {len(paths)} files zipped, {_mib(report['size_bytes'])})"
+            label = f"Download the original ({original}: {len(paths)} files zipped, {size(report['size_mib'])})"
             left.download_button(
                 label,
                 _zipped(paths),
@@ -120,7 +113,7 @@ def download_files(zoo: Zoo, variant: dict[str, Any]) -> None:
     if relative is None or not (build / relative).is_file():
         right.warning(f"The ONNX file is missing from {build}: rebuild with `posezoo build --only {variant['id']}`.")
     else:
-        label = f"Download the ONNX file ({_mib(onnx['size_bytes'])})"
+        label = f"Download the ONNX file ({size(onnx['size_mib'])})"
         right.download_button(
             label, _file_bytes(build / relative), file_name=relative.name, on_click="ignore", key="download_onnx"
         )
@@ -130,12 +123,12 @@ def int8_offer(zoo: Zoo, variant: dict[str, Any]) -> None:
     """The int8 form, where the variant has one: its trade in one line (the card's) and its file."""
     int8 = (variant.get("formats") or {}).get(INT8_FORMAT)
     card = CardInputs(variant, zoo.families.get(variant["family"], {}), zoo.document.get("machine", {}), site=False)
-    trade = int8_trade(card)
+    trade = trade_line(card)
     if not int8 or trade is None:
         return
     st.markdown(trade)
     relative = safe_relative(str(int8.get("path", "")))
-    label = f"Download the int8 ONNX file ({_mib(int8['size_bytes'])})"
+    label = f"Download the int8 ONNX file ({size(int8['size_mib'])})"
     if relative is None:
         return
     if environment.IN_BROWSER:

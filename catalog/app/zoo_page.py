@@ -15,7 +15,7 @@ from catalog.publish.records import LATENCY_RUNTIME
 
 TABLE_KEY = "zoo_table"
 ROW_PX = 35  # a row of st.dataframe
-NUMBER_FORMATS = {zt.SIZE: "%.2f", zt.MFLOPS: "%.1f", zt.PARAMS: "%.2f", zt.LATENCY: "%.1f"}
+NUMBER_FORMATS = {c.header: f"%.{c.digits}f" for c in zt.NUMBERS}  # as the site's table shows them
 
 
 def table_height(rows: int) -> int:

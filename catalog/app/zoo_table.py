@@ -6,58 +6,53 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from catalog.publish.cards import FORMAT_NAMES
-from catalog.publish.records import latency_ms, model_title, onnx_report, original_format
+from catalog.publish.columns import BY_KEY, ZOO_COLUMNS, Column
 
+SHOWN = [c for c in ZOO_COLUMNS if c.in_app]
 ID = "id"
-MODEL = "Model"
-TASK = "Task"
-SCHEMA = "Keypoints"
-FORMAT = "Format"
-PRECISION = "Precision"
-SIZE = "Size (MiB)"
-MFLOPS = "MFLOPs"
-PARAMS = "M params"
-LATENCY = "Latency (ms)"
-LICENSE = "License"
+TASK = BY_KEY["task"].header
+SCHEMA = BY_KEY["keypoints"].header
+FORMAT = BY_KEY["format"].header
+PRECISION = BY_KEY["precision"].header
+SIZE = BY_KEY["size_mib"].header
+MFLOPS = BY_KEY["mflops"].header
+PARAMS = BY_KEY["mparams"].header
+LATENCY = BY_KEY["latency_ms"].header
+LICENSE = BY_KEY["license"].header
 STATUS = "Status"
-COLUMNS = [MODEL, SCHEMA, FORMAT, PRECISION, SIZE, MFLOPS, PARAMS, LATENCY, LICENSE, TASK, STATUS, ID]
-SEARCHED = [ID, MODEL, TASK, SCHEMA, FORMAT, PRECISION, LICENSE]
+COLUMNS = [*(c.header for c in SHOWN), STATUS, ID]
+NUMBERS = [c for c in SHOWN if c.sort == "number" and c.detail is None]  # figures the table formats itself
+SEARCHED = [ID, *(c.header for c in SHOWN if c not in NUMBERS)]
 RANGES = {"size_mib": SIZE, "mflops": MFLOPS, "latency_ms": LATENCY}  # Filters' field -> column
 
 
+def _cell(column: Column, variant: dict, family: dict) -> Any:
+    """A figure as it is (st.dataframe formats numbers), anything else as the site shows it; None where unknown."""
+    value = column.value(variant, family)
+    return value if value is None or column in NUMBERS else column.shown(variant, family)
+
+
 def zoo_table(document: dict) -> pd.DataFrame:
-    """One row per variant of the catalog, in its order; a variant that did not build has its
+    """One row per variant of the catalog, in its order, the columns of catalog.publish.columns
+    the app shows (raw figures, which st.dataframe formats); a variant that did not build has its
     status and no figures."""
     families = {f["id"]: f for f in document.get("families", [])}
     rows = []
     for variant in document.get("variants", []):
-        report = onnx_report(variant) if variant.get("status") == "ok" else None
-        keypoints = variant.get("keypoints") or {}
-        original = original_format(variant)
+        family = families.get(variant["family"], {})
+        row = {c.header: _cell(c, variant, family) for c in SHOWN}
         error = variant.get("error") or {}
-        rows.append(
-            {
-                MODEL: model_title(variant, families),
-                TASK: variant.get("task"),
-                SCHEMA: keypoints.get("schema"),
-                FORMAT: FORMAT_NAMES.get(original, original) if original else None,
-                PRECISION: report["precision"] if report else None,
-                SIZE: report["size_mib"] if report else None,
-                MFLOPS: report["flops"] / 1e6 if report else None,
-                PARAMS: report["params"] / 1e6 if report else None,
-                LATENCY: latency_ms(report),
-                LICENSE: (variant.get("license") or {}).get("spdx"),
-                STATUS: "built" if report else f"not built ({error.get('step', variant.get('status'))})",
-                ID: variant["id"],
-            }
-        )
+        built = row[SIZE] is not None
+        row[STATUS] = "built" if built else f"not built ({error.get('step', variant.get('status'))})"
+        row[ID] = variant["id"]
+        rows.append(row)
     table = pd.DataFrame(rows, columns=COLUMNS)
-    for column in (SIZE, MFLOPS, PARAMS, LATENCY):
-        table[column] = pd.to_numeric(table[column]).astype("Float64")
+    for column in NUMBERS:
+        table[column.header] = pd.to_numeric(table[column.header]).astype("Float64")
     return table
 
 

@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from catalog.forms import INT8_FORMAT
+from catalog.publish.formatting import millions, ms_brief, size
 from catalog.publish.records import LATENCY_RUNTIME
 
 PerformanceAxis = Literal["mflops", "size_mib"]
@@ -134,7 +135,7 @@ def _missing(value: Any) -> bool:
 
 
 def params_text(params: Any) -> str:
-    return "parameters unknown" if _missing(params) else f"{params / 1e6:.2f} M params"
+    return "parameters unknown" if _missing(params) else f"{millions(params)} M params"
 
 
 def mflops_text(flops: Any) -> str:
@@ -277,7 +278,7 @@ def x_values(rows: pd.DataFrame, x: PerformanceAxis) -> list[float]:
 
 
 def x_text(value: float, x: PerformanceAxis) -> str:
-    return f"{value:,.1f} MFLOPs" if x == "mflops" else f"{value:.2f} MiB"
+    return f"{value:,.1f} MFLOPs" if x == "mflops" else size(value)
 
 
 def detectors(document: dict[str, Any]) -> dict[str, str]:
@@ -290,7 +291,7 @@ def performance_hover(row: Any, x_value: float, x: PerformanceAxis, on_front: bo
         f"<b>{model_name(row)}</b>",
         str(row["id"]),
         x_text(x_value, x),
-        f"{float(row['latency_median_ms']):.1f} ms median latency (onnxruntime, CPU)",
+        f"{ms_brief(float(row['latency_median_ms']))} ms median latency (onnxruntime, CPU)",
     ]
     if detector:
         lines.append(f"this stage only: its detector ({detector}) runs first")

@@ -13,6 +13,7 @@ from typing import Any
 from catalog.forms import INT8_FORMAT, ONNX_FORMAT
 
 LATENCY_RUNTIME = "onnxruntime"  # the runtime every variant's ONNX form is timed on
+FORMAT_NAMES = {"onnx": "ONNX", INT8_FORMAT: "ONNX int8", "tflite": "TFLite", "tfjs": "TFJS"}
 
 
 def onnx_report(variant: dict[str, Any]) -> dict[str, Any] | None:

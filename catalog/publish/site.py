@@ -11,7 +11,7 @@
                                   `formats.onnx.path` relative to catalog.json
     BUILD/site/_headers           COOP/COEP for static hosts that read it (Netlify, Cloudflare Pages)
 
-Every figure comes from catalog.json and is formatted by `catalog.publish.cards`' helpers, so it
+Every figure comes from catalog.json and is formatted by `catalog.publish.formatting`, so it
 reads the same on the Zoo page and on a model's card. Every text from the catalog is HTML-escaped
 here. Nothing on a page is loaded from another origin: plotly.js and the table's script are
 copied into the site, and mkdocs-material's Google Fonts are turned off.
@@ -27,7 +27,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,23 +36,15 @@ from catalog.atomic import write_text
 from catalog.forms import INT8_FORMAT
 from catalog.measure.browser import ISOLATION_HEADERS
 from catalog.paths import CATALOG_FILE, ROOT
-from catalog.publish.cards import (
-    CONVENTION_ANCHORS,
-    FORMAT_NAMES,
-    SKELETON_FILE,
-    dims,
-    mib,
-    millions,
-    ms,
-    render_card,
-    url,
-    write_cards,
-)
+from catalog.publish.cards import render_card, write_cards
+from catalog.publish.cards.inputs import CONVENTION_ANCHORS
+from catalog.publish.cards.markdown import url
+from catalog.publish.cards.sections import SKELETON_FILE
+from catalog.publish.columns import ZOO_COLUMNS, Column, tensors_text
+from catalog.publish.formatting import mib
 from catalog.publish.records import (
-    latency_ms,
     model_title,
     onnx_report,
-    original_format,
     runnable,
     safe_relative,
 )
@@ -70,7 +61,6 @@ SITE_DIR = "site"
 PLOTLY_JS = "assets/javascripts/plotly.min.js"  # inside the docs folder
 NOTEBOOK_FILES = "notebook-files"  # the executed notebook's images, beside notebook.md
 CONVENTIONS_SNIPPET = '--8<-- "catalog/measure/conventions.md"'
-MISSING = "—"
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 WEB = ROOT / "web"
 TRY_DIR = "try"  # the Try-it page, a static page outside mkdocs' theme, at site/try/
@@ -100,93 +90,47 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def tensors_text(tensors: Sequence[dict[str, Any]]) -> str:
-    return "; ".join(f"{t['name']}: {dims(t['shape'])} {t['dtype']}" for t in tensors)
+def _phone(column: Column) -> str:
+    # zoo-table.css hides these cells on a phone's width
+    return "" if column.phone else ' class="zoo-wide"'
 
 
-def tensors_cell(tensors: Sequence[dict[str, Any]]) -> str:
-    """Shapes only, compact, so a row stays one line; names and dtypes on hover (and on the model's page)."""
-    compact = ", ".join("×".join("?" if d is None else str(d) for d in t["shape"]) for t in tensors)
-    return f'<span title="{esc(tensors_text(tensors))}">{esc(compact)}</span>'
-
-
-# (header, kind): kind "number" sorts by data-value, "text" by the cell's text
-COLUMNS: list[tuple[str, str]] = [
-    ("Family", "text"),
-    ("Variant", "text"),
-    ("Task", "text"),
-    ("Keypoints", "number"),
-    ("Format", "text"),
-    ("Precision", "text"),
-    ("Size (MiB)", "number"),
-    ("MFLOPs", "number"),
-    ("M params", "number"),
-    ("Latency (ms)", "number"),
-    ("License", "text"),
-    ("Inputs", "text"),  # last: the widest, and read less often than the figures
-    ("Outputs", "text"),
-]
-
-
-def zoo_cells(variant: dict[str, Any], family: dict[str, Any]) -> list[tuple[str, str | None]]:
-    """A row's cells as (inner HTML, data-value or None), in COLUMNS' order."""
-    report = onnx_report(variant)
-    built = variant.get("status") == "ok" and report is not None
-    keypoints = variant.get("keypoints") or {}
-    names = keypoints.get("names") or []
-    label = esc(variant["name"])
-    if built:
-        label = f'<a href="{esc(variant["id"])}/">{label}</a>'
-    else:
-        label += f" <small>(not built: {esc((variant.get('error') or {}).get('step', variant.get('status')))})</small>"
-    original = original_format(variant)
-    if original and original != "onnx":
-        fmt = f"{FORMAT_NAMES.get(original, original)} → ONNX"
-    else:
-        fmt = "ONNX" if original else MISSING
-    if INT8_FORMAT in (variant.get("formats") or {}):
-        fmt += " + int8"
-    license_record = variant.get("license") or {}
-    target = url(license_record.get("url", ""))
-    spdx = esc(license_record.get("spdx", MISSING))
-    license_html = f'<a href="{esc(target)}">{spdx}</a>' if target else spdx
-
-    def number(value: float | int | None, shown: str) -> tuple[str, str | None]:
-        return (esc(shown), repr(value)) if value is not None else (MISSING, None)
-
-    latency = latency_ms(report)
-    return [
-        (esc(family.get("name", variant["family"])), None),
-        (label, None),
-        (esc(variant.get("task", "")), None),
-        (f"{len(names)} <small>({esc(keypoints.get('schema', ''))})</small>", repr(len(names))),
-        (esc(fmt), None),
-        (esc(report["precision"]) if built else MISSING, None),
-        number(report["size_mib"] if built else None, mib(report["size_mib"]) if built else ""),
-        number(report["flops"] if built else None, millions(report["flops"]) if built else ""),
-        number(report["params"] if built else None, millions(report["params"]) if built else ""),
-        number(latency, ms(latency) if latency is not None else ""),
-        (license_html, None),
-        (tensors_cell(report["inputs"]) if built else MISSING, None),
-        (tensors_cell(report["outputs"]) if built else MISSING, None),
-    ]
+def _cell_html(column: Column, variant: dict[str, Any], family: dict[str, Any]) -> str:
+    """A cell's inner HTML: the column's text, with the site's links and hover titles."""
+    shown = esc(column.shown(variant, family))
+    built = variant.get("status") == "ok" and onnx_report(variant) is not None
+    if column.key == "variant":
+        if built:
+            return f'<a href="{esc(variant["id"])}/">{shown}</a>'
+        step = (variant.get("error") or {}).get("step", variant.get("status"))
+        return f"{shown} <small>(not built: {esc(step)})</small>"
+    if column.key == "keypoints":
+        schema = (variant.get("keypoints") or {}).get("schema", "")
+        return f"{esc(column.text(column.value(variant, family)))} <small>({esc(schema)})</small>"
+    if column.key == "license":
+        target = url((variant.get("license") or {}).get("url", ""))
+        return f'<a href="{esc(target)}">{shown}</a>' if target else shown
+    if column.key in ("inputs", "outputs") and built:
+        return f'<span title="{esc(tensors_text(onnx_report(variant)[column.key]))}">{shown}</span>'
+    return shown
 
 
 def zoo_table(document: dict[str, Any]) -> str:
     families = {f["id"]: f for f in document.get("families", [])}
     head = "".join(
-        f'<th scope="col" data-type="{kind}"><button type="button">{esc(name)}</button></th>' for name, kind in COLUMNS
+        f'<th scope="col" data-type="{c.sort}"{_phone(c)}><button type="button">{esc(c.header)}</button></th>'
+        for c in ZOO_COLUMNS
     )
     rows = []
     for variant in document.get("variants", []):
+        family = families.get(variant["family"], {})
         cells = []
-        for (name, kind), (inner, value) in zip(
-            COLUMNS, zoo_cells(variant, families.get(variant["family"], {})), strict=True
-        ):
-            attrs = f' data-column="{esc(name)}"'
-            if kind == "number":
-                attrs += f' data-value="{esc(value)}"' if value is not None else ' data-value=""'
-            cells.append(f"<td{attrs}>{inner}</td>")
+        for column in ZOO_COLUMNS:
+            attrs = f' data-column="{esc(column.header)}"{_phone(column)}'
+            if column.sort == "number":
+                value = column.value(variant, family)
+                attrs += f' data-value="{esc(repr(value))}"' if value is not None else ' data-value=""'
+            cells.append(f"<td{attrs}>{_cell_html(column, variant, family)}</td>")
         rows.append(f'<tr data-id="{esc(variant["id"])}" data-family="{esc(variant["family"])}">{"".join(cells)}</tr>')
     options = "".join(
         f'<option value="{esc(f["id"])}">{esc(f.get("name", f["id"]))}</option>' for f in document.get("families", [])

@@ -2,12 +2,14 @@
 // role "model"), their detectors, the URL of their ONNX files (the float form, or the int8 form
 // where the variant has one), what a load downloads and the int8 form's trade.
 
+import { TRADE_LEAD, trade } from "./format.js";
+
 /**
  * @typedef {{path: string, size_bytes: number, size_mib?: number, sha256?: string, inputs?: {shape: any[]}[]}} OnnxFile
  * @typedef {"float"|"int8"} Precision which ONNX form runs: `formats.onnx`, or its int8 form `formats.onnx_int8`
  * @typedef {{format: string|null, reason?: string|null, size_ratio?: number|null, cpu_latency_ratio?: number|null,
  *   browser_latency_ratio?: number|null, browser_threads?: number|null, mean_drift?: number|null,
- *   max_drift?: number|null}} Int8 the variant's int8 record: the trade, or why there is no int8 form
+ *   max_drift?: number|null, cpu_turns?: import("./format.js").CpuTurns|null}} Int8 the variant's int8 record: the trade, or why there is no int8 form
  * @typedef {import("../pose/pipeline.js").Variant & {
  *   name: string, family: string, role: string, status?: string, task?: string, detector?: string|null,
  *   formats: {onnx?: OnnxFile, onnx_int8?: OnnxFile}, int8?: Int8|null
@@ -110,24 +112,14 @@ export function downloadMiB(variant, detector, precision = "float") {
 }
 
 /**
- * The int8 form's trade in one line, from the catalog's int8 record; or why there is none.
+ * The int8 form's trade in one line, as the variant's card says it (web/try/format.js); or why
+ * there is none.
  * @param {Record} variant
  * @returns {string}
  */
 export function int8Trade(variant) {
-  const record = variant.int8;
-  if (!hasInt8(variant) || !record) return `No int8 form: ${record?.reason ?? "this build made none"}.`;
-  const times = (/** @type {number} */ value) => `${value.toFixed(2)}×`;
-  const int8 = /** @type {OnnxFile} */ (variant.formats[INT8_FORMAT]);
-  const parts = [`${(int8.size_bytes / 2 ** 20).toFixed(1)} MiB, ${times(record.size_ratio ?? NaN)} the size`];
-  if (record.cpu_latency_ratio != null) parts.push(`${times(record.cpu_latency_ratio)} the CPU time`);
-  if (record.browser_latency_ratio != null) {
-    parts.push(`${times(record.browser_latency_ratio)} the browser time (${record.browser_threads} threads)`);
-  }
-  if (record.mean_drift != null && record.max_drift != null) {
-    parts.push(`keypoints moved ${record.mean_drift.toFixed(3)} of the image (max ${record.max_drift.toFixed(3)})`);
-  }
-  return `int8 against float: ${parts.join(", ")}.`;
+  const said = hasInt8(variant) ? trade(variant) : null;
+  return said === null ? `No int8 form: ${variant.int8?.reason ?? "this build made none"}.` : `${TRADE_LEAD}: ${said}.`;
 }
 
 /**

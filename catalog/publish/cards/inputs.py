@@ -1,0 +1,69 @@
+"""What one card is made of: the variant's record, its family's and the build machine's, read
+from catalog.json, with its formats in the card's column order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from catalog.forms import INT8_FORMAT
+from catalog.publish.cards.markdown import Md, text
+from catalog.publish.records import FORMAT_NAMES
+
+NUMBERS_PAGE = "../../numbers/"  # from a site page at zoo/<id>/
+# the Numbers page's anchor for each convention a figure follows
+CONVENTION_ANCHORS = {
+    "shapes": "shapes",
+    "params": "params",
+    "macs": "macs",
+    "flops": "flops",
+    "precision": "precision",
+    "size": "size",
+}
+# the order of a card's columns: the original first, then its ONNX form, then the int8 form
+DERIVED_FORMATS = ("onnx", INT8_FORMAT)
+
+
+@dataclass(frozen=True)
+class CardInputs:
+    """What one card is made of: the variant's record, its family's, and the build's machine."""
+
+    variant: dict[str, Any]
+    family: dict[str, Any]
+    machine: dict[str, Any]
+    site: bool
+
+    @property
+    def formats(self) -> list[str]:
+        """The variant's formats: the original first, then its ONNX form, then the int8 form."""
+        names = list(self.variant.get("formats") or {})
+        return sorted(names, key=lambda name: DERIVED_FORMATS.index(name) + 1 if name in DERIVED_FORMATS else 0)
+
+    @property
+    def original(self) -> str:
+        return self.formats[0]
+
+    def report(self, fmt: str) -> dict[str, Any]:
+        return self.variant["formats"][fmt]
+
+    def format_title(self, fmt: str) -> str:
+        name = FORMAT_NAMES.get(fmt, fmt)
+        return f"{name} (original)" if fmt == self.original and len(self.formats) > 1 else name
+
+    def label(self, words: str, convention: str) -> Md:
+        """A figure's label; on the site, a link to how the Numbers page counts it."""
+        if not self.site:
+            return text(words)
+        return Md(f"[{text(words)}]({NUMBERS_PAGE}#{CONVENTION_ANCHORS[convention]})")
+
+
+def card_inputs(document: dict[str, Any], variant_id: str, site: bool) -> CardInputs:
+    variants = {v["id"]: v for v in document.get("variants", [])}
+    if variant_id not in variants:
+        raise KeyError(f"no variant {variant_id!r} in the catalog; it has {', '.join(sorted(variants))}")
+    variant = variants[variant_id]
+    if variant.get("status") != "ok" or not variant.get("formats"):
+        reason = (variant.get("error") or {}).get("reason", "no model files")
+        raise ValueError(f"variant {variant_id!r} did not build ({reason}): there is nothing to describe")
+    families = {f["id"]: f for f in document.get("families", [])}
+    return CardInputs(variant, families.get(variant["family"], {}), document.get("machine", {}), site)

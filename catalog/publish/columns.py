@@ -1,0 +1,148 @@
+"""The zoo table's columns, said once: the docs site's Zoo page, the app's Zoo table and its
+Compare page read them. A column names its figure, says how to read it from a variant's record
+(and its family's) and how to show it, how the table sorts it, and where it is left out.
+
+Plain dictionaries in, plain values out, no third-party import: the app runs it under Pyodide.
+The figures are those of the variant's ONNX file (every built variant has one, and it is the file
+timed on onnxruntime).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from catalog.forms import INT8_FORMAT
+from catalog.publish.formatting import MIB_DIGITS, MS_DIGITS, dims, mib, ms
+from catalog.publish.records import FORMAT_NAMES, latency_ms, onnx_report, original_format
+
+MISSING = "—"
+Sort = Literal["number", "text"]  # a number column sorts by its figure, a text column by what it shows
+Value = Callable[[dict[str, Any], dict[str, Any]], Any]  # (variant, family) -> the figure, None where unknown
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    value: Value
+    text: Callable[[Any], str] = str  # the figure as shown
+    sort: Sort = "text"
+    detail: Callable[[dict[str, Any]], str | None] | None = None  # said after the figure, in brackets
+    digits: int | None = None  # a number's decimals, for a table that formats numbers itself (the app's)
+    phone: bool = True  # shown on a phone's width too
+    in_app: bool = True  # the app's Zoo table has no room for the tensors' shapes
+    title: str | None = None  # the figure's name where no header stands over it (a Compare row)
+    smaller_is_better: bool = False
+
+    @property
+    def name(self) -> str:
+        """What a row of figures calls it: its title, or its header."""
+        return self.title or self.header
+
+    def shown(self, variant: dict[str, Any], family: dict[str, Any]) -> str:
+        """The cell's text: the figure, and its detail in brackets; MISSING where unknown."""
+        value = self.value(variant, family)
+        if value is None:
+            return MISSING
+        detail = self.detail(variant) if self.detail else None
+        return f"{self.text(value)} ({detail})" if detail else self.text(value)
+
+
+def _built(variant: dict[str, Any]) -> dict[str, Any] | None:
+    return onnx_report(variant) if variant.get("status") == "ok" else None
+
+
+def _onnx(key: str, scale: float = 1.0) -> Value:
+    def value(variant: dict[str, Any], _: dict[str, Any]) -> Any:
+        report = _built(variant)
+        figure = report.get(key) if report else None
+        return figure if figure is None or scale == 1.0 else figure / scale
+
+    return value
+
+
+def _format(variant: dict[str, Any], _: dict[str, Any]) -> str | None:
+    """The original's format and what it became: "TFLite → ONNX + int8"."""
+    original = original_format(variant)
+    if not original:
+        return None
+    shown = f"{FORMAT_NAMES.get(original, original)} → ONNX" if original != "onnx" else "ONNX"
+    return shown + (" + int8" if INT8_FORMAT in (variant.get("formats") or {}) else "")
+
+
+def _keypoints(variant: dict[str, Any], _: dict[str, Any]) -> int:
+    return len((variant.get("keypoints") or {}).get("names") or [])
+
+
+def _schema(variant: dict[str, Any]) -> str | None:
+    return (variant.get("keypoints") or {}).get("schema")
+
+
+def tensors_text(tensors: Sequence[dict[str, Any]]) -> str:
+    """Names, shapes and dtypes: "input: 1 × 192 × 192 × 3 int32"."""
+    return "; ".join(f"{t['name']}: {dims(t['shape'])} {t['dtype']}" for t in tensors)
+
+
+def _shapes(kind: str) -> Value:
+    """Shapes only, compact, so a row stays one line: "1×192×192×3"."""
+
+    def value(variant: dict[str, Any], _: dict[str, Any]) -> str | None:
+        report = _built(variant)
+        if report is None:
+            return None
+        return ", ".join("×".join("?" if d is None else str(d) for d in t["shape"]) for t in report[kind])
+
+    return value
+
+
+def _two(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+ZOO_COLUMNS: list[Column] = [
+    Column("family", "Family", lambda v, f: f.get("name", v["family"])),
+    Column("variant", "Variant", lambda v, _: v["name"]),
+    Column("task", "Task", lambda v, _: v.get("task", ""), phone=False),
+    Column("keypoints", "Keypoints", _keypoints, sort="number", detail=_schema),
+    Column("format", "Format", _format, phone=False, title="Original format"),
+    Column("precision", "Precision", _onnx("precision"), phone=False),
+    Column(
+        "size_mib",
+        "Size (MiB)",
+        _onnx("size_mib"),
+        mib,
+        "number",
+        digits=MIB_DIGITS,
+        title="Size of the ONNX file (MiB)",
+        smaller_is_better=True,
+    ),
+    Column("mflops", "MFLOPs", _onnx("flops", 1e6), _two, "number", digits=2, smaller_is_better=True),
+    Column(
+        "mparams",
+        "M params",
+        _onnx("params", 1e6),
+        _two,
+        "number",
+        digits=2,
+        phone=False,
+        title="Parameters (millions)",
+        smaller_is_better=True,
+    ),
+    Column(
+        "latency_ms",
+        "Latency (ms)",
+        lambda v, _: latency_ms(_built(v)),
+        ms,
+        "number",
+        digits=MS_DIGITS,
+        title="Latency, onnxruntime CPU (ms, median)",
+        smaller_is_better=True,
+    ),
+    Column("license", "License", lambda v, _: (v.get("license") or {}).get("spdx"), phone=False),
+    # last: the widest, and read less often than the figures
+    Column("inputs", "Inputs", _shapes("inputs"), phone=False, in_app=False),
+    Column("outputs", "Outputs", _shapes("outputs"), phone=False, in_app=False),
+]
+BY_KEY: dict[str, Column] = {column.key: column for column in ZOO_COLUMNS}
