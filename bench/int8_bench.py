@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from catalog.forms import INT8_FORMAT
+from catalog.formats import INT8_FORMAT
 from catalog.measure import browser as web
 from catalog.measure.latency import alternate, onnxruntime_runner, timed
 

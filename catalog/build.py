@@ -25,7 +25,7 @@ from catalog.cards.load import Family, Variant
 from catalog.digest import identity, known_sha256, remember, sha256_file
 from catalog.errors import PosezooError
 from catalog.fetch.sources import FileDigest
-from catalog.forms import INT8_FORMAT
+from catalog.formats import INT8_FORMAT
 from catalog.measure.inspection import inspect
 from catalog.measure.latency import DEFAULT_RUNS, machine_description
 from catalog.measure.metrics import CONVENTIONS
@@ -455,7 +455,7 @@ def _int8_ratios(float_report: dict, int8_report: dict, cpu_turns: dict | None) 
 
 
 def _check(variant: Variant, original: Path, fmt: str, onnx_path: Path, report: dict) -> dict:
-    from catalog.convert.check import check_conversion
+    from catalog.convert.equivalence import check_conversion
 
     feeds = _astronaut_feeds(variant, report)
     result = check_conversion(original, fmt, onnx_path, feeds)

@@ -197,7 +197,7 @@ class _ReportPrinter:
 @app.command("build")
 def build_command(
     cards: Annotated[
-        Path | None, typer.Option(help="Folder of model cards (default: the project's model_cards/)")
+        Path | None, typer.Option(help="Folder of model cards (default: the project's cards/)")
     ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Output folder for catalog.json and the models (default: the project's build/)")

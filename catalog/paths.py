@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CARDS = ROOT / "model_cards"  # the default zoo's hand-written cards
+DEFAULT_CARDS = ROOT / "cards"  # the default zoo's hand-written cards
 DEFAULTS_FILE = "_defaults.yaml"  # shared usage restrictions and keypoint schemas, beside the cards
 DEFAULT_OUT = ROOT / "build"  # what `posezoo build` writes; never committed
 DEFAULT_PINS = ROOT / "package.json"  # npm pins of the model packages (`modelPackages`)

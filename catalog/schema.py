@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from catalog.cards.schema import FamilyFacts, License, VariantFacts
+from catalog.cards.facts import FamilyFacts, License, VariantFacts
 from catalog.errors import PosezooError
 
 SCHEMA_VERSION = 6

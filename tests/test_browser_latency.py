@@ -9,7 +9,7 @@ import pytest
 
 from catalog.build import BuildOptions, build
 from catalog.measure.browser import SESSION_OPTIONS_FILE, missing
-from catalog.publish.cards import render_card
+from catalog.publish.model_card import render_card
 from tests.test_cards import number, section, table_with
 
 FORMS = (("onnx", "ONNX"), ("onnx_int8", "ONNX int8"))  # the forms the browser times, as the card titles them

@@ -12,7 +12,7 @@ import pytest
 
 import catalog
 from catalog.build import BuildOptions, build
-from catalog.forms import INT8_FORMAT
+from catalog.formats import INT8_FORMAT
 from catalog.schema import SCHEMA_VERSION
 from tests.conftest import MEDIAPIPE
 
@@ -124,7 +124,7 @@ def test_rebuild_with_nothing_changed_reuses_every_variant(built_zoo):
 def test_a_broken_model_is_reported_and_the_others_still_publish(tmp_path, built_zoo):
     cards = tmp_path / "cards"
     (cards / "models").mkdir(parents=True)
-    default_cards = Path(__file__).resolve().parent.parent / "model_cards"
+    default_cards = Path(__file__).resolve().parent.parent / "cards"
     for name in ("posenet.md", "_defaults.yaml"):
         (cards / name).write_text((default_cards / name).read_text())
     (cards / "models" / "broken.tflite").write_bytes(b"\x00" * 64)

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from huggingface_hub import ModelCard
 
-from catalog.publish.cards import render_card, write_cards
+from catalog.publish.model_card import render_card, write_cards
 from catalog.publish.skeleton import skeleton_svg
 
 SVG = "{http://www.w3.org/2000/svg}"

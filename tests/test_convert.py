@@ -18,7 +18,7 @@ from skimage import data
 from skimage.transform import resize
 
 from catalog.convert.canonical import NotCanonicalizable, canonicalize
-from catalog.convert.check import check_conversion, compare, run_onnx, run_original
+from catalog.convert.equivalence import check_conversion, compare, run_onnx, run_original
 from catalog.errors import ModelError
 from catalog.fetch.sources import file_digest
 from tests.conftest import HUMAN, MEDIAPIPE

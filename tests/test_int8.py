@@ -15,11 +15,11 @@ from onnx import TensorProto, helper, numpy_helper
 import catalog
 from catalog.build import BuildOptions, build
 from catalog.convert import quantize
-from catalog.forms import INT8_FORMAT
+from catalog.formats import INT8_FORMAT
 from catalog.measure import drift
 from catalog.measure.keypoint_check import THRESHOLD
 from catalog.pose import Pose, PoseEstimator
-from catalog.publish.cards import render_card
+from catalog.publish.model_card import render_card
 from catalog.schema import Catalog
 from tests.test_cards import number, section, table_with, tables
 

@@ -96,7 +96,7 @@ def test_the_catalogs_schema_imports_where_there_are_no_file_locks_nor_processes
 
     absent = "import sys; sys.modules.update(fcntl=None, subprocess=None, multiprocessing=None)"
     result = subprocess.run(
-        [sys.executable, "-c", f"{absent}; import catalog.schema; import catalog.cards.schema"],
+        [sys.executable, "-c", f"{absent}; import catalog.schema; import catalog.cards.facts"],
         capture_output=True,
         text=True,
         cwd=PACKAGE.parent,

@@ -19,7 +19,7 @@ from catalog import runtime
 from catalog.cards.load import Variant, load_cards
 from catalog.pose import Frame, Pose, PoseEstimator, preprocess
 
-CARDS = Path(__file__).resolve().parent.parent / "model_cards"
+CARDS = Path(__file__).resolve().parent.parent / "cards"
 
 Estimators = Callable[[str], PoseEstimator]
 

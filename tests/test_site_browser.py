@@ -246,7 +246,7 @@ def test_model_page_shows_its_license_and_every_restriction(visit, served):
 
 
 def test_numbers_page_has_the_anchors_the_cards_link_to(visit):
-    from catalog.publish.cards.inputs import CONVENTION_ANCHORS
+    from catalog.publish.model_card.inputs import CONVENTION_ANCHORS
 
     page = visit().open("numbers/")
     for anchor in CONVENTION_ANCHORS.values():

@@ -127,7 +127,9 @@ def test_the_page_mounts_the_app_its_modules_and_the_catalog(app_site):
     assert options["entrypoint"] == "app.py"
     files = options["files"]
     sources = {p.relative_to(ROOT).as_posix() for p in app_sources()}
-    assert {"app.py", "catalog/__init__.py", "catalog/app/zoo_page.py", "catalog/publish/cards/render.py"} <= sources
+    assert {"app.py", "catalog/__init__.py", "catalog/app/zoo_page.py", "catalog/publish/model_card/render.py"} <= (
+        sources
+    )
     assert sources | {"catalog/publish/templates/card.md.j2"} <= set(files)
     for target, source in files.items():
         assert (page / source["url"]).resolve().is_file(), target

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 
-from catalog.forms import INT8_FORMAT
+from catalog.formats import INT8_FORMAT
 from tests.test_site_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _stage, sync_playwright
 
 pytestmark = [

@@ -24,16 +24,16 @@ import numpy as np
 import pytest
 from skimage import data
 
+from catalog.cards.decode_kinds import DECODE_KINDS
+from catalog.cards.facts import Preprocess
 from catalog.cards.load import load_cards
-from catalog.cards.schema import Preprocess
 from catalog.pose import Frame, Pose, PoseEstimator, preprocess
 from catalog.pose.blazepose import blazepose_crop
 from catalog.pose.inputs import frame_for, input_size
-from catalog.pose.kinds import DECODE_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 DRIVER = ROOT / "tests" / "web_twins" / "driver.mjs"
-CARDS = ROOT / "model_cards"
+CARDS = ROOT / "cards"
 NODE = shutil.which("node")
 
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed: the JavaScript twins run in node")

@@ -14,7 +14,7 @@ from catalog.errors import CardError
 from catalog.fetch.sources import fetch, parse_source
 from catalog.pose.decoders import DECODERS
 
-CARDS = Path(__file__).resolve().parent.parent / "model_cards"
+CARDS = Path(__file__).resolve().parent.parent / "cards"
 
 DEFAULT_ZOO = {
     "blazepose": ["blazepose-detector", "blazepose-lite", "blazepose-full", "blazepose-heavy"],
@@ -194,7 +194,7 @@ def test_a_broken_card_fails_in_one_line_naming_file_and_field(own_zoo: Path, ol
 def test_a_zoo_without_defaults_shares_the_default_zoos(own_zoo: Path) -> None:
     (own_zoo / "_defaults.yaml").unlink()
     family = load_card(own_zoo / "mine.md")
-    shared = load_defaults(Path(__file__).resolve().parent.parent / "model_cards")
+    shared = load_defaults(Path(__file__).resolve().parent.parent / "cards")
     assert family.restrictions_are_default
     assert family.usage_restrictions == shared.usage_restrictions
 

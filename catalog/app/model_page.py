@@ -16,13 +16,13 @@ from catalog.app import environment
 from catalog.app.data import Zoo
 from catalog.app.links import Route
 from catalog.app.navigation import go
-from catalog.forms import INT8_FORMAT
-from catalog.publish.cards import render_card
-from catalog.publish.cards.inputs import CardInputs
-from catalog.publish.cards.int8 import trade_line
-from catalog.publish.cards.markdown import bullets
-from catalog.publish.cards.sections import SKELETON_FILE, license_section, restrictions_intro
+from catalog.formats import INT8_FORMAT
 from catalog.publish.formatting import size
+from catalog.publish.model_card import render_card
+from catalog.publish.model_card.inputs import CardInputs
+from catalog.publish.model_card.int8 import trade_line
+from catalog.publish.model_card.markdown import bullets
+from catalog.publish.model_card.sections import SKELETON_FILE, license_section, restrictions_intro
 from catalog.publish.records import onnx_report, original_format, runnable, safe_relative
 from catalog.publish.skeleton import skeleton_svg
 

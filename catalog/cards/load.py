@@ -1,6 +1,6 @@
-"""Read the hand-written model cards (`model_cards/*.md`) into resolved families and variants.
+"""Read the hand-written model cards (`cards/*.md`) into resolved families and variants.
 
-A card is Markdown with YAML front matter (`catalog.cards.schema.CardSpec`). Loading resolves
+A card is Markdown with YAML front matter (`catalog.cards.facts.CardSpec`). Loading resolves
 everything a consumer needs, so nothing downstream re-merges defaults:
 `usage_restrictions: default` and `keypoints: {schema: NAME}` come from `_defaults.yaml`, and
 every variant carries its own `task`, `preprocess`, `decode`, `keypoints` and `release_date`
@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from catalog.cards.schema import (
+from catalog.cards.facts import (
     CardSpec,
     DefaultsSpec,
     FamilyFacts,

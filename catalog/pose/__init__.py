@@ -7,7 +7,7 @@
 
 The modules, one job each: `geometry` (Frame: model input to image coordinates), `inputs`
 (image checks and the card's preprocessing), `decoders` (model outputs to people, one per
-decode kind in `kinds`), `blazepose` (the detector's anchors and the landmark crop), `poses`
+decode kind in `catalog.cards.decode_kinds`), `blazepose` (the detector's anchors and the landmark crop), `poses`
 (the `Pose` record), `model` (one variant's session, kept), `estimator` (PoseEstimator,
 two-stage BlazePose included), `built` (variants and ONNX files from a built catalog.json).
 """
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from catalog.pose.model import Model
     from catalog.pose.poses import Pose
 
-# loaded on first use: reading a card imports catalog.pose.kinds, which must not pull in
+# loaded on first use: `import catalog.pose` alone (the package's lazy loaders) must not pull in
 # numpy, scikit-image and the decoders with it
 _HOME = {
     "DECODERS": "decoders",

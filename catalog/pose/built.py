@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+from catalog.cards.facts import VariantFacts
 from catalog.cards.load import Variant
-from catalog.cards.schema import VariantFacts
-from catalog.forms import INT8_FORMAT
+from catalog.formats import INT8_FORMAT
 from catalog.paths import CATALOG_FILE
 from catalog.schema import read_catalog as read_catalog_file
 

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from catalog.cards.decode_kinds import DECODE_KINDS
 from catalog.pose.blazepose import ssd_anchors
-from catalog.pose.kinds import DECODE_KINDS
 
 if TYPE_CHECKING:
     from catalog.cards.load import Keypoints
@@ -49,9 +49,9 @@ DECODERS: dict[str, Decoder] = {}
 
 
 def decoder(kind: str) -> Callable[[Decoder], Decoder]:
-    """Register the decoder of a kind listed in `catalog.pose.kinds.DECODE_KINDS`."""
+    """Register the decoder of a kind listed in `catalog.cards.decode_kinds.DECODE_KINDS`."""
     if kind not in DECODE_KINDS:
-        raise ValueError(f"decode kind {kind!r} is not in catalog.pose.kinds.DECODE_KINDS")
+        raise ValueError(f"decode kind {kind!r} is not in catalog.cards.decode_kinds.DECODE_KINDS")
 
     def register(fn: Decoder) -> Decoder:
         DECODERS[kind] = fn

@@ -25,7 +25,7 @@ import plotly
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from catalog.forms import INT8_FORMAT
+from catalog.formats import INT8_FORMAT
 from catalog.publish.formatting import millions, ms_brief, size
 from catalog.publish.records import LATENCY_RUNTIME
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from catalog.forms import INT8_FORMAT
+from catalog.formats import INT8_FORMAT
 from catalog.publish.formatting import MIB_DIGITS, MS_DIGITS, dims, mib, ms
 from catalog.publish.records import FORMAT_NAMES, latency_ms, onnx_report, original_format
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from catalog.forms import INT8_FORMAT, ONNX_FORMAT
+from catalog.formats import INT8_FORMAT, ONNX_FORMAT
 
 MIB_DIGITS = 2  # a file size's decimals wherever one is shown: 4.47 MiB (catalog.json keeps 4)
 MS_DIGITS = 3  # a latency's decimals in a table: 11.915 ms

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from catalog.forms import INT8_FORMAT, ONNX_FORMAT
+from catalog.formats import INT8_FORMAT, ONNX_FORMAT
 
 LATENCY_RUNTIME = "onnxruntime"  # the runtime every variant's ONNX form is timed on
 FORMAT_NAMES = {"onnx": "ONNX", INT8_FORMAT: "ONNX int8", "tflite": "TFLite", "tfjs": "TFJS"}

@@ -33,15 +33,15 @@ from typing import Any
 import yaml
 
 from catalog.atomic import write_text
-from catalog.forms import INT8_FORMAT
+from catalog.formats import INT8_FORMAT
 from catalog.measure.browser import ISOLATION_HEADERS
 from catalog.paths import CATALOG_FILE, ROOT
-from catalog.publish.cards import render_card, write_cards
-from catalog.publish.cards.inputs import CONVENTION_ANCHORS
-from catalog.publish.cards.markdown import url
-from catalog.publish.cards.sections import SKELETON_FILE
 from catalog.publish.columns import ZOO_COLUMNS, Column, tensors_text
 from catalog.publish.formatting import mib
+from catalog.publish.model_card import render_card, write_cards
+from catalog.publish.model_card.inputs import CONVENTION_ANCHORS
+from catalog.publish.model_card.markdown import url
+from catalog.publish.model_card.sections import SKELETON_FILE
 from catalog.publish.records import (
     model_title,
     onnx_report,

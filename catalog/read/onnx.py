@@ -12,11 +12,11 @@ from google.protobuf.message import DecodeError
 from onnx import numpy_helper, shape_inference
 
 from catalog.errors import ModelError
-from catalog.read.checks import check_graph, file_shape, shape_problem
 from catalog.read.common import dynamic_dim_names, file_inside
 from catalog.read.graph import Graph, GraphError, Op, Tensor
 from catalog.read.limits import MAX_TENSOR_ELEMENTS
 from catalog.read.shapes import infer_shapes
+from catalog.read.structure import check_graph, file_shape, shape_problem
 
 VALUE_LIMIT = 4096
 _DATA_TYPES = frozenset(onnx.TensorProto.DataType.values())

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from catalog.read.checks import op_label, shape_problem
 from catalog.read.graph import Graph, GraphError, Op, Shape, Tensor
+from catalog.read.structure import op_label, shape_problem
 
 Shapes = list[Shape | None]
 Rule = Callable[[Op, Graph], Shapes]

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from catalog.errors import ModelError
-from catalog.read.checks import check_graph, file_shape, shape_problem
 from catalog.read.common import dynamic_dim_names, file_inside, inner_path
 from catalog.read.graph import Graph, GraphError, Op, Tensor
 from catalog.read.limits import MAX_MODEL_JSON_BYTES, MAX_OP_OUTPUTS, MAX_WEIGHT_FILES
+from catalog.read.structure import check_graph, file_shape, shape_problem
 
 VALUE_LIMIT = 4096  # integer constants up to this size keep their values, for shape arithmetic
 FLOAT_VALUE_LIMIT = 16  # and float scalars / tiny vectors (Range bounds, scales)

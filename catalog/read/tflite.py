@@ -14,10 +14,10 @@ from ai_edge_litert import schema_py_generated as schema
 
 from catalog.errors import ModelError
 from catalog.read import tflite_tables
-from catalog.read.checks import check_graph, file_shape
 from catalog.read.common import dynamic_dim_names
 from catalog.read.graph import Graph, GraphError, Op, Tensor
 from catalog.read.limits import MAX_TENSOR_ELEMENTS
+from catalog.read.structure import check_graph, file_shape
 from catalog.read.tflite_tables import FastBuffers
 
 VALUE_LIMIT = 4096  # integer constants up to this many elements keep their values (and tiny floats)

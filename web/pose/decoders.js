@@ -302,7 +302,7 @@ export function iou(a, b) {
 }
 
 /**
- * The decoder of each decode kind (catalog/pose/kinds.py's DECODE_KINDS).
+ * The decoder of each decode kind (catalog/cards/decode_kinds.py's DECODE_KINDS).
  * @type {Readonly<Record<string, Decoder>>}
  */
 export const DECODERS = Object.freeze({

@@ -2,7 +2,7 @@
 // Numbers and sizes as the zoo shows them: the twin of catalog/publish/formatting.py, which the
 // cards, the site and the app use. tests/test_format_twins.py runs both on the same values.
 
-/** catalog.json's keys of a variant's float and int8 ONNX forms (catalog/forms.py) */
+/** catalog.json's keys of a variant's float and int8 ONNX forms (catalog/formats.py) */
 const ONNX_FORMAT = "onnx";
 const INT8_FORMAT = "onnx_int8";
 

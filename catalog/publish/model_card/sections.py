@@ -9,8 +9,6 @@ import re
 import shlex
 from typing import Any
 
-from catalog.publish.cards.inputs import CardInputs
-from catalog.publish.cards.markdown import Md, Table, bullets, code, fence, link, text
 from catalog.publish.formatting import (
     billions,
     coordinate,
@@ -25,6 +23,8 @@ from catalog.publish.formatting import (
     percent,
     score,
 )
+from catalog.publish.model_card.inputs import CardInputs
+from catalog.publish.model_card.markdown import Md, Table, bullets, code, fence, link, text
 from catalog.publish.records import FORMAT_NAMES
 
 SKELETON_FILE = "skeleton.svg"

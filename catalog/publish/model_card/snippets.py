@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from catalog.publish.cards.inputs import CardInputs
-from catalog.publish.cards.markdown import Md, code, fence
 from catalog.publish.formatting import dims
+from catalog.publish.model_card.inputs import CardInputs
+from catalog.publish.model_card.markdown import Md, code, fence
 
 JS_ARRAYS = {
     "float32": "Float32Array",

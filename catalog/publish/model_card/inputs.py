@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from catalog.forms import INT8_FORMAT
-from catalog.publish.cards.markdown import Md, text
+from catalog.formats import INT8_FORMAT
+from catalog.publish.model_card.markdown import Md, text
 from catalog.publish.records import FORMAT_NAMES
 
 NUMBERS_PAGE = "../../numbers/"  # from a site page at zoo/<id>/

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from catalog.forms import INT8_FORMAT
-from catalog.publish.cards.inputs import CardInputs
-from catalog.publish.cards.markdown import Md, url
+from catalog.formats import INT8_FORMAT
+from catalog.publish.model_card.inputs import CardInputs
+from catalog.publish.model_card.markdown import Md, url
 
 PIPELINE_TAG = "keypoint-detection"
 # the Hub's library is the ONNX form: every variant has one, checked against its original, and

@@ -29,8 +29,8 @@ from pydantic import (
     field_validator,
 )
 
+from catalog.cards.decode_kinds import DecodeKind
 from catalog.fetch.addresses import parse_source
-from catalog.pose.kinds import DecodeKind
 
 
 class Strict(BaseModel):
@@ -238,7 +238,7 @@ class VariantFacts(Strict):
     task: Text
     # how an image becomes its input
     preprocess: Preprocess
-    # which decoder reads its outputs (catalog.pose.kinds)
+    # which decoder reads its outputs (catalog.cards.decode_kinds)
     decode: DecodeKind
     # the keypoints it outputs
     keypoints: Keypoints

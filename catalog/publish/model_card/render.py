@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from catalog.atomic import write_text
-from catalog.publish.cards.inputs import NUMBERS_PAGE, card_inputs
-from catalog.publish.cards.int8 import int8_section
-from catalog.publish.cards.markdown import Md, bullets, code, text
-from catalog.publish.cards.metadata import LIBRARY_NAME, front_matter
-from catalog.publish.cards.sections import (
+from catalog.publish.model_card.inputs import NUMBERS_PAGE, card_inputs
+from catalog.publish.model_card.int8 import int8_section
+from catalog.publish.model_card.markdown import Md, bullets, code, text
+from catalog.publish.model_card.metadata import LIBRARY_NAME, front_matter
+from catalog.publish.model_card.sections import (
     SKELETON_FILE,
     conversion_check,
     facts_table,
@@ -30,7 +30,7 @@ from catalog.publish.cards.sections import (
     skeleton_figure,
     summary,
 )
-from catalog.publish.cards.snippets import usage
+from catalog.publish.model_card.snippets import usage
 from catalog.publish.skeleton import skeleton_svg
 
 CARD_FILE = "README.md"

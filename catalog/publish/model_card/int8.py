@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.forms import INT8_FORMAT
-from catalog.publish.cards.inputs import CardInputs
-from catalog.publish.cards.markdown import Md, Table, bullets, code, text
-from catalog.publish.cards.sections import passed
-from catalog.publish.cards.snippets import python_string
+from catalog.formats import INT8_FORMAT
 from catalog.publish.formatting import TRADE_LEAD, fraction, score, trade
+from catalog.publish.model_card.inputs import CardInputs
+from catalog.publish.model_card.markdown import Md, Table, bullets, code, text
+from catalog.publish.model_card.sections import passed
+from catalog.publish.model_card.snippets import python_string
 
 
 def trade_line(card: CardInputs) -> Md | None:

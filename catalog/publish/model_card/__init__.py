@@ -1,6 +1,6 @@
 """Model cards: a Hugging Face README.md per built variant, every figure read from catalog.json.
 
-    from catalog.publish.cards import render_card, write_cards
+    from catalog.publish.model_card import render_card, write_cards
     text = render_card(document, "movenet-lightning")  # the README.md, front matter first
     write_cards(document, Path("build/cards"))  # <id>/README.md and <id>/skeleton.svg per variant
 
@@ -21,6 +21,6 @@ Numbers are formatted by catalog.publish.formatting, once, so a figure reads the
 table, on the site and in the app.
 """
 
-from catalog.publish.cards.render import render_card, write_cards
+from catalog.publish.model_card.render import render_card, write_cards
 
 __all__ = ["render_card", "write_cards"]
