@@ -1,4 +1,5 @@
-"""The package's layout follows the flow, and imports only go down it (read from the source)."""
+"""The package's layout follows the flow, and imports only go down it (read from the source): the
+rule the README's architecture section states, layer by layer."""
 
 from __future__ import annotations
 
@@ -10,6 +11,23 @@ ENTRY_POINTS = {"catalog", "catalog.cli"}  # the command and the package's lazy 
 # the Streamlit app sits above publish/: it shows what publish/ makes (app.py imports its pages)
 APP = "catalog.app"
 SERVER_MODULES = {"catalog.app.serve", "catalog.app.static"}  # `posezoo serve`'s, never imported by a page
+# the import order, lowest first, as the README's architecture section lists it: a module imports
+# from its own layer and the layers below, never from a layer above
+LAYERS: list[tuple[str, ...]] = [
+    ("catalog.errors", "catalog.paths", "catalog.digest", "catalog.atomic", "catalog.lock", "catalog.runtime",
+     "catalog.formats"),  # fmt: skip
+    ("catalog.read",),
+    ("catalog.fetch",),
+    ("catalog.cards",),
+    ("catalog.schema",),
+    ("catalog.pose",),
+    ("catalog.measure",),
+    ("catalog.convert",),
+    ("catalog.build", "catalog.diff"),
+    ("catalog.publish",),
+    ("catalog.app",),
+    ("catalog.cli", "catalog"),
+]
 
 
 def module_name(path: Path) -> str:
@@ -35,6 +53,37 @@ def imports() -> dict[str, set[str]]:
 def test_the_folders_are_the_steps_of_the_flow():
     folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert folders == {"cards", "fetch", "convert", "read", "measure", "pose", "publish", "app"}
+
+
+def layer(module: str) -> int:
+    """The index in LAYERS of the most specific prefix of `module` (catalog.cli before catalog)."""
+    matches = [
+        (len(prefix), index)
+        for index, prefixes in enumerate(LAYERS)
+        for prefix in prefixes
+        if module == prefix or module.startswith(prefix + ".")
+    ]
+    assert matches, f"{module} is in no layer: add it to LAYERS and to the README's architecture section"
+    return max(matches)[1]
+
+
+def test_every_module_imports_only_from_its_layer_and_those_below():
+    offenders = [
+        f"{module} (layer {layer(module)}) imports {name} (layer {layer(name)})"
+        for module, names in imports().items()
+        for name in names - {"catalog"}  # `from catalog import lock` names catalog.lock too
+        if layer(name) > layer(module)
+    ]
+    assert offenders == []
+
+
+def test_the_readme_lists_the_layers_in_their_import_order():
+    readme = (PACKAGE.parent / "README.md").read_text("utf-8")
+    section = readme[readme.index("[start:architecture]") : readme.index("[end:architecture]")]
+    order = section[section.index("Import order") :]
+    firsts = [f"`{prefixes[0].removeprefix('catalog.').replace('.', '/')}" for prefixes in LAYERS[1:-1]]
+    places = [order.index(first) for first in firsts]
+    assert places == sorted(places), firsts
 
 
 def test_nothing_imports_the_orchestrator_or_the_publishers():

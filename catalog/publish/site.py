@@ -209,8 +209,8 @@ def plotly_script(page_depth: int) -> str:
 
 
 def charts_page(document_path: Path) -> str:
-    from catalog import load
     from catalog.publish.charts import chart_figures, figure_html
+    from catalog.publish.table import load
 
     sections = "".join(
         f"## {heading}\n\n{figure_html(figure)}\n\n" for _, heading, figure in chart_figures(load(document_path))

@@ -144,8 +144,8 @@ def chart_files(build_dir: Path, charts_dir: Path) -> list[str]:
     """The Charts page's figures as plotly JSON, made by the same functions as the site's and the
     app's; their names. None without plotly (the page then says where the charts are)."""
     try:
-        from catalog import load
         from catalog.publish.charts import chart_figures
+        from catalog.publish.table import load
     except ImportError:
         return []
     figures = chart_figures(load(build_dir / CATALOG_FILE))
