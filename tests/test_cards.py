@@ -8,6 +8,7 @@ what a card says is checked, not what its template meant to say.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -395,3 +396,14 @@ def test_write_cards_skips_a_variant_that_failed(built_zoo, tmp_path):
     with pytest.raises(KeyError, match="no variant"):
         render_card(document, "nope")
     assert os.path.isfile(tmp_path / "movenet-lightning" / "README.md")
+
+
+def test_the_int8_section_says_the_decision_is_the_building_cpus_with_its_margin():
+    document = json.loads((Path(__file__).parent / "fixtures" / "app" / "catalog.json").read_text("utf-8"))
+    cpu = document["machine"]["cpu"]
+    kept = section(render_card(document, "efficientpose-rt"), "int8 form")
+    assert "**Decided by this build's CPU.**" in kept and f"({cpu}, onnxruntime " in kept
+    assert "mean drift 0.0955 against the rule's 0.1, so this form was kept with a margin of 0.0045." in kept
+    refused = section(render_card(document, "blazepose-detector"), "int8 form")
+    assert refused.strip().startswith("**No int8 form:**")
+    assert "mean drift 0.5263 against the rule's 0.1, so this form was refused with a margin of 0.4263." in refused

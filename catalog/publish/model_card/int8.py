@@ -106,6 +106,24 @@ def _how_quantized(card: CardInputs, record: dict[str, Any]) -> Md:
     return Md("\n\n".join(parts))
 
 
+def _decided_here(card: CardInputs, record: dict[str, Any]) -> Md | None:
+    """Whether a variant keeps its int8 form depends on the CPU that built it: say so, with the margin."""
+    mean, threshold = record.get("mean_drift"), (card.variant.get("keypoint_check") or {}).get("threshold")
+    if mean is None or threshold is None:
+        return None
+    runtime = (record.get("quantizer") or {}).get("versions", {}).get("onnxruntime")
+    where = ", ".join(part for part in (card.machine.get("cpu"), runtime and f"onnxruntime {runtime}") if part)
+    verdict = "kept" if record.get("format") else "refused"
+    return Md(
+        f"**Decided by this build's CPU.** An int8 form is refused when it finds nobody where the float form "
+        f"finds someone, or moves the keypoints the test photos show by more than {threshold:g} of the "
+        f"image on average. That drift comes from onnxruntime's int8 kernels on the CPU that built the zoo "
+        f"({text(where)}); other CPUs' kernels round differently, so the same build elsewhere gives other "
+        f"drifts and, near the rule, another decision. Here: mean drift {fraction(mean)} against the rule's "
+        f"{threshold:g}, so this form was {verdict} with a margin of {fraction(abs(threshold - mean))}."
+    )
+
+
 def int8_section(card: CardInputs) -> Md:
     """The int8 form: the trade in one line, how it was made, the drift per keypoint; or why there is none."""
     record = card.variant.get("int8")
@@ -116,7 +134,7 @@ def int8_section(card: CardInputs) -> Md:
         if record.get("drift"):
             parts.append(_drift_table(record))
         parts.append(_how_quantized(card, record))
-        return Md("\n\n".join(parts))
+        return Md("\n\n".join(part for part in (*parts, _decided_here(card, record)) if part))
     snippet = f"PoseEstimator.from_catalog({python_string(card.variant['id'])}, precision={python_string('int8')})"
     return Md(
         "\n\n".join(
@@ -129,6 +147,7 @@ def int8_section(card: CardInputs) -> Md:
                 _drift_table(record),
                 _check_side_by_side(card, record),
                 _how_quantized(card, record),
+                _decided_here(card, record) or Md(""),
             ]
-        )
+        ).rstrip()
     )
