@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 
 from catalog.formats import INT8_FORMAT
+from catalog.publish import formatting
+from catalog.publish.formatting import TRADE_LEAD
 from tests.test_site_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _stage, sync_playwright
 
 pytestmark = [
@@ -302,8 +304,8 @@ def test_the_int8_form_runs_on_request_and_finds_what_python_int8_finds(camera_b
         assert "precision=int8" in page.url and page.input_value("#precision") == "int8"
         trade, record = page.inner_text("#int8-trade"), variant["int8"]
         assert f"{record['size_ratio']:.2f}× the size" in trade, trade
-        assert f"keypoints moved {record['mean_drift']:.3f} of the image (max {record['max_drift']:.3f})" in trade
-        assert f"Downloads {int8['size_bytes'] / 2**20:.1f} MiB (the int8 form)" in page.inner_text("#model-size")
+        assert trade == f"{TRADE_LEAD}: {formatting.trade(variant)}."  # the card's sentence, to the digit
+        assert f"Downloads {int8['size_bytes'] / 2**20:.2f} MiB (the int8 form)" in page.inner_text("#model-size")
 
         expected = PoseEstimator.from_catalog("movenet-lightning", build, precision="int8")(astronaut())[0]
         got = {k["name"]: (k["x"], k["y"]) for k in state["poses"][0]["keypoints"]}

@@ -2,7 +2,7 @@
 // role "model"), their detectors, the URL of their ONNX files (the float form, or the int8 form
 // where the variant has one), what a load downloads and the int8 form's trade.
 
-import { TRADE_LEAD, trade } from "./format.js";
+import { TRADE_LEAD, size, trade } from "./format.js";
 
 /**
  * @typedef {{path: string, size_bytes: number, size_mib?: number, sha256?: string, inputs?: {shape: any[]}[]}} OnnxFile
@@ -132,6 +132,6 @@ export function variantLabel(document, variant) {
   const family = document.families?.find((f) => f.id === variant.family)?.name ?? variant.family;
   const detector = variant.detector ? document.variants.find((v) => v.id === variant.detector) ?? null : null;
   const extra = detector ? " with its detector" : "";
-  const int8 = hasInt8(variant) ? `, int8 ${downloadMiB(variant, detector, "int8").toFixed(1)} MiB` : "";
-  return `${family} ${variant.name} (${variant.id}) — ${downloadMiB(variant, detector).toFixed(1)} MiB${int8}${extra}`;
+  const int8 = hasInt8(variant) ? `, int8 ${size(downloadMiB(variant, detector, "int8"))}` : "";
+  return `${family} ${variant.name} (${variant.id}) — ${size(downloadMiB(variant, detector))}${int8}${extra}`;
 }

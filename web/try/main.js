@@ -20,6 +20,7 @@ import {
 } from "./catalog.js";
 import { canCache, fetchModel } from "./download.js";
 import { drawFrame, fillTable } from "./draw.js";
+import { mib, size } from "./format.js";
 import { listCameras, openImage, openVideo, startCamera, stopCamera } from "./inputs.js";
 import { createSession, detectSupport, loadOrt, modelRunner, sessionOptions, threadCount } from "./runtime.js";
 import { Fps, Rolling, figure } from "./stats.js";
@@ -183,11 +184,11 @@ function showSize() {
   ui.trade.textContent = int8Trade(variant);
   const detector = detectorOf(catalog, variant);
   const precision = selectedPrecision();
-  const mib = downloadMiB(variant, detector, precision).toFixed(1);
+  const downloads = size(downloadMiB(variant, detector, precision));
   const form = precision === "int8" ? "int8 " : "";
   ui.size.textContent = detector
-    ? `Downloads ${mib} MiB: the ${variant.id} ${form}model and its float detector, ${detector.id}.`
-    : `Downloads ${mib} MiB${form ? " (the int8 form)" : ""}.`;
+    ? `Downloads ${downloads}: the ${variant.id} ${form}model and its float detector, ${detector.id}.`
+    : `Downloads ${downloads}${form ? " (the int8 form)" : ""}.`;
 }
 
 /** Downloads (or takes from the cache) the chosen variant and its detector, and makes their sessions. */
@@ -222,7 +223,7 @@ async function loadModel() {
         size: onnx.size_bytes,
         onProgress: (received) => {
           ui.progress.value = total ? Math.min(1, (done + received) / total) : 0;
-          ui.progressText.textContent = `${stage.id}: ${(received / 2 ** 20).toFixed(1)} of ${(onnx.size_bytes / 2 ** 20).toFixed(1)} MiB`;
+          ui.progressText.textContent = `${stage.id}: ${mib(received / 2 ** 20)} of ${size(onnx.size_bytes / 2 ** 20)}`;
         },
       });
       done += got.bytes.length;
