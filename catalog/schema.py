@@ -478,21 +478,35 @@ def json_schema_text() -> str:
     return json.dumps(json_schema(), indent=1, sort_keys=True) + "\n"
 
 
-def read_catalog(path: Path) -> dict[str, Any]:
-    """A catalog.json, validated against `Catalog`; a PosezooError in one line when it is missing,
-    not JSON, or of another schema version."""
+def read_document(path: Path) -> dict[str, Any]:
+    """A catalog.json as JSON, validated against `Catalog`: the document as written (`catalog.load()`
+    keeps it); a PosezooError in one line when it is missing, not JSON, or of another schema version."""
+    document = _json(path)
+    _validated(document, path)
+    return document
+
+
+def read_catalog(path: Path) -> Catalog:
+    """A catalog.json as its typed records; a PosezooError in one line when it is missing, not JSON,
+    or of another schema version."""
+    return _validated(_json(path), path)
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise PosezooError(str(path), f"cannot read the catalog ({error}); build it with `posezoo build`") from None
+
+
+def _validated(document: Any, path: Path) -> Catalog:
     from pydantic import ValidationError
 
     try:
-        document = json.loads(Path(path).read_text("utf-8"))
-    except (OSError, ValueError) as error:
-        raise PosezooError(str(path), f"cannot read the catalog ({error}); build it with `posezoo build`") from None
-    try:
-        Catalog.model_validate(document)
+        return Catalog.model_validate(document)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise PosezooError(
             str(path), f"not a catalog of this posezoo ({where}: {first['msg']}); rebuild it with `posezoo build`"
         ) from None
-    return document

@@ -22,10 +22,10 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from catalog.app import zoo_table as zt  # noqa: E402
 from catalog.app.charts_page import selected_model  # noqa: E402
 from catalog.app.comparison import BEST  # noqa: E402
-from catalog.app.data import Zoo, read_document  # noqa: E402
+from catalog.app.data import Zoo, catalog_at  # noqa: E402
 from catalog.app.links import Route, query_of, route_of  # noqa: E402
 from catalog.app.navigation import page_title  # noqa: E402
-from catalog.schema import json_schema_text  # noqa: E402
+from catalog.schema import Catalog, json_schema_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "app" / "catalog.json"
@@ -387,7 +387,8 @@ def test_a_query_names_a_route_and_back(query, route):
 
 
 def test_every_page_has_its_title(document):
-    zoo = Zoo(FIXTURE, document, zt.zoo_table(document))
+    catalog = Catalog.model_validate(document)
+    zoo = Zoo(FIXTURE, catalog, zt.zoo_table(catalog))
     assert page_title(Route("zoo"), zoo) == "Zoo · posezoo"
     assert page_title(Route("model", ("movenet-thunder",)), zoo) == "MoveNet SinglePose Thunder · posezoo"
     assert page_title(Route("try", ("movenet-thunder",)), zoo) == "Try MoveNet SinglePose Thunder · posezoo"
@@ -398,4 +399,4 @@ def test_every_page_has_its_title(document):
 
 
 def test_the_fixture_is_a_catalog_of_this_posezoo(small_build):
-    assert len(read_document(small_build / "catalog.json")["variants"]) == 7
+    assert len(catalog_at(small_build / "catalog.json").variants) == 7

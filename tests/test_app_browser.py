@@ -17,7 +17,8 @@ pytest.importorskip("streamlit")
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from catalog.app.zoo_page import ROW_PX  # noqa: E402
-from catalog.publish.records import model_title  # noqa: E402
+from catalog.publish.records import families_by_id, model_title  # noqa: E402
+from catalog.schema import Catalog  # noqa: E402
 from tests.app_driver import (  # noqa: E402
     ServedApp,
     camera_args,
@@ -40,8 +41,9 @@ HARMLESS = ("favicon",)
 
 
 def zoo_titles(document: dict) -> dict[str, str]:
-    families = {f["id"]: f for f in document["families"]}
-    return {v["id"]: model_title(v, families) for v in document["variants"]}
+    catalog = Catalog.model_validate(document)
+    families = families_by_id(catalog)
+    return {v.id: model_title(v, families) for v in catalog.variants}
 
 
 @pytest.fixture(scope="module")

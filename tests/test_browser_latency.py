@@ -10,6 +10,7 @@ import pytest
 from catalog.build import BuildOptions, build
 from catalog.measure.browser import SESSION_OPTIONS_FILE, missing
 from catalog.publish.model_card import render_card
+from catalog.schema import Catalog
 from tests.test_cards import number, section, table_with
 
 FORMS = (("onnx", "ONNX"), ("onnx_int8", "ONNX int8"))  # the forms the browser times, as the card titles them
@@ -51,7 +52,7 @@ def test_the_onnx_form_is_timed_at_one_thread_and_at_every_core(browser_build):
 
 def test_the_card_shows_every_browser_measurement(browser_build):
     (variant,) = browser_build["variants"]
-    card = render_card(browser_build, variant["id"])
+    card = render_card(Catalog.model_validate(browser_build), variant["id"])
     rows = [r for r in table_with(section(card, "Performance"), "Median (ms)") if "Chromium" in r["Format"]]
     expected = [(title, b) for form, title in FORMS for b in variant["formats"][form]["browser_latency"]]
     assert len(rows) == len(expected)
@@ -73,7 +74,8 @@ def test_the_int8_form_is_timed_in_the_browser_too(browser_build):
     assert int8["browser_threads"] == os.cpu_count()
     ratio = int8_rows[-1]["median_ms"] / float_rows[-1]["median_ms"]
     assert int8["browser_latency_ratio"] == pytest.approx(ratio, abs=1e-3)
-    trade = section(render_card(browser_build, variant["id"]), "int8 form").strip().split("\n\n")[0]
+    card = render_card(Catalog.model_validate(browser_build), variant["id"])
+    trade = section(card, "int8 form").strip().split("\n\n")[0]
     threads = os.cpu_count()
     assert f"{int8['browser_latency_ratio']:.2f}× the browser time (onnxruntime-web wasm, {threads} threads)" in trade
 

@@ -8,7 +8,6 @@ what a card says is checked, not what its template meant to say.
 from __future__ import annotations
 
 import copy
-import json
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -21,6 +20,7 @@ from huggingface_hub import ModelCard
 
 from catalog.publish.model_card import render_card, write_cards
 from catalog.publish.skeleton import skeleton_svg
+from catalog.schema import Catalog, read_catalog
 
 SVG = "{http://www.w3.org/2000/svg}"
 FORMAT_OF_COLUMN = {"ONNX": "onnx", "ONNX int8": "onnx_int8", "TFJS": "tfjs", "TFLite": "tflite"}
@@ -86,7 +86,7 @@ def cards(built_zoo, tmp_path_factory) -> dict[str, Path]:
     """Every card as `write_cards` writes it: variant id -> its folder."""
     _, document = built_zoo
     out = tmp_path_factory.mktemp("cards")
-    written = write_cards(document, out)
+    written = write_cards(Catalog.model_validate(document), out)
     assert {p.name for p in written} == {"README.md", "skeleton.svg"}
     return {v["id"]: out / v["id"] for v in built(document)}
 
@@ -117,7 +117,7 @@ def test_a_license_the_hub_does_not_know_is_other_with_its_name_and_link(built_z
         "url": "https://example.com/license",
         "note": "",
     }
-    data = ModelCard(render_card(document, "movenet-lightning")).data
+    data = ModelCard(render_card(Catalog.model_validate(document), "movenet-lightning")).data
     assert data.license == "other"
     assert data.license_name == "licenseref-acme-1.0"
     assert data.license_link == "https://example.com/license"
@@ -203,7 +203,7 @@ def test_each_browser_measurement_is_a_row_of_the_performance_table(built_zoo):
         for n, median, p90 in ((1, 31.234, 33.5), (8, 9.876, 11.125))
     ]
     variant["formats"]["onnx"]["browser_latency"] = browser
-    card = render_card(document, variant["id"])
+    card = render_card(Catalog.model_validate(document), variant["id"])
     rows = [r for r in table_with(section(card, "Performance"), "Median (ms)") if "Chromium" in r["Format"]]
     assert len(rows) == len(browser)
     for row, b in zip(rows, browser, strict=True):
@@ -250,14 +250,14 @@ def test_a_failed_keypoint_check_is_flagged_and_a_missing_one_says_why(built_zoo
     document = copy.deepcopy(document)
     variant = by_id(document, "movenet-lightning")
     variant["keypoint_check"].update(keypoints=[], passed=False, mean_distance=None, note="no annotated keypoint")
-    text = section(render_card(document, "movenet-lightning"), "Keypoint check")
+    text = section(render_card(Catalog.model_validate(document), "movenet-lightning"), "Keypoint check")
     assert text.strip().startswith("Not run") and "no annotated keypoint" in text
 
 
 def test_on_the_site_each_figure_links_to_its_convention(built_zoo):
     _, document = built_zoo
-    site = render_card(document, "movenet-lightning", site=True)
-    readme = render_card(document, "movenet-lightning")
+    site = render_card(Catalog.model_validate(document), "movenet-lightning", site=True)
+    readme = render_card(Catalog.model_validate(document), "movenet-lightning")
     for anchor in ("params", "size", "macs", "flops", "precision"):
         assert f"](../../numbers/#{anchor})" in site
     assert "../../numbers/" not in readme
@@ -272,7 +272,7 @@ def test_the_python_snippets_of_the_movenet_card_find_her_pose(built_zoo, tmp_pa
     # the snippets read build/... as a checkout's `posezoo build` writes it
     (tmp_path / "build").symlink_to(result.catalog_path.parent, target_is_directory=True)
     monkeypatch.chdir(tmp_path)
-    with_posezoo, with_onnxruntime = python_blocks(render_card(document, "movenet-lightning"))
+    with_posezoo, with_onnxruntime = python_blocks(render_card(Catalog.model_validate(document), "movenet-lightning"))
 
     namespace: dict = {}
     exec(compile(with_posezoo, "card: pose API", "exec"), namespace)
@@ -295,7 +295,7 @@ def test_every_cards_onnxruntime_snippet_runs_and_gives_the_outputs_the_card_lis
     (tmp_path / "build").symlink_to(result.catalog_path.parent, target_is_directory=True)
     monkeypatch.chdir(tmp_path)
     for variant in built(document):
-        _, with_onnxruntime = python_blocks(render_card(document, variant["id"]))
+        _, with_onnxruntime = python_blocks(render_card(Catalog.model_validate(document), variant["id"]))
         namespace: dict = {}
         exec(compile(with_onnxruntime, f"card {variant['id']}: onnxruntime", "exec"), namespace)
         listed = variant["formats"]["onnx"]["outputs"]
@@ -310,7 +310,7 @@ def test_every_cards_onnxruntime_snippet_runs_and_gives_the_outputs_the_card_lis
 
 def test_the_javascript_snippet_names_the_real_input(built_zoo):
     _, document = built_zoo
-    card = render_card(document, "movenet-lightning")
+    card = render_card(Catalog.model_validate(document), "movenet-lightning")
     javascript = re.search(r"^```js\n(.*?)^```$", card, re.S | re.M).group(1)
     onnx = by_id(document, "movenet-lightning")["formats"]["onnx"]
     assert "import * as ort from 'onnxruntime-web';" in javascript
@@ -321,7 +321,7 @@ def test_the_javascript_snippet_names_the_real_input(built_zoo):
 
 def test_the_card_says_how_to_reproduce_every_figure(built_zoo):
     _, document = built_zoo
-    text = section(render_card(document, "movenet-lightning"), "Provenance and reproduction")
+    text = section(render_card(Catalog.model_validate(document), "movenet-lightning"), "Provenance and reproduction")
     variant = by_id(document, "movenet-lightning")
     assert "posezoo build --only movenet-lightning" in text
     for report in variant["formats"].values():
@@ -341,7 +341,7 @@ def test_a_hostile_card_shows_its_text_and_runs_nothing(built_zoo):
     hostile["license"] = {**hostile["license"], "note": HOSTILE_NOTE}
     document["variants"].append(hostile)
 
-    card = render_card(document, "hostile")
+    card = render_card(Catalog.model_validate(document), "hostile")
     ModelCard(card)  # still a card
     assert "<script>" not in card and "<b>" not in card
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in card
@@ -388,22 +388,22 @@ def test_write_cards_skips_a_variant_that_failed(built_zoo, tmp_path):
     document = copy.deepcopy(document)
     failed = by_id(document, "posenet-mobilenet-v1")
     failed.update(status="failed", formats={}, error={"step": "convert", "reason": "boom"})
-    written = write_cards(document, tmp_path)
+    written = write_cards(Catalog.model_validate(document), tmp_path)
     assert not (tmp_path / "posenet-mobilenet-v1").exists()
     assert len(written) == 2 * (len(built(document)))
     with pytest.raises(ValueError, match="did not build"):
-        render_card(document, "posenet-mobilenet-v1")
+        render_card(Catalog.model_validate(document), "posenet-mobilenet-v1")
     with pytest.raises(KeyError, match="no variant"):
-        render_card(document, "nope")
+        render_card(Catalog.model_validate(document), "nope")
     assert os.path.isfile(tmp_path / "movenet-lightning" / "README.md")
 
 
 def test_the_int8_section_says_the_decision_is_the_building_cpus_with_its_margin():
-    document = json.loads((Path(__file__).parent / "fixtures" / "app" / "catalog.json").read_text("utf-8"))
-    cpu = document["machine"]["cpu"]
-    kept = section(render_card(document, "efficientpose-rt"), "int8 form")
+    catalog = read_catalog(Path(__file__).parent / "fixtures" / "app" / "catalog.json")
+    cpu = catalog.machine.cpu
+    kept = section(render_card(catalog, "efficientpose-rt"), "int8 form")
     assert "**Decided by this build's CPU.**" in kept and f"({cpu}, onnxruntime " in kept
     assert "mean drift 0.0955 against the rule's 0.1, so this form was kept with a margin of 0.0045." in kept
-    refused = section(render_card(document, "blazepose-detector"), "int8 form")
+    refused = section(render_card(catalog, "blazepose-detector"), "int8 form")
     assert refused.strip().startswith("**No int8 form:**")
     assert "mean drift 0.5263 against the rule's 0.1, so this form was refused with a margin of 0.4263." in refused

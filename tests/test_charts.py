@@ -3,6 +3,7 @@ figures drawn from the built zoo checked against the catalog's own figures."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import datetime
@@ -22,6 +23,7 @@ from catalog.publish.charts import (  # noqa: E402
     plotly_js_path,
     timeline,
 )
+from tests.test_app import FIXTURE  # noqa: E402
 
 # --- the Pareto front on hand-made points --------------------------------------------------------
 
@@ -83,10 +85,18 @@ def hand_made_frame() -> pd.DataFrame:
             "status": ["ok", "ok"],
         }
     )
+    # the catalog's records: the app fixture's first family and variant, renamed and dated
+    document = json.loads(FIXTURE.read_text("utf-8"))
+    family, variant = document["families"][0], document["variants"][0]
     frame.attrs["catalog"] = {
-        "machine": {"cpu": "test CPU", "cores": 1},
-        "families": [{"id": "fam", "name": "Fam"}],
-        "variants": [{"id": "tiny", "release_date": "2020"}, {"id": "big", "release_date": "2021-05-17"}],
+        **document,
+        "machine": {**document["machine"], "cpu": "test CPU", "cores": 1},
+        "families": [{**family, "id": "fam", "name": "Fam"}],
+        "variants": [
+            {**variant, "id": "tiny", "family": "fam", "release_date": "2020"},
+            {**variant, "id": "big", "family": "fam", "release_date": "2021-05-17"},
+        ],
+        "failures": [],
     }
     return frame
 

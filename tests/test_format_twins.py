@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from catalog.publish import formatting
+from catalog.schema import VariantRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMAT_JS = ROOT / "web" / "try" / "format.js"
@@ -72,7 +73,7 @@ def run_js(tmp_path: Path, job: dict[str, Any]) -> dict[str, Any]:
 def trade_cases() -> list[dict[str, Any]]:
     """Every fixture variant, and the movenet one with each optional figure of its trade taken out."""
     variants = json.loads(FIXTURE.read_text("utf-8"))["variants"]
-    traded = next(v for v in variants if formatting.trade(v) is not None)
+    traded = next(v for v in variants if formatting.trade(VariantRecord.model_validate(v)) is not None)
     cases = list(variants)
     for missing in ("cpu_turns", "cpu_latency_ratio", "mean_drift", "browser_latency_ratio"):
         case = copy.deepcopy(traded)
@@ -91,5 +92,5 @@ def test_the_javascript_formatter_writes_every_number_as_python_does(tmp_path):
         values = COUNTS if name == "count" else NUMBERS
         assert answer["formatted"][name] == [getattr(formatting, name)(v) for v in values], name
     assert answer["lead"] == formatting.TRADE_LEAD
-    assert answer["trades"] == [formatting.trade(v) for v in cases]
+    assert answer["trades"] == [formatting.trade(VariantRecord.model_validate(v)) for v in cases]
     assert sum(t is not None for t in answer["trades"]) >= 5, "the fixture has int8 forms to compare"

@@ -122,7 +122,7 @@ def test_the_pose_api_runs_the_int8_form_on_request(lightning):
 def test_the_card_shows_the_trade_the_drift_and_the_int8_rows(lightning):
     _, document = lightning
     variant = record(document)
-    card = render_card(document, VARIANT)
+    card = render_card(Catalog.model_validate(document), VARIANT)
     float_form, int8_form = variant["formats"]["onnx"], variant["formats"][INT8_FORMAT]
 
     figures = {row["Figure"]: row for row in table_with(section(card, "Model details"), "Figure")}
@@ -171,7 +171,7 @@ def test_a_variant_that_cannot_quantize_still_publishes_and_says_why(monkeypatch
     assert variant["int8"]["reason"] == "quantization failed: RuntimeError: Unsupported op: SomeNewOp"
     assert not (tmp_path / "models" / VARIANT / f"{VARIANT}.int8.onnx").exists()
 
-    card = render_card(document, VARIANT)
+    card = render_card(Catalog.model_validate(document), VARIANT)
     assert (
         section(card, "int8 form")
         .strip()

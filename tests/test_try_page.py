@@ -17,6 +17,7 @@ import pytest
 from catalog.formats import INT8_FORMAT
 from catalog.publish import formatting
 from catalog.publish.formatting import TRADE_LEAD
+from catalog.schema import VariantRecord
 from tests.test_site_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _stage, sync_playwright
 
 pytestmark = [
@@ -304,7 +305,8 @@ def test_the_int8_form_runs_on_request_and_finds_what_python_int8_finds(camera_b
         assert "precision=int8" in page.url and page.input_value("#precision") == "int8"
         trade, record = page.inner_text("#int8-trade"), variant["int8"]
         assert f"{record['size_ratio']:.2f}× the size" in trade, trade
-        assert trade == f"{TRADE_LEAD}: {formatting.trade(variant)}."  # the card's sentence, to the digit
+        said = formatting.trade(VariantRecord.model_validate(variant))
+        assert trade == f"{TRADE_LEAD}: {said}."  # the card's sentence, to the digit
         assert f"Downloads {int8['size_bytes'] / 2**20:.2f} MiB (the int8 form)" in page.inner_text("#model-size")
 
         expected = PoseEstimator.from_catalog("movenet-lightning", build, precision="int8")(astronaut())[0]

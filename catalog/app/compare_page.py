@@ -67,7 +67,7 @@ def compare_page(zoo: Zoo, route: Route) -> None:
     if len(chosen) < 2:
         st.info(f"Choose two to {MAX_COMPARED} models to see them side by side (or select them in the Zoo's table).")
         return
-    comparison = compare(zoo.document, chosen)
+    comparison = compare(zoo.catalog, chosen)
     styled = comparison.shown.style.apply(lambda _: comparison.best.map(lambda b: BEST_STYLE if b else ""), axis=None)
     st.dataframe(
         styled,

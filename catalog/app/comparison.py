@@ -10,9 +10,10 @@ from typing import Any
 
 import pandas as pd
 
-from catalog.publish.columns import BY_KEY, MISSING
+from catalog.publish.columns import BY_KEY, MISSING, Value
 from catalog.publish.formatting import difference, fraction, memory, ms
-from catalog.publish.records import latency_ms, model_title, onnx_report
+from catalog.publish.records import families_by_id, latency_ms, model_title, onnx_report, variants_by_id
+from catalog.schema import Catalog, FamilyRecord, LatencyRecord, VariantRecord
 
 BEST = "★"  # after the best value of a row
 
@@ -20,45 +21,47 @@ BEST = "★"  # after the best value of a row
 @dataclass(frozen=True)
 class Figure:
     label: str
-    value: Callable[[dict[str, Any], dict[str, Any]], Any]  # (variant, family) -> value or None
+    value: Value  # (variant, family) -> value or None
     text: Callable[[Any], str] = str
     smaller_is_better: bool = False  # rows without a direction mark nothing
-    detail: Callable[[dict[str, Any]], str | None] | None = None  # said after the value, in brackets
+    detail: Callable[[VariantRecord], str | None] | None = None  # said after the value, in brackets
 
-    def shown(self, value: Any, variant: dict[str, Any]) -> str:
+    def shown(self, value: Any, variant: VariantRecord) -> str:
         detail = self.detail(variant) if self.detail else None
         return f"{self.text(value)} ({detail})" if detail else self.text(value)
 
 
-def _latency(key: str) -> Callable[[dict[str, Any], dict[str, Any]], Any]:
-    def value(variant: dict[str, Any], _: dict[str, Any]) -> Any:
-        latency = (onnx_report(variant) or {}).get("latency") or {}
-        return latency.get(key) if latency_ms(onnx_report(variant)) is not None else None
+def _latency(figure: Callable[[LatencyRecord], float]) -> Value:
+    def value(variant: VariantRecord, _: FamilyRecord | None) -> float | None:
+        report = onnx_report(variant)
+        latency = report.latency if report else None
+        return figure(latency) if latency and latency_ms(report) is not None else None
 
     return value
 
 
-def _browser(threads_of_one: bool) -> Callable[[dict[str, Any], dict[str, Any]], Any]:
-    def value(variant: dict[str, Any], _: dict[str, Any]) -> Any:
-        timed = (onnx_report(variant) or {}).get("browser_latency") or []
-        chosen = [b for b in timed if (b["threads"] == 1) == threads_of_one]
-        return chosen[0]["median_ms"] if chosen else None
+def _browser(threads_of_one: bool) -> Value:
+    def value(variant: VariantRecord, _: FamilyRecord | None) -> float | None:
+        report = onnx_report(variant)
+        timed = (report.browser_latency if report else None) or []
+        chosen = [b for b in timed if (b.threads == 1) == threads_of_one]
+        return chosen[0].median_ms if chosen else None
 
     return value
 
 
-def _check(variant: dict[str, Any], _: dict[str, Any]) -> Any:
-    return (variant.get("keypoint_check") or {}).get("mean_distance")
+def _check(variant: VariantRecord, _: FamilyRecord | None) -> float | None:
+    return variant.keypoint_check.mean_distance if variant.keypoint_check else None
 
 
-def _conversion(variant: dict[str, Any], _: dict[str, Any]) -> Any:
-    outputs = (((variant.get("conversion") or {}).get("check")) or {}).get("outputs") or []
-    return max((o["relative"] for o in outputs), default=None)
+def _conversion(variant: VariantRecord, _: FamilyRecord | None) -> float | None:
+    outputs = variant.conversion.check.outputs if variant.conversion else []
+    return max((o.relative for o in outputs), default=None)
 
 
-def _resolution(variant: dict[str, Any], _: dict[str, Any]) -> Any:
-    height, width = (variant.get("preprocess") or {}).get("size", (None, None))
-    return f"{height} × {width}" if height else None
+def _resolution(variant: VariantRecord, _: FamilyRecord | None) -> str:
+    height, width = variant.preprocess.size
+    return f"{height} × {width}"
 
 
 def _of(key: str) -> Figure:
@@ -73,14 +76,14 @@ FIGURES: list[Figure] = [
     _of("keypoints"),
     Figure("Input (height × width)", _resolution),
     _of("format"),
-    Figure("Released", lambda v, _: v.get("release_date")),
+    Figure("Released", lambda v, _: v.release_date),
     _of("size_mib"),
     _of("mparams"),
     _of("mflops"),
     _of("precision"),
     _of("latency_ms"),
-    Figure("Latency, onnxruntime CPU (ms, p90)", _latency("p90_ms"), ms, True),
-    Figure("Model's peak memory (MiB)", _latency("model_peak_mib"), memory, True),
+    Figure("Latency, onnxruntime CPU (ms, p90)", _latency(lambda latency: latency.p90_ms), ms, True),
+    Figure("Model's peak memory (MiB)", _latency(lambda latency: latency.model_peak_mib), memory, True),
     Figure("In the browser, wasm, 1 thread (ms, median)", _browser(True), ms, True),
     Figure("In the browser, wasm, every core (ms, median)", _browser(False), ms, True),
     Figure("Keypoint check: mean distance (of the image's side)", _check, fraction, True),
@@ -116,15 +119,15 @@ class Comparison:
     best: pd.DataFrame  # figure x model: True where the value is its row's best
 
 
-def compare(document: dict[str, Any], ids: Sequence[str]) -> Comparison:
-    families = {f["id"]: f for f in document.get("families", [])}
-    variants = {v["id"]: v for v in document.get("variants", [])}
+def compare(catalog: Catalog, ids: Sequence[str]) -> Comparison:
+    families = families_by_id(catalog)
+    variants = variants_by_id(catalog)
     chosen = [variants[i] for i in ids]
     names = column_names([model_title(v, families) for v in chosen], list(ids))
-    figures = [f for f in FIGURES if any(f.value(v, families.get(v["family"], {})) is not None for v in chosen)]
+    figures = [f for f in FIGURES if any(f.value(v, families.get(v.family)) is not None for v in chosen)]
     raw, text, best = {}, {}, {}
     for figure in figures:
-        values = [figure.value(v, families.get(v["family"], {})) for v in chosen]
+        values = [figure.value(v, families.get(v.family)) for v in chosen]
         winners = best_of(values) if figure.smaller_is_better else set()
         raw[figure.label] = values
         text[figure.label] = [

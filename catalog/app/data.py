@@ -6,23 +6,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from catalog.errors import PosezooError
 from catalog.paths import CATALOG_FILE
-from catalog.publish.records import model_title, onnx_report, runnable
+from catalog.publish.records import families_by_id, model_title, onnx_report, runnable, variants_by_id
 from catalog.publish.table import frame_of
-from catalog.schema import read_catalog
+from catalog.schema import Catalog, FamilyRecord, VariantRecord, read_catalog
 
 
 class CatalogProblem(Exception):
     """The catalog cannot be shown: what is wrong and what to do, in a sentence for the page."""
 
 
-def read_document(path: Path) -> dict[str, Any]:
+def catalog_at(path: Path) -> Catalog:
     """The catalog at `path`, checked: a CatalogProblem when it is missing, not JSON or not a catalog."""
     if not path.is_file():
         raise CatalogProblem(
@@ -36,41 +35,44 @@ def read_document(path: Path) -> dict[str, Any]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _cached(path_text: str, version: tuple[int, int]) -> tuple[dict[str, Any], pd.DataFrame]:
-    document = read_document(Path(path_text))
+def _cached(path_text: str, version: tuple[int, int]) -> tuple[Catalog, pd.DataFrame]:
+    catalog = catalog_at(Path(path_text))
     # `catalog.load()`'s rows without their attrs: pandas deep-copies attrs (the whole document) on every operation
-    return document, pd.DataFrame(frame_of(document), copy=False)
+    return catalog, pd.DataFrame(frame_of(catalog.model_dump(mode="json")), copy=False)
 
 
 @dataclass(frozen=True)
 class Zoo:
-    """The catalog as the pages use it: the document, its rows (one per variant and format), and lookups."""
+    """The catalog as the pages use it: its typed records, its rows (one per variant and format), and lookups."""
 
     path: Path
-    document: dict[str, Any]
+    catalog: Catalog
     rows: pd.DataFrame
-    variants: dict[str, dict[str, Any]] = field(init=False)
-    families: dict[str, dict[str, Any]] = field(init=False)
+    variants: dict[str, VariantRecord] = field(init=False)
+    families: dict[str, FamilyRecord] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "variants", {v["id"]: v for v in self.document.get("variants", [])})
-        object.__setattr__(self, "families", {f["id"]: f for f in self.document.get("families", [])})
+        object.__setattr__(self, "variants", variants_by_id(self.catalog))
+        object.__setattr__(self, "families", families_by_id(self.catalog))
 
     def title(self, variant_id: str) -> str:
         variant = self.variants.get(variant_id)
         return model_title(variant, self.families) if variant else variant_id
 
+    def family(self, variant: VariantRecord) -> FamilyRecord | None:
+        return self.families.get(variant.family)
+
     def runnable_ids(self) -> list[str]:
         """The variants the Try-it page can run: built models with an ONNX file."""
-        return [v["id"] for v in self.document.get("variants", []) if runnable(v)]
+        return [v.id for v in self.catalog.variants if runnable(v)]
 
     def built_ids(self) -> list[str]:
-        return [v["id"] for v in self.document.get("variants", []) if v.get("status") == "ok" and onnx_report(v)]
+        return [v.id for v in self.catalog.variants if v.status == "ok" and onnx_report(v) is not None]
 
     def frame(self) -> pd.DataFrame:
         """The rows with the document in `attrs`, as `catalog.load()` returns them (the chart functions take that)."""
         frame = self.rows.copy(deep=False)
-        frame.attrs["catalog"] = self.document
+        frame.attrs["catalog"] = self.catalog.model_dump(mode="json")
         return frame
 
 
@@ -82,8 +84,8 @@ def load_zoo(build_dir: Path) -> Zoo:
         version = (stat.st_mtime_ns, stat.st_size)
     except OSError:
         version = (0, 0)
-    document, rows = _cached(str(path), version)
-    return Zoo(path, document, rows)
+    catalog, rows = _cached(str(path), version)
+    return Zoo(path, catalog, rows)
 
 
 def zoo_or_problem(build_dir: Path) -> tuple[Zoo | None, str | None]:

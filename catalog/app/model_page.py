@@ -8,7 +8,6 @@ import io
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
@@ -25,6 +24,7 @@ from catalog.publish.model_card.markdown import bullets
 from catalog.publish.model_card.sections import SKELETON_FILE, license_section, restrictions_intro
 from catalog.publish.records import onnx_report, original_format, runnable, safe_relative
 from catalog.publish.skeleton import skeleton_svg
+from catalog.schema import VariantRecord
 
 CHOICE_KEY = "model_choice"
 
@@ -73,62 +73,58 @@ def _zipped(paths: dict[str, Path]) -> Callable[[], bytes]:
     return make
 
 
-def download_files(zoo: Zoo, variant: dict[str, Any]) -> None:
+def download_files(zoo: Zoo, variant: VariantRecord) -> None:
     """Buttons for the original file (a TFJS model's files zipped) and the ONNX file; in the
     browser, where no model file is on the page's disk, links to the site's copies."""
     build = zoo.path.parent
     original = original_format(variant)
-    onnx = onnx_report(variant) or {}
+    onnx = onnx_report(variant)
+    relative = safe_relative(onnx.path) if onnx else None
     left, right = st.columns(2)
     if environment.IN_BROWSER:
-        relative = safe_relative(str(onnx.get("path", "")))
-        if relative is not None:
-            right.link_button(
-                f"Download the ONNX file ({size(onnx['size_mib'])})", f"{environment.site_url()}{relative}"
-            )
-        left.info(f"The original file is not on this site: `posezoo build --only {variant['id']}` fetches it.")
+        if onnx and relative is not None:
+            right.link_button(f"Download the ONNX file ({size(onnx.size_mib)})", f"{environment.site_url()}{relative}")
+        left.info(f"The original file is not on this site: `posezoo build --only {variant.id}` fetches it.")
         return
     if original and original != "onnx":
-        report = variant["formats"][original]
-        listed = report.get("files") or [{"path": report["path"]}]
-        paths = {Path(f["path"]).name: build / f["path"] for f in listed if safe_relative(f["path"])}
+        report = variant.formats[original]
+        listed = [f.path for f in report.files] or [report.path]
+        paths = {Path(path).name: build / path for path in listed if safe_relative(path)}
         if not paths or not all(path.is_file() for path in paths.values()):
             left.warning(
-                f"The original file is missing from {build}: rebuild with `posezoo build --only {variant['id']}`."
+                f"The original file is missing from {build}: rebuild with `posezoo build --only {variant.id}`."
             )
         elif len(paths) == 1:
             (name, path), *_ = paths.items()
-            label = f"Download the original ({original}, {size(report['size_mib'])})"
+            label = f"Download the original ({original}, {size(report.size_mib)})"
             left.download_button(label, _file_bytes(path), file_name=name, on_click="ignore", key="download_original")
         else:
-            label = f"Download the original ({original}: {len(paths)} files zipped, {size(report['size_mib'])})"
+            label = f"Download the original ({original}: {len(paths)} files zipped, {size(report.size_mib)})"
             left.download_button(
                 label,
                 _zipped(paths),
-                file_name=f"{variant['id']}-{original}.zip",
+                file_name=f"{variant.id}-{original}.zip",
                 on_click="ignore",
                 key="download_original",
             )
-    relative = safe_relative(str(onnx.get("path", "")))
-    if relative is None or not (build / relative).is_file():
-        right.warning(f"The ONNX file is missing from {build}: rebuild with `posezoo build --only {variant['id']}`.")
+    if not onnx or relative is None or not (build / relative).is_file():
+        right.warning(f"The ONNX file is missing from {build}: rebuild with `posezoo build --only {variant.id}`.")
     else:
-        label = f"Download the ONNX file ({size(onnx['size_mib'])})"
+        label = f"Download the ONNX file ({size(onnx.size_mib)})"
         right.download_button(
             label, _file_bytes(build / relative), file_name=relative.name, on_click="ignore", key="download_onnx"
         )
 
 
-def int8_offer(zoo: Zoo, variant: dict[str, Any]) -> None:
+def int8_offer(zoo: Zoo, variant: VariantRecord) -> None:
     """The int8 form, where the variant has one: its trade in one line (the card's) and its file."""
-    int8 = (variant.get("formats") or {}).get(INT8_FORMAT)
-    card = CardInputs(variant, zoo.families.get(variant["family"], {}), zoo.document.get("machine", {}), site=False)
-    trade = trade_line(card)
+    int8 = variant.formats.get(INT8_FORMAT)
+    trade = trade_line(CardInputs(variant, zoo.family(variant), zoo.catalog.machine, site=False))
     if not int8 or trade is None:
         return
     st.markdown(trade)
-    relative = safe_relative(str(int8.get("path", "")))
-    label = f"Download the int8 ONNX file ({size(int8['size_mib'])})"
+    relative = safe_relative(int8.path)
+    label = f"Download the int8 ONNX file ({size(int8.size_mib)})"
     if relative is None:
         return
     if environment.IN_BROWSER:
@@ -143,18 +139,18 @@ def int8_offer(zoo: Zoo, variant: dict[str, Any]) -> None:
         )
 
 
-def not_built(zoo: Zoo, variant: dict[str, Any]) -> None:
+def not_built(zoo: Zoo, variant: VariantRecord) -> None:
     """A variant the build could not finish: why, and what holds all the same: its license and restrictions."""
-    error = variant.get("error") or {}
+    error = variant.error
     st.error(
-        f"{zoo.title(variant['id'])} did not build ({error.get('step', variant.get('status'))} failed: "
-        f"{error.get('reason', 'no reason recorded')}). It has no ONNX file to download or to try."
+        f"{zoo.title(variant.id)} did not build ({error.step if error else variant.status} failed: "
+        f"{error.reason if error else 'no reason recorded'}). It has no ONNX file to download or to try."
     )
-    card = CardInputs(variant, zoo.families.get(variant["family"], {}), zoo.document.get("machine", {}), site=False)
+    card = CardInputs(variant, zoo.family(variant), zoo.catalog.machine, site=False)
     st.subheader("License")
     st.markdown(license_section(card))
     st.subheader("Usage and limitations")
-    st.markdown(restrictions_intro(card) + "\n\n" + bullets(variant.get("usage_restrictions", [])))
+    st.markdown(restrictions_intro(card) + "\n\n" + bullets(variant.usage_restrictions))
 
 
 def model_page(zoo: Zoo, route: Route) -> None:
@@ -162,15 +158,15 @@ def model_page(zoo: Zoo, route: Route) -> None:
     if variant_id is None:
         return
     variant = zoo.variants[variant_id]
-    if variant.get("status") != "ok" or not onnx_report(variant):
+    if variant.status != "ok" or onnx_report(variant) is None:
         not_built(zoo, variant)
         return
     download_files(zoo, variant)
     int8_offer(zoo, variant)
     if runnable(variant):
         st.button("Try it in your browser", key="try_this", on_click=go, args=(Route("try", (variant_id,)),))
-    before, after = card_parts(render_card(zoo.document, variant_id, metadata=False))
+    before, after = card_parts(render_card(zoo.catalog, variant_id, metadata=False))
     st.markdown(before)
-    keypoints = variant["keypoints"]
-    st.image(skeleton_svg(keypoints["schema"], keypoints["names"], keypoints["skeleton"]), width=480)
+    keypoints = variant.keypoints
+    st.image(skeleton_svg(keypoints.schema, keypoints.names, keypoints.skeleton), width=480)
     st.markdown(after)

@@ -8,14 +8,15 @@ kept when they are already the same file; whatever the catalog no longer names i
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
 
 from catalog.app.environment import STATIC_DIR
+from catalog.errors import PosezooError
 from catalog.paths import CATALOG_FILE, ROOT
 from catalog.publish.site import try_page_files
+from catalog.schema import Catalog, read_catalog
 
 APP_DIR = "app"  # in the build folder
 APP_SCRIPT = ROOT / "app.py"
@@ -65,21 +66,17 @@ def link_script(target: Path) -> None:
         shutil.copy2(APP_SCRIPT, target)
 
 
-def catalog_document(catalog_path: Path) -> dict:
-    """The catalog as JSON, unchecked; an empty one when it cannot be read (the app says why)."""
+def readable_catalog(catalog_path: Path) -> Catalog | None:
+    """The catalog's records; None when it cannot be read or is not a catalog (the app says why)."""
     try:
-        document = json.loads(catalog_path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return document if isinstance(document, dict) else {}
+        return read_catalog(catalog_path)
+    except PosezooError:
+        return None
 
 
 def served_files(build_dir: Path) -> dict[Path, Path]:
     """The Try-it page's files for this catalog; without its models where the catalog is not one."""
-    try:
-        return try_page_files(build_dir, catalog_document(build_dir / CATALOG_FILE))
-    except (AttributeError, KeyError, TypeError):
-        return try_page_files(build_dir, {})
+    return try_page_files(build_dir, readable_catalog(build_dir / CATALOG_FILE))
 
 
 def stage(build_dir: Path) -> Path:

@@ -89,15 +89,14 @@ def open_buttons(zoo: Zoo, ids: list[str]) -> None:
 
 
 def zoo_page(zoo: Zoo) -> None:
-    machine = zoo.document.get("machine") or {}
     st.title("The zoo")
     st.write(
         "Every variant in the catalog, one row each. The figures are those of the variant's ONNX file: "
         f"every variant has one, checked against its original, and it is the file timed on {LATENCY_RUNTIME} "
-        f"(CPU, median of the timed runs on {machine.get('cpu', 'the build machine')}). "
+        f"(CPU, median of the timed runs on {zoo.catalog.machine.cpu}). "
         "The original file's figures are on each model's page."
     )
-    table = zt.zoo_table(zoo.document)
+    table = zt.zoo_table(zoo.catalog)
     shown = zt.apply(table, filters(table))
     st.caption(f"{len(shown)} of {len(table)} variants")
     st.dataframe(

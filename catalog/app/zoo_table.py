@@ -11,6 +11,8 @@ from typing import Any
 import pandas as pd
 
 from catalog.publish.columns import BY_KEY, ZOO_COLUMNS, Column
+from catalog.publish.records import families_by_id
+from catalog.schema import Catalog, FamilyRecord, VariantRecord
 
 SHOWN = [c for c in ZOO_COLUMNS if c.in_app]
 ID = "id"
@@ -30,25 +32,23 @@ SEARCHED = [ID, *(c.header for c in SHOWN if c not in NUMBERS)]
 RANGES = {"size_mib": SIZE, "mflops": MFLOPS, "latency_ms": LATENCY}  # Filters' field -> column
 
 
-def _cell(column: Column, variant: dict, family: dict) -> Any:
+def _cell(column: Column, variant: VariantRecord, family: FamilyRecord | None) -> Any:
     """A figure as it is (st.dataframe formats numbers), anything else as the site shows it; None where unknown."""
     value = column.value(variant, family)
     return value if value is None or column in NUMBERS else column.shown(variant, family)
 
 
-def zoo_table(document: dict) -> pd.DataFrame:
+def zoo_table(catalog: Catalog) -> pd.DataFrame:
     """One row per variant of the catalog, in its order, the columns of catalog.publish.columns
     the app shows (raw figures, which st.dataframe formats); a variant that did not build has its
     status and no figures."""
-    families = {f["id"]: f for f in document.get("families", [])}
+    families = families_by_id(catalog)
     rows = []
-    for variant in document.get("variants", []):
-        family = families.get(variant["family"], {})
-        row = {c.header: _cell(c, variant, family) for c in SHOWN}
-        error = variant.get("error") or {}
+    for variant in catalog.variants:
+        row = {c.header: _cell(c, variant, families.get(variant.family)) for c in SHOWN}
         built = row[SIZE] is not None
-        row[STATUS] = "built" if built else f"not built ({error.get('step', variant.get('status'))})"
-        row[ID] = variant["id"]
+        row[STATUS] = "built" if built else f"not built ({variant.error.step if variant.error else variant.status})"
+        row[ID] = variant.id
         rows.append(row)
     table = pd.DataFrame(rows, columns=COLUMNS)
     for column in NUMBERS:

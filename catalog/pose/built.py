@@ -15,13 +15,13 @@ from catalog.cards.facts import VariantFacts
 from catalog.cards.load import Variant
 from catalog.formats import INT8_FORMAT
 from catalog.paths import CATALOG_FILE
-from catalog.schema import read_catalog as read_catalog_file
+from catalog.schema import read_document
 
 Precision = Literal["float", "int8"]  # the ONNX form a variant runs as: float, or its int8 form
 
 
 def read_catalog(build_dir: str | Path) -> dict[str, Any]:
-    return read_catalog_file(Path(build_dir) / CATALOG_FILE)
+    return read_document(Path(build_dir) / CATALOG_FILE)
 
 
 def variant_record(document: dict[str, Any], variant_id: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from plotly.colors import qualitative
 from catalog.formats import INT8_FORMAT
 from catalog.publish.formatting import millions, ms_brief, size
 from catalog.publish.records import LATENCY_RUNTIME
+from catalog.schema import Catalog
 
 PerformanceAxis = Literal["mflops", "size_mib"]
 
@@ -81,20 +82,20 @@ def date_position(text: str) -> datetime:
     return start + (end - start) / 2
 
 
-def release_dates(document: dict[str, Any]) -> dict[str, str]:
-    """Variant id -> release date as the card writes it. Read from the raw document: the parsed
+def release_dates(catalog: Catalog) -> dict[str, str]:
+    """Variant id -> release date as the card writes it. Read from the records: the parsed
     datetime column cannot tell "2021-05" from "2021-05-01"."""
-    return {variant["id"]: variant["release_date"] for variant in document["variants"]}
+    return {variant.id: variant.release_date for variant in catalog.variants}
 
 
 # --- rows, names and colours --------------------------------------------------------------------
 
 
-def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The rows without `attrs`, and the raw catalog document `catalog.load()` keeps there.
-    pandas deep-copies `attrs` (the whole document) on every operation: charting the rows with
+def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, Catalog]:
+    """The rows without `attrs`, and the typed records of the catalog document `catalog.load()` keeps
+    there. pandas deep-copies `attrs` (the whole document) on every operation: charting the rows with
     it attached takes seconds instead of milliseconds."""
-    return pd.DataFrame(frame, copy=False), frame.attrs["catalog"]
+    return pd.DataFrame(frame, copy=False), Catalog.model_validate(frame.attrs["catalog"])
 
 
 def one_row_per_variant(rows: pd.DataFrame) -> pd.DataFrame:
@@ -119,15 +120,14 @@ def model_name(row: Any) -> str:
     return " ".join(str(part) for part in (row["family_name"], row["variant"]) if not _missing(part))
 
 
-def family_colours(document: dict[str, Any]) -> dict[str, str]:
+def family_colours(catalog: Catalog) -> dict[str, str]:
     """Family id -> colour, in the catalog's family order, the same in every chart."""
     palette = qualitative.Plotly
-    families = [family["id"] for family in document["families"]]
-    return {family: palette[i % len(palette)] for i, family in enumerate(families)}
+    return {family.id: palette[i % len(palette)] for i, family in enumerate(catalog.families)}
 
 
-def family_names(document: dict[str, Any]) -> dict[str, str]:
-    return {family["id"]: family["name"] for family in document["families"]}
+def family_names(catalog: Catalog) -> dict[str, str]:
+    return {family.id: family.name for family in catalog.families}
 
 
 def _missing(value: Any) -> bool:
@@ -188,9 +188,9 @@ def same_date_offsets(keys: Sequence[tuple[str, str]]) -> list[float]:
     return offsets
 
 
-def timeline_markers(rows: pd.DataFrame, document: dict[str, Any]) -> list[TimelineMarker]:
+def timeline_markers(rows: pd.DataFrame, catalog: Catalog) -> list[TimelineMarker]:
     variants = one_row_per_variant(rows)
-    dates = release_dates(document)
+    dates = release_dates(catalog)
     rows = [row for _, row in variants.iterrows()]
     keys = [(str(row["family"]), dates[row["id"]]) for row in rows]
     offsets = same_date_offsets(keys)
@@ -218,10 +218,10 @@ def timeline(frame: pd.DataFrame) -> go.Figure:
 
     A month-only date sits at mid-month and a year-only date at mid-year; the hover gives the
     date as the card writes it."""
-    rows, document = split(frame)
-    markers = timeline_markers(rows, document)
-    colours = family_colours(document)
-    names = family_names(document)
+    rows, catalog = split(frame)
+    markers = timeline_markers(rows, catalog)
+    colours = family_colours(catalog)
+    names = family_names(catalog)
     families = [family for family in names if any(m.family == family for m in markers)]
     row_of = {family: i for i, family in enumerate(families)}
     figure = go.Figure()
@@ -281,9 +281,9 @@ def x_text(value: float, x: PerformanceAxis) -> str:
     return f"{value:,.1f} MFLOPs" if x == "mflops" else size(value)
 
 
-def detectors(document: dict[str, Any]) -> dict[str, str]:
+def detectors(catalog: Catalog) -> dict[str, str]:
     """Variant id -> its first stage's id, for two-stage variants (BlazePose's landmarks)."""
-    return {v["id"]: v["detector"] for v in document["variants"] if v.get("detector")}
+    return {v.id: v.detector for v in catalog.variants if v.detector}
 
 
 def performance_hover(row: Any, x_value: float, x: PerformanceAxis, on_front: bool, detector: str | None) -> str:
@@ -298,10 +298,9 @@ def performance_hover(row: Any, x_value: float, x: PerformanceAxis, on_front: bo
     return "<br>".join(lines + ([FRONT_NOTE] if on_front else []))
 
 
-def machine_text(document: dict[str, Any]) -> str:
-    machine = document.get("machine") or {}
-    cores = f", {machine['cores']} cores" if machine.get("cores") else ""
-    return f"{machine.get('cpu', 'unknown CPU')}{cores}"
+def machine_text(catalog: Catalog) -> str:
+    machine = catalog.machine
+    return f"{machine.cpu}, {machine.cores} cores" if machine.cores else machine.cpu
 
 
 def performance(frame: pd.DataFrame, x: PerformanceAxis = "mflops") -> go.Figure:
@@ -310,14 +309,14 @@ def performance(frame: pd.DataFrame, x: PerformanceAxis = "mflops") -> go.Figure
     variants no other beats on both."""
     if x not in AXES:
         raise ValueError(f"x must be one of {sorted(AXES)}, not {x!r}")
-    all_rows, document = split(frame)
+    all_rows, catalog = split(frame)
     rows = measured_onnx_rows(all_rows, AXES[x][0]).reset_index(drop=True)
     xs = x_values(rows, x)
     latencies = [float(value) for value in rows["latency_median_ms"]]
     front = pareto_front(list(zip(xs, latencies, strict=True)))
-    colours = family_colours(document)
-    names = family_names(document)
-    first_stages = detectors(document)
+    colours = family_colours(catalog)
+    names = family_names(catalog)
+    first_stages = detectors(catalog)
     figure = go.Figure()
     for family in [family for family in names if family in set(rows["family"])]:
         mine = [i for i in range(len(rows)) if rows.at[i, "family"] == family]
@@ -356,7 +355,7 @@ def performance(frame: pd.DataFrame, x: PerformanceAxis = "mflops") -> go.Figure
     figure.update_layout(
         title={
             "text": f"Latency against {compared}: the pose models in ONNX on onnxruntime (CPU)"
-            f"<br><sup>median of the timed runs on {machine_text(document)}; lower left is better</sup>"
+            f"<br><sup>median of the timed runs on {machine_text(catalog)}; lower left is better</sup>"
         },
         xaxis={"title": {"text": axis_title}, "type": "log"},
         yaxis={"title": {"text": "Median latency (ms, log scale)"}, "type": "log"},

@@ -2,7 +2,7 @@
 Compare page read them. A column names its figure, says how to read it from a variant's record
 (and its family's) and how to show it, how the table sorts it, and where it is left out.
 
-Plain dictionaries in, plain values out, no third-party import: the app runs it under Pyodide.
+Typed records in (`catalog.schema`), plain values out: the app runs it under Pyodide too.
 The figures are those of the variant's ONNX file (every built variant has one, and it is the file
 timed on onnxruntime).
 """
@@ -16,10 +16,12 @@ from typing import Any, Literal
 from catalog.formats import INT8_FORMAT
 from catalog.publish.formatting import MIB_DIGITS, MS_DIGITS, dims, mib, ms
 from catalog.publish.records import FORMAT_NAMES, latency_ms, onnx_report, original_format
+from catalog.schema import FamilyRecord, FormatRecord, TensorRecord, VariantRecord
 
 MISSING = "—"
 Sort = Literal["number", "text"]  # a number column sorts by its figure, a text column by what it shows
-Value = Callable[[dict[str, Any], dict[str, Any]], Any]  # (variant, family) -> the figure, None where unknown
+# (variant, its family: None where the catalog lacks it) -> the figure, None where unknown
+Value = Callable[[VariantRecord, FamilyRecord | None], Any]
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Column:
     value: Value
     text: Callable[[Any], str] = str  # the figure as shown
     sort: Sort = "text"
-    detail: Callable[[dict[str, Any]], str | None] | None = None  # said after the figure, in brackets
+    detail: Callable[[VariantRecord], str | None] | None = None  # said after the figure, in brackets
     digits: int | None = None  # a number's decimals, for a table that formats numbers itself (the app's)
     phone: bool = True  # shown on a phone's width too
     in_app: bool = True  # the app's Zoo table has no room for the tensors' shapes
@@ -41,7 +43,7 @@ class Column:
         """What a row of figures calls it: its title, or its header."""
         return self.title or self.header
 
-    def shown(self, variant: dict[str, Any], family: dict[str, Any]) -> str:
+    def shown(self, variant: VariantRecord, family: FamilyRecord | None) -> str:
         """The cell's text: the figure, and its detail in brackets; MISSING where unknown."""
         value = self.value(variant, family)
         if value is None:
@@ -50,49 +52,48 @@ class Column:
         return f"{self.text(value)} ({detail})" if detail else self.text(value)
 
 
-def _built(variant: dict[str, Any]) -> dict[str, Any] | None:
-    return onnx_report(variant) if variant.get("status") == "ok" else None
+def _built(variant: VariantRecord) -> FormatRecord | None:
+    return onnx_report(variant) if variant.status == "ok" else None
 
 
-def _onnx(key: str, scale: float = 1.0) -> Value:
-    def value(variant: dict[str, Any], _: dict[str, Any]) -> Any:
+def _onnx(figure: Callable[[FormatRecord], Any], scale: float = 1.0) -> Value:
+    def value(variant: VariantRecord, _: FamilyRecord | None) -> Any:
         report = _built(variant)
-        figure = report.get(key) if report else None
-        return figure if figure is None or scale == 1.0 else figure / scale
+        return None if report is None else figure(report) if scale == 1.0 else figure(report) / scale
 
     return value
 
 
-def _format(variant: dict[str, Any], _: dict[str, Any]) -> str | None:
+def _format(variant: VariantRecord, _: FamilyRecord | None) -> str | None:
     """The original's format and what it became: "TFLite → ONNX + int8"."""
     original = original_format(variant)
     if not original:
         return None
     shown = f"{FORMAT_NAMES.get(original, original)} → ONNX" if original != "onnx" else "ONNX"
-    return shown + (" + int8" if INT8_FORMAT in (variant.get("formats") or {}) else "")
+    return shown + (" + int8" if INT8_FORMAT in variant.formats else "")
 
 
-def _keypoints(variant: dict[str, Any], _: dict[str, Any]) -> int:
-    return len((variant.get("keypoints") or {}).get("names") or [])
+def _keypoints(variant: VariantRecord, _: FamilyRecord | None) -> int:
+    return len(variant.keypoints.names)
 
 
-def _schema(variant: dict[str, Any]) -> str | None:
-    return (variant.get("keypoints") or {}).get("schema")
+def _schema(variant: VariantRecord) -> str | None:
+    return variant.keypoints.schema
 
 
-def tensors_text(tensors: Sequence[dict[str, Any]]) -> str:
+def tensors_text(tensors: Sequence[TensorRecord]) -> str:
     """Names, shapes and dtypes: "input: 1 × 192 × 192 × 3 int32"."""
-    return "; ".join(f"{t['name']}: {dims(t['shape'])} {t['dtype']}" for t in tensors)
+    return "; ".join(f"{t.name}: {dims(t.shape)} {t.dtype}" for t in tensors)
 
 
-def _shapes(kind: str) -> Value:
+def _shapes(tensors: Callable[[FormatRecord], list[TensorRecord]]) -> Value:
     """Shapes only, compact, so a row stays one line: "1×192×192×3"."""
 
-    def value(variant: dict[str, Any], _: dict[str, Any]) -> str | None:
+    def value(variant: VariantRecord, _: FamilyRecord | None) -> str | None:
         report = _built(variant)
         if report is None:
             return None
-        return ", ".join("×".join("?" if d is None else str(d) for d in t["shape"]) for t in report[kind])
+        return ", ".join("×".join("?" if d is None else str(d) for d in t.shape) for t in tensors(report))
 
     return value
 
@@ -102,27 +103,27 @@ def _two(value: float) -> str:
 
 
 ZOO_COLUMNS: list[Column] = [
-    Column("family", "Family", lambda v, f: f.get("name", v["family"])),
-    Column("variant", "Variant", lambda v, _: v["name"]),
-    Column("task", "Task", lambda v, _: v.get("task", ""), phone=False),
+    Column("family", "Family", lambda v, f: f.name if f else v.family),
+    Column("variant", "Variant", lambda v, _: v.name),
+    Column("task", "Task", lambda v, _: v.task, phone=False),
     Column("keypoints", "Keypoints", _keypoints, sort="number", detail=_schema),
     Column("format", "Format", _format, phone=False, title="Original format"),
-    Column("precision", "Precision", _onnx("precision"), phone=False),
+    Column("precision", "Precision", _onnx(lambda r: r.precision), phone=False),
     Column(
         "size_mib",
         "Size (MiB)",
-        _onnx("size_mib"),
+        _onnx(lambda r: r.size_mib),
         mib,
         "number",
         digits=MIB_DIGITS,
         title="Size of the ONNX file (MiB)",
         smaller_is_better=True,
     ),
-    Column("mflops", "MFLOPs", _onnx("flops", 1e6), _two, "number", digits=2, smaller_is_better=True),
+    Column("mflops", "MFLOPs", _onnx(lambda r: r.flops, 1e6), _two, "number", digits=2, smaller_is_better=True),
     Column(
         "mparams",
         "M params",
-        _onnx("params", 1e6),
+        _onnx(lambda r: r.params, 1e6),
         _two,
         "number",
         digits=2,
@@ -140,9 +141,9 @@ ZOO_COLUMNS: list[Column] = [
         title="Latency, onnxruntime CPU (ms, median)",
         smaller_is_better=True,
     ),
-    Column("license", "License", lambda v, _: (v.get("license") or {}).get("spdx"), phone=False),
+    Column("license", "License", lambda v, _: v.license.spdx, phone=False),
     # last: the widest, and read less often than the figures
-    Column("inputs", "Inputs", _shapes("inputs"), phone=False, in_app=False),
-    Column("outputs", "Outputs", _shapes("outputs"), phone=False, in_app=False),
+    Column("inputs", "Inputs", _shapes(lambda r: r.inputs), phone=False, in_app=False),
+    Column("outputs", "Outputs", _shapes(lambda r: r.outputs), phone=False, in_app=False),
 ]
 BY_KEY: dict[str, Column] = {column.key: column for column in ZOO_COLUMNS}

@@ -6,10 +6,10 @@ Pure Python, no numpy: the app imports it under Pyodide too. web/try/format.js i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from catalog.formats import INT8_FORMAT, ONNX_FORMAT
+from catalog.schema import VariantRecord
 
 MIB_DIGITS = 2  # a file size's decimals wherever one is shown: 4.47 MiB (catalog.json keeps 4)
 MS_DIGITS = 3  # a latency's decimals in a table: 11.915 ms
@@ -91,30 +91,29 @@ def dims(shape: Sequence[int | str | None]) -> str:
     return " × ".join("?" if d is None else str(d) for d in shape)
 
 
-def trade(variant: Mapping[str, Any]) -> str | None:
+def trade(variant: VariantRecord) -> str | None:
     """The int8 form's trade, int8 against float, in one line: size, CPU and browser time, drift;
     None where the variant has no int8 form. Sizes to 2 decimals and times to 1, a line a reader
     takes in at a glance; the card, the app and the Try-it page (web/try/format.js) all say it so."""
-    record = variant.get("int8")
-    formats = variant.get("formats") or {}
-    if not record or INT8_FORMAT not in formats or ONNX_FORMAT not in formats:
+    record, formats = variant.int8, variant.formats
+    if record is None or record.size_ratio is None or INT8_FORMAT not in formats or ONNX_FORMAT not in formats:
         return None
-    int8_mib, float_mib = formats[INT8_FORMAT]["size_mib"], formats[ONNX_FORMAT]["size_mib"]
-    parts = [f"{ratio(record['size_ratio'])} the size ({size(int8_mib)} against {mib(float_mib)})"]
-    turns = record.get("cpu_turns")
-    if record.get("cpu_latency_ratio") is not None and turns:
+    int8_mib, float_mib = formats[INT8_FORMAT].size_mib, formats[ONNX_FORMAT].size_mib
+    parts = [f"{ratio(record.size_ratio)} the size ({size(int8_mib)} against {mib(float_mib)})"]
+    turns = record.cpu_turns
+    if record.cpu_latency_ratio is not None and turns:
         parts.append(
-            f"{ratio(record['cpu_latency_ratio'])} the CPU time ({ms_brief(turns['int8_median_ms'])} ms against "
-            f"{ms_brief(turns['float_median_ms'])}, {turns['runtime']}, {turns['threads']} threads, timed in turns)"
+            f"{ratio(record.cpu_latency_ratio)} the CPU time ({ms_brief(turns.int8_median_ms)} ms against "
+            f"{ms_brief(turns.float_median_ms)}, {turns.runtime}, {turns.threads} threads, timed in turns)"
         )
-    if record.get("browser_latency_ratio") is not None:
+    if record.browser_latency_ratio is not None:
         parts.append(
-            f"{ratio(record['browser_latency_ratio'])} the browser time (onnxruntime-web wasm, "
-            f"{record['browser_threads']} threads)"
+            f"{ratio(record.browser_latency_ratio)} the browser time (onnxruntime-web wasm, "
+            f"{record.browser_threads} threads)"
         )
-    if record.get("mean_drift") is not None and record.get("max_drift") is not None:
+    if record.mean_drift is not None and record.max_drift is not None:
         parts.append(
-            f"keypoints moved {fraction(record['mean_drift'])} of the image on average "
-            f"(max {fraction(record['max_drift'])}) on the test photos"
+            f"keypoints moved {fraction(record.mean_drift)} of the image on average "
+            f"(max {fraction(record.max_drift)}) on the test photos"
         )
     return "; ".join(parts)

@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 
 from catalog.atomic import write_text
-from catalog.formats import INT8_FORMAT
+from catalog.formats import INT8_FORMAT, ONNX_FORMAT
 from catalog.measure.browser import ISOLATION_HEADERS
 from catalog.paths import CATALOG_FILE, ROOT
 from catalog.publish.columns import ZOO_COLUMNS, Column, tensors_text
@@ -42,13 +42,9 @@ from catalog.publish.model_card import render_card, write_cards
 from catalog.publish.model_card.inputs import CONVENTION_ANCHORS
 from catalog.publish.model_card.markdown import url
 from catalog.publish.model_card.sections import SKELETON_FILE
-from catalog.publish.records import (
-    model_title,
-    onnx_report,
-    runnable,
-    safe_relative,
-)
+from catalog.publish.records import built, families_by_id, model_title, onnx_report, runnable, safe_relative
 from catalog.publish.stlite import StliteError, write_app_page
+from catalog.schema import Catalog, FamilyRecord, VariantRecord
 
 SITE_CONFIG = ROOT / "site" / "mkdocs.yml"
 NOTEBOOK = ROOT / "notebooks" / "zoo.ipynb"
@@ -95,35 +91,35 @@ def _phone(column: Column) -> str:
     return "" if column.phone else ' class="zoo-wide"'
 
 
-def _cell_html(column: Column, variant: dict[str, Any], family: dict[str, Any]) -> str:
+def _cell_html(column: Column, variant: VariantRecord, family: FamilyRecord | None) -> str:
     """A cell's inner HTML: the column's text, with the site's links and hover titles."""
     shown = esc(column.shown(variant, family))
-    built = variant.get("status") == "ok" and onnx_report(variant) is not None
+    report = onnx_report(variant) if variant.status == "ok" else None
     if column.key == "variant":
-        if built:
-            return f'<a href="{esc(variant["id"])}/">{shown}</a>'
-        step = (variant.get("error") or {}).get("step", variant.get("status"))
+        if report is not None:
+            return f'<a href="{esc(variant.id)}/">{shown}</a>'
+        step = variant.error.step if variant.error else variant.status
         return f"{shown} <small>(not built: {esc(step)})</small>"
     if column.key == "keypoints":
-        schema = (variant.get("keypoints") or {}).get("schema", "")
-        return f"{esc(column.text(column.value(variant, family)))} <small>({esc(schema)})</small>"
+        return f"{esc(column.text(column.value(variant, family)))} <small>({esc(variant.keypoints.schema)})</small>"
     if column.key == "license":
-        target = url((variant.get("license") or {}).get("url", ""))
+        target = url(variant.license.url)
         return f'<a href="{esc(target)}">{shown}</a>' if target else shown
-    if column.key in ("inputs", "outputs") and built:
-        return f'<span title="{esc(tensors_text(onnx_report(variant)[column.key]))}">{shown}</span>'
+    if column.key in ("inputs", "outputs") and report is not None:
+        tensors = report.inputs if column.key == "inputs" else report.outputs
+        return f'<span title="{esc(tensors_text(tensors))}">{shown}</span>'
     return shown
 
 
-def zoo_table(document: dict[str, Any]) -> str:
-    families = {f["id"]: f for f in document.get("families", [])}
+def zoo_table(catalog: Catalog) -> str:
+    families = families_by_id(catalog)
     head = "".join(
         f'<th scope="col" data-type="{c.sort}"{_phone(c)}><button type="button">{esc(c.header)}</button></th>'
         for c in ZOO_COLUMNS
     )
     rows = []
-    for variant in document.get("variants", []):
-        family = families.get(variant["family"], {})
+    for variant in catalog.variants:
+        family = families.get(variant.family)
         cells = []
         for column in ZOO_COLUMNS:
             attrs = f' data-column="{esc(column.header)}"{_phone(column)}'
@@ -131,10 +127,8 @@ def zoo_table(document: dict[str, Any]) -> str:
                 value = column.value(variant, family)
                 attrs += f' data-value="{esc(repr(value))}"' if value is not None else ' data-value=""'
             cells.append(f"<td{attrs}>{_cell_html(column, variant, family)}</td>")
-        rows.append(f'<tr data-id="{esc(variant["id"])}" data-family="{esc(variant["family"])}">{"".join(cells)}</tr>')
-    options = "".join(
-        f'<option value="{esc(f["id"])}">{esc(f.get("name", f["id"]))}</option>' for f in document.get("families", [])
-    )
+        rows.append(f'<tr data-id="{esc(variant.id)}" data-family="{esc(variant.family)}">{"".join(cells)}</tr>')
+    options = "".join(f'<option value="{esc(f.id)}">{esc(f.name)}</option>' for f in catalog.families)
     controls = (
         '<div class="zoo-controls">'
         '<label>Filter <input type="search" id="zoo-filter" placeholder="name, task, license…"></label> '
@@ -149,9 +143,8 @@ def zoo_table(document: dict[str, Any]) -> str:
     return controls + "\n" + table
 
 
-def zoo_page(document: dict[str, Any]) -> str:
-    machine = document.get("machine") or {}
-    cpu = esc(machine.get("cpu", "the build machine's CPU"))
+def zoo_page(catalog: Catalog) -> str:
+    cpu = esc(catalog.machine.cpu)
     # the table is wide: the page gives it the whole width (mkdocs-material's `hide` meta)
     return f"""---
 hide: [navigation, toc]
@@ -165,7 +158,7 @@ of the timed runs on {cpu}). The original file's figures are on each model's pag
 to sort by it (again to reverse); type in the filter or choose a family to narrow the table.
 How each figure is counted: [the Numbers page](../numbers.md).
 
-{zoo_table(document)}
+{zoo_table(catalog)}
 """
 
 
@@ -303,21 +296,21 @@ def try_href(variant_id: str, depth: int) -> str:
     return f"{'../' * depth}{TRY_DIR}/?model={variant_id}"
 
 
-def with_try_link(card: str, variant: dict[str, Any]) -> str:
+def with_try_link(card: str, variant: VariantRecord) -> str:
     """A model's page with a "Try this model" link under its title (runnable variants only)."""
     if not runnable(variant):
         return card
-    link = f'<p><a class="md-button" href="{esc(try_href(variant["id"], 2))}">Try this model in your browser</a></p>'
+    link = f'<p><a class="md-button" href="{esc(try_href(variant.id, 2))}">Try this model in your browser</a></p>'
     return re.sub(r"^(# .*)$", lambda m: f"{m.group(1)}\n\n{link}", card, count=1, flags=re.MULTILINE)
 
 
-def try_it_page(document: dict[str, Any]) -> str:
-    families = {f["id"]: f for f in document.get("families", [])}
+def try_it_page(catalog: Catalog) -> str:
+    families = families_by_id(catalog)
     items = "".join(
-        f'<li><a href="{esc(try_href(v["id"], 1))}">{esc(model_title(v, families))}</a>'
-        f" <small>({esc(mib(v['formats']['onnx']['size_mib']))} MiB)</small></li>"
-        for v in document.get("variants", [])
-        if runnable(v)
+        f'<li><a href="{esc(try_href(v.id, 1))}">{esc(model_title(v, families))}</a>'
+        f" <small>({esc(mib(report.size_mib))} MiB)</small></li>"
+        for v in catalog.variants
+        if runnable(v) and (report := onnx_report(v)) is not None
     )
     return f"""# Try it
 
@@ -331,12 +324,12 @@ Or go straight to a model:
 """
 
 
-def try_page_files(build_dir: Path, document: dict[str, Any]) -> dict[Path, Path]:
+def try_page_files(build_dir: Path, catalog: Catalog | None) -> dict[Path, Path]:
     """What the Try-it page needs, as {path in the served folder: the file to copy}: web/try/
     and web/pose/ as they are (the page imports ../pose/), onnxruntime-web's runtime files under
     try/ort/, catalog.json, and every runnable variant's ONNX files, float and int8 (and its
-    detector's), at the catalog's relative paths. The site copies them; `posezoo serve` links
-    them for Streamlit."""
+    detector's), at the catalog's relative paths; without models where there is no catalog. The
+    site copies them; `posezoo serve` links them for Streamlit."""
     missing = [name for name in ORT_FILES if not (ORT_DIST / name).is_file()]
     if missing:
         raise SiteError(f"onnxruntime-web is not installed ({ORT_DIST} lacks {missing[0]}): run npm ci")
@@ -348,21 +341,23 @@ def try_page_files(build_dir: Path, document: dict[str, Any]) -> dict[Path, Path
     for name in ORT_FILES:
         files[Path(TRY_DIR) / "ort" / name] = ORT_DIST / name
     files[Path(CATALOG_FILE)] = build_dir / CATALOG_FILE
-    wanted = {v["id"] for v in document.get("variants", []) if runnable(v)}
-    wanted |= {v["detector"] for v in document.get("variants", []) if runnable(v) and v.get("detector")}
-    for variant in document.get("variants", []):
-        if variant["id"] not in wanted:
+    variants = catalog.variants if catalog else []
+    wanted = {v.id for v in variants if runnable(v)}
+    wanted |= {v.detector for v in variants if runnable(v) and v.detector}
+    for variant in variants:
+        if variant.id not in wanted:
             continue
-        for fmt in ("onnx", INT8_FORMAT):  # the float form, and the int8 form where there is one
-            relative = safe_relative(str(((variant.get("formats") or {}).get(fmt) or {}).get("path", "")))
+        for fmt in (ONNX_FORMAT, INT8_FORMAT):  # the float form, and the int8 form where there is one
+            report = variant.formats.get(fmt)
+            relative = safe_relative(report.path) if report else None
             if relative is not None and (build_dir / relative).is_file():
                 files[relative] = build_dir / relative
     return files
 
 
-def copy_try_page(build_dir: Path, document: dict[str, Any], site_dir: Path) -> None:
+def copy_try_page(build_dir: Path, catalog: Catalog, site_dir: Path) -> None:
     """The Try-it page's files (`try_page_files`) copied into the built site, and the COOP/COEP `_headers`."""
-    files = try_page_files(build_dir, document)
+    files = try_page_files(build_dir, catalog)
     for name in (TRY_DIR, "pose"):
         shutil.rmtree(site_dir / name, ignore_errors=True)
     for relative, source in files.items():
@@ -375,19 +370,19 @@ def copy_try_page(build_dir: Path, document: dict[str, Any], site_dir: Path) -> 
 # --------------------------------------------------------------------------- mkdocs
 
 
-def site_config(document: dict[str, Any], source_dir: Path, site_dir: Path, notebook: bool) -> dict[str, Any]:
+def site_config(catalog: Catalog, source_dir: Path, site_dir: Path, notebook: bool) -> dict[str, Any]:
     config = yaml.safe_load(SITE_CONFIG.read_text("utf-8"))
     config["docs_dir"] = "docs"
     config["site_dir"] = str(site_dir.resolve())
     theme = config.setdefault("theme", {})
     theme["font"] = False  # no Google Fonts: the system's fonts, and no request off the site
-    families = {f["id"]: f for f in document.get("families", [])}
+    families = families_by_id(catalog)
     models = [
         # a nav title is printed by the theme's templates: the id, which the schema keeps plain, where
         # the family's and variant's names hold anything HTML would read
-        {(title if not re.search(r"[<>&\"']", title) else v["id"]): f"zoo/{v['id']}/index.md"}
-        for v in document.get("variants", [])
-        if v.get("status") == "ok" and v.get("formats")
+        {(title if not re.search(r"[<>&\"']", title) else v.id): f"zoo/{v.id}/index.md"}
+        for v in catalog.variants
+        if built(v)
         for title in [model_title(v, families)]
     ]
     generated = [{"Zoo": [{"All models": "zoo/index.md"}, *models]}, {"Try it": TRY_PAGE}, {"Charts": "charts.md"}]
@@ -433,17 +428,17 @@ def build_site(build_dir: Path, *, notebook: bool = True, pyodide_url: str | Non
     `pyodide_url` is where the app page (stlite) loads Pyodide from (default: stlite's CDN).
     A FileNotFoundError when there is no catalog.json, a SiteError when mkdocs fails."""
     from catalog.publish.charts import plotly_js_path
-    from catalog.publish.table import load_records
+    from catalog.schema import read_catalog
 
     build_dir = Path(build_dir)
     catalog_path = build_dir / CATALOG_FILE
     if not catalog_path.is_file():
         raise FileNotFoundError(f"no catalog at {catalog_path}: run posezoo build first")
-    document = load_records(catalog_path)
+    catalog = read_catalog(catalog_path)
 
     cards_dir = build_dir / CARDS_DIR
     shutil.rmtree(cards_dir, ignore_errors=True)
-    write_cards(document, cards_dir)
+    write_cards(catalog, cards_dir)
 
     source_dir = build_dir / SOURCE_DIR
     docs = source_dir / "docs"
@@ -453,15 +448,15 @@ def build_site(build_dir: Path, *, notebook: bool = True, pyodide_url: str | Non
     write_text(docs / "index.md", (docs / "index.md").read_text("utf-8").rstrip() + "\n" + home_links(notebook))
     conventions = (ROOT / "catalog" / "measure" / "conventions.md").read_text("utf-8")
     write_text(docs / "numbers.md", numbers_page((docs / "numbers.md").read_text("utf-8"), conventions))
-    write_text(docs / "zoo" / "index.md", zoo_page(document))
-    for variant in document.get("variants", []):
-        if variant.get("status") != "ok" or not variant.get("formats"):
+    write_text(docs / "zoo" / "index.md", zoo_page(catalog))
+    for variant in catalog.variants:
+        if not built(variant):
             continue
-        page = docs / "zoo" / variant["id"]
-        write_text(page / "index.md", with_try_link(render_card(document, variant["id"], site=True), variant))
-        shutil.copyfile(cards_dir / variant["id"] / SKELETON_FILE, page / SKELETON_FILE)
+        page = docs / "zoo" / variant.id
+        write_text(page / "index.md", with_try_link(render_card(catalog, variant.id, site=True), variant))
+        shutil.copyfile(cards_dir / variant.id / SKELETON_FILE, page / SKELETON_FILE)
     write_text(docs / "charts.md", charts_page(catalog_path))
-    write_text(docs / TRY_PAGE, try_it_page(document))
+    write_text(docs / TRY_PAGE, try_it_page(catalog))
     if notebook:
         write_text(docs / "notebook.md", notebook_page(build_dir, source_dir, docs))
 
@@ -473,10 +468,10 @@ def build_site(build_dir: Path, *, notebook: bool = True, pyodide_url: str | Non
 
     site_dir = build_dir / SITE_DIR
     config_path = source_dir / "mkdocs.yml"
-    config = site_config(document, source_dir, site_dir, notebook)
+    config = site_config(catalog, source_dir, site_dir, notebook)
     write_text(config_path, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     run_mkdocs(config_path)
-    copy_try_page(build_dir, document, site_dir)
+    copy_try_page(build_dir, catalog, site_dir)
     try:
         write_app_page(build_dir, site_dir, pyodide_url=pyodide_url)
     except StliteError as error:

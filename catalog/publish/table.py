@@ -41,9 +41,9 @@ COLUMNS: dict[str, str] = {
 def load_records(path: Path | str | None = None) -> dict[str, Any]:
     """The catalog.json document (schema, machine, families, variants, failures), validated
     against `catalog.schema.Catalog`: a catalog of another schema version is refused."""
-    from catalog.schema import read_catalog
+    from catalog.schema import read_document
 
-    return read_catalog(Path(path) if path is not None else DEFAULT_OUT / CATALOG_FILE)
+    return read_document(Path(path) if path is not None else DEFAULT_OUT / CATALOG_FILE)
 
 
 def _shapes(tensors: list[dict]) -> str:

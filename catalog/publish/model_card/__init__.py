@@ -1,8 +1,11 @@
 """Model cards: a Hugging Face README.md per built variant, every figure read from catalog.json.
 
     from catalog.publish.model_card import render_card, write_cards
-    text = render_card(document, "movenet-lightning")  # the README.md, front matter first
-    write_cards(document, Path("build/cards"))  # <id>/README.md and <id>/skeleton.svg per variant
+    from catalog.schema import read_catalog
+
+    catalog = read_catalog(Path("build/catalog.json"))  # catalog.json's typed records
+    text = render_card(catalog, "movenet-lightning")  # the README.md, front matter first
+    write_cards(catalog, Path("build/cards"))  # <id>/README.md and <id>/skeleton.svg per variant
 
 The card follows the Qualcomm AI Hub's layout (summary, details, performance, license,
 references, usage limits) and adds what this zoo measures: inputs and outputs, the keypoint

@@ -4,11 +4,11 @@ from catalog.json, with its formats in the card's column order."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from catalog.formats import INT8_FORMAT
 from catalog.publish.model_card.markdown import Md, text
-from catalog.publish.records import FORMAT_NAMES
+from catalog.publish.records import FORMAT_NAMES, built, families_by_id, variants_by_id
+from catalog.schema import Catalog, FamilyRecord, FormatRecord, Machine, VariantRecord
 
 NUMBERS_PAGE = "../../numbers/"  # from a site page at zoo/<id>/
 # the Numbers page's anchor for each convention a figure follows
@@ -28,23 +28,27 @@ DERIVED_FORMATS = ("onnx", INT8_FORMAT)
 class CardInputs:
     """What one card is made of: the variant's record, its family's, and the build's machine."""
 
-    variant: dict[str, Any]
-    family: dict[str, Any]
-    machine: dict[str, Any]
+    variant: VariantRecord
+    family: FamilyRecord | None  # None where the catalog lacks the variant's family
+    machine: Machine
     site: bool
+
+    @property
+    def family_name(self) -> str:
+        return self.family.name if self.family else self.variant.family
 
     @property
     def formats(self) -> list[str]:
         """The variant's formats: the original first, then its ONNX form, then the int8 form."""
-        names = list(self.variant.get("formats") or {})
+        names = list(self.variant.formats)
         return sorted(names, key=lambda name: DERIVED_FORMATS.index(name) + 1 if name in DERIVED_FORMATS else 0)
 
     @property
     def original(self) -> str:
         return self.formats[0]
 
-    def report(self, fmt: str) -> dict[str, Any]:
-        return self.variant["formats"][fmt]
+    def report(self, fmt: str) -> FormatRecord:
+        return self.variant.formats[fmt]
 
     def format_title(self, fmt: str) -> str:
         name = FORMAT_NAMES.get(fmt, fmt)
@@ -57,13 +61,12 @@ class CardInputs:
         return Md(f"[{text(words)}]({NUMBERS_PAGE}#{CONVENTION_ANCHORS[convention]})")
 
 
-def card_inputs(document: dict[str, Any], variant_id: str, site: bool) -> CardInputs:
-    variants = {v["id"]: v for v in document.get("variants", [])}
+def card_inputs(catalog: Catalog, variant_id: str, site: bool) -> CardInputs:
+    variants = variants_by_id(catalog)
     if variant_id not in variants:
         raise KeyError(f"no variant {variant_id!r} in the catalog; it has {', '.join(sorted(variants))}")
     variant = variants[variant_id]
-    if variant.get("status") != "ok" or not variant.get("formats"):
-        reason = (variant.get("error") or {}).get("reason", "no model files")
+    if not built(variant):
+        reason = variant.error.reason if variant.error else "no model files"
         raise ValueError(f"variant {variant_id!r} did not build ({reason}): there is nothing to describe")
-    families = {f["id"]: f for f in document.get("families", [])}
-    return CardInputs(variant, families.get(variant["family"], {}), document.get("machine", {}), site)
+    return CardInputs(variant, families_by_id(catalog).get(variant.family), catalog.machine, site)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from catalog.cards.facts import License
 from catalog.formats import INT8_FORMAT
 from catalog.publish.model_card.inputs import CardInputs
 from catalog.publish.model_card.markdown import Md, url
@@ -24,14 +24,14 @@ HUB_LICENSES = frozenset(
 )
 
 
-def hub_license(license_record: dict[str, Any]) -> dict[str, str]:
+def hub_license(license_record: License) -> dict[str, str]:
     """The Hub's license fields for an SPDX license: its id, or `other` with a name and a link."""
-    spdx = str(license_record.get("spdx", ""))
+    spdx = license_record.spdx
     if spdx.lower() in HUB_LICENSES:
         return {"license": spdx.lower()}
     fields = {"license": "other", "license_name": re.sub(r"[^a-z0-9.]+", "-", spdx.lower()).strip("-") or "unknown"}
-    if url(license_record.get("url", "")):
-        fields["license_link"] = license_record["url"]
+    if url(license_record.url):
+        fields["license_link"] = license_record.url
     return fields
 
 
@@ -40,13 +40,12 @@ def front_matter(card: CardInputs) -> Md:
     from huggingface_hub import ModelCardData
 
     int8 = ["int8"] if INT8_FORMAT in card.formats else []
-    tags = ["pose-estimation", card.variant["keypoints"]["schema"], *card.formats, *int8, card.variant["family"]]
+    tags = ["pose-estimation", card.variant.keypoints.schema, *card.formats, *int8, card.variant.family]
     tags.append("posezoo")
     data = ModelCardData(
-        **hub_license(card.variant["license"]),
+        **hub_license(card.variant.license),
         library_name=LIBRARY_NAME,
         pipeline_tag=PIPELINE_TAG,
         tags=list(dict.fromkeys(tags)),
-        base_model=card.variant.get("base_model"),  # only where the catalog names one
     )
     return Md(data.to_yaml())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from catalog.atomic import write_text
 from catalog.publish.model_card.inputs import NUMBERS_PAGE, card_inputs
@@ -31,7 +30,9 @@ from catalog.publish.model_card.sections import (
     summary,
 )
 from catalog.publish.model_card.snippets import usage
+from catalog.publish.records import built
 from catalog.publish.skeleton import skeleton_svg
+from catalog.schema import Catalog
 
 CARD_FILE = "README.md"
 
@@ -57,25 +58,25 @@ def _template():  # -> jinja2.Template
     return environment.get_template("card.md.j2")
 
 
-def render_card(document: dict[str, Any], variant_id: str, *, site: bool = False, metadata: bool = True) -> str:
-    """The Hugging Face README.md of a built variant of `document` (catalog.json): YAML front
+def render_card(catalog: Catalog, variant_id: str, *, site: bool = False, metadata: bool = True) -> str:
+    """The Hugging Face README.md of a built variant of `catalog` (catalog.json): YAML front
     matter, then the card. `site=True` links figure labels to the docs site's Numbers page,
     for a page at zoo/<id>/. `metadata=False` leaves the front matter out (the app shows the card
     alone, and needs no huggingface_hub). A KeyError for an unknown variant, a ValueError for one
     that failed."""
-    card = card_inputs(document, variant_id, site)
-    v, family = card.variant, card.family
+    card = card_inputs(catalog, variant_id, site)
+    v = card.variant
     sections = {
         "front_matter": front_matter(card) if metadata else Md(""),
-        "title": text(f"{family.get('name', v['family'])} {v['name']}"),
-        "task": text(v["task"][:1].upper() + v["task"][1:]),
-        "variant_id": code(v["id"]),
+        "title": text(f"{card.family_name} {v.name}"),
+        "task": text(v.task[:1].upper() + v.task[1:]),
+        "variant_id": code(v.id),
         "summary": summary(card),
         "facts": facts_table(card),
         "figures": figures_table(card),
         "io": io_table(card),
-        "keypoint_schema": text(v["keypoints"]["schema"]),
-        "keypoint_count": len(v["keypoints"]["names"]),
+        "keypoint_schema": text(v.keypoints.schema),
+        "keypoint_count": len(v.keypoints.names),
         "keypoint_list": keypoint_list(card),
         "skeleton": skeleton_figure(card),
         "performance": performance(card),
@@ -85,7 +86,7 @@ def render_card(document: dict[str, Any], variant_id: str, *, site: bool = False
         "published": published_figures(card),
         "license": license_section(card),
         "restrictions_intro": restrictions_intro(card),
-        "restrictions": bullets(v["usage_restrictions"]),
+        "restrictions": bullets(v.usage_restrictions),
         "references": references(card),
         "usage": usage(card),
         "library_name": code(LIBRARY_NAME),
@@ -96,17 +97,17 @@ def render_card(document: dict[str, Any], variant_id: str, *, site: bool = False
     return _template().render(**sections)
 
 
-def write_cards(document: dict[str, Any], out_dir: Path) -> list[Path]:
+def write_cards(catalog: Catalog, out_dir: Path) -> list[Path]:
     """`out_dir/<id>/README.md` and `out_dir/<id>/skeleton.svg` for every variant that built; the paths written."""
     written: list[Path] = []
-    for variant in document.get("variants", []):
-        if variant.get("status") != "ok" or not variant.get("formats"):
+    for variant in catalog.variants:
+        if not built(variant):
             continue
-        folder = Path(out_dir) / variant["id"]
-        keypoints = variant["keypoints"]
+        folder = Path(out_dir) / variant.id
+        keypoints = variant.keypoints
         files = {
-            folder / CARD_FILE: render_card(document, variant["id"]),
-            folder / SKELETON_FILE: skeleton_svg(keypoints["schema"], keypoints["names"], keypoints["skeleton"]),
+            folder / CARD_FILE: render_card(catalog, variant.id),
+            folder / SKELETON_FILE: skeleton_svg(keypoints.schema, keypoints.names, keypoints.skeleton),
         }
         for path, content in files.items():
             write_text(path, content)

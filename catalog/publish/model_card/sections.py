@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from typing import Any
 
 from catalog.publish.formatting import (
     billions,
@@ -26,6 +25,7 @@ from catalog.publish.formatting import (
 from catalog.publish.model_card.inputs import CardInputs
 from catalog.publish.model_card.markdown import Md, Table, bullets, code, fence, link, text
 from catalog.publish.records import FORMAT_NAMES
+from catalog.schema import FormatRecord, Machine
 
 SKELETON_FILE = "skeleton.svg"
 PAPER_KINDS = {"paper": "paper", "blog-post": "blog post", "model-card": "model card"}
@@ -37,47 +37,47 @@ def passed(value: bool) -> str:
 
 def summary(card: CardInputs) -> Md:
     """The family card's first paragraph of prose, and the variant's notes."""
-    paragraphs = [p for p in re.split(r"\n\s*\n", card.family.get("body", "")) if p.strip()]
+    paragraphs = [p for p in re.split(r"\n\s*\n", card.family.body if card.family else "") if p.strip()]
     prose = next((p for p in paragraphs if not p.lstrip().startswith("#")), "")
     parts = [text(prose)] if prose else []
-    if card.variant.get("notes"):
-        parts.append(Md(f"**About this file:** {text(card.variant['notes'])}"))
+    if card.variant.notes:
+        parts.append(Md(f"**About this file:** {text(card.variant.notes)}"))
     return Md("\n\n".join(parts))
 
 
 def facts_table(card: CardInputs) -> Md:
     v = card.variant
-    height, width = v["preprocess"]["size"]
-    keypoints = v["keypoints"]
+    height, width = v.preprocess.size
+    keypoints = v.keypoints
     rows: list[tuple[object, object]] = [
-        ("Family", card.family.get("name", v["family"])),
-        ("Variant", v["name"]),
-        ("Task", v["task"]),
-        ("Role", "detector (the first stage of a two-stage model)" if v["role"] == "detector" else "model"),
+        ("Family", card.family_name),
+        ("Variant", v.name),
+        ("Task", v.task),
+        ("Role", "detector (the first stage of a two-stage model)" if v.role == "detector" else "model"),
         (card.label("Input resolution", "shapes"), f"{height} × {width} (height × width)"),
-        ("Keypoint schema", f"{keypoints['schema']} ({len(keypoints['names'])} keypoints)"),
-        ("Release date", v["release_date"]),
+        ("Keypoint schema", f"{keypoints.schema} ({len(keypoints.names)} keypoints)"),
+        ("Release date", v.release_date),
         ("Original format", FORMAT_NAMES.get(card.original, card.original)),
     ]
-    if v.get("detector"):
-        rows.insert(4, ("Runs after", Md(f"{code(v['detector'])}, whose crop it expects")))
+    if v.detector:
+        rows.insert(4, ("Runs after", Md(f"{code(v.detector)}, whose crop it expects")))
     return Table(("Fact", "Value"), rows).markdown()
 
 
-def precision_split(report: dict[str, Any]) -> str:
-    shares = sorted(report["precision_split"].items(), key=lambda item: -item[1])
+def precision_split(report: FormatRecord) -> str:
+    shares = sorted(report.precision_split.items(), key=lambda item: -item[1])
     return ", ".join(f"{kind} {percent(share)}" for kind, share in shares)
 
 
 def figures_table(card: CardInputs) -> Md:
     reports = [card.report(fmt) for fmt in card.formats]
     rows = [
-        (card.label("Params", "params"), *(count(r["params"]) for r in reports)),
-        (card.label("Size (MiB)", "size"), *(mib(r["size_mib"]) for r in reports)),
-        (card.label("Size (bytes)", "size"), *(count(r["size_bytes"]) for r in reports)),
-        (card.label("MACs (millions)", "macs"), *(millions(r["macs"]) for r in reports)),
-        (card.label("FLOPs (millions)", "flops"), *(millions(r["flops"]) for r in reports)),
-        (card.label("Precision", "precision"), *(r["precision"] for r in reports)),
+        (card.label("Params", "params"), *(count(r.params) for r in reports)),
+        (card.label("Size (MiB)", "size"), *(mib(r.size_mib) for r in reports)),
+        (card.label("Size (bytes)", "size"), *(count(r.size_bytes) for r in reports)),
+        (card.label("MACs (millions)", "macs"), *(millions(r.macs) for r in reports)),
+        (card.label("FLOPs (millions)", "flops"), *(millions(r.flops) for r in reports)),
+        (card.label("Precision", "precision"), *(r.precision for r in reports)),
         (card.label("Precision split", "precision"), *(precision_split(r) for r in reports)),
     ]
     numeric = frozenset(range(1, len(reports) + 1))
@@ -88,70 +88,69 @@ def io_table(card: CardInputs) -> Md:
     rows = []
     for fmt in card.formats:
         report = card.report(fmt)
-        for kind, tensors in (("input", report["inputs"]), ("output", report["outputs"])):
-            rows += [(card.format_title(fmt), kind, code(t["name"]), dims(t["shape"]), t["dtype"]) for t in tensors]
+        for kind, tensors in (("input", report.inputs), ("output", report.outputs)):
+            rows += [(card.format_title(fmt), kind, code(t.name), dims(t.shape), t.dtype) for t in tensors]
     return Table(("Format", "Kind", "Name", card.label("Shape", "shapes"), "Dtype"), rows).markdown()
 
 
 def keypoint_list(card: CardInputs) -> Md:
-    return Md("\n".join(f"{i}. {text(name)}" for i, name in enumerate(card.variant["keypoints"]["names"], 1)))
+    return Md("\n".join(f"{i}. {text(name)}" for i, name in enumerate(card.variant.keypoints.names, 1)))
 
 
 def skeleton_figure(card: CardInputs) -> Md:
-    keypoints = card.variant["keypoints"]
-    edges = len(keypoints["skeleton"])
-    alt = f"The {keypoints['schema']} keypoints, labelled, and the {edges} edges drawn between them"
+    keypoints = card.variant.keypoints
+    edges = len(keypoints.skeleton)
+    alt = f"The {keypoints.schema} keypoints, labelled, and the {edges} edges drawn between them"
     return Md(f"![{text(alt)}]({SKELETON_FILE})")
 
 
-def _cpu(machine: dict[str, Any]) -> str:
-    cores = machine.get("cores")
-    return f"{machine.get('cpu', 'unknown CPU')}, {cores} cores" if cores else str(machine.get("cpu", "unknown CPU"))
+def _cpu(machine: Machine) -> str:
+    return f"{machine.cpu}, {machine.cores} cores" if machine.cores else machine.cpu
 
 
 def performance(card: CardInputs) -> Md:
     rows, unmeasured = [], []
     for fmt in card.formats:
         report = card.report(fmt)
-        latency = report.get("latency")
+        latency = report.latency
         if latency is None:
-            unmeasured.append(f"{card.format_title(fmt)}: {report.get('latency_note') or 'not measured'}")
+            unmeasured.append(f"{card.format_title(fmt)}: {report.latency_note or 'not measured'}")
         else:
             rows.append(
                 (
-                    f"{latency['runtime']} {latency['runtime_version']}",
+                    f"{latency.runtime} {latency.runtime_version}",
                     card.format_title(fmt),
                     _cpu(card.machine),
-                    latency["threads"],
-                    ms(latency["median_ms"]),
-                    ms(latency["p90_ms"]),
-                    ms(latency["min_ms"]),
-                    memory(latency["peak_rss_mib"]),
-                    memory(latency["model_peak_mib"]),
-                    f"{latency['runs']} (+{latency['warmup']} warm-up)",
+                    latency.threads,
+                    ms(latency.median_ms),
+                    ms(latency.p90_ms),
+                    ms(latency.min_ms),
+                    memory(latency.peak_rss_mib),
+                    memory(latency.model_peak_mib),
+                    f"{latency.runs} (+{latency.warmup} warm-up)",
                 )
             )
-        for b in report.get("browser_latency") or []:  # onnxruntime-web in headless Chromium, same machine
+        for b in report.browser_latency or []:  # onnxruntime-web in headless Chromium, same machine
             rows.append(
                 (
-                    f"{b['runtime']} {b['runtime_version']}",
-                    f"{card.format_title(fmt)} in {b['browser']}, {b['backend']}",
+                    f"{b.runtime} {b.runtime_version}",
+                    f"{card.format_title(fmt)} in {b.browser}, {b.backend}",
                     _cpu(card.machine),
-                    b["threads"],
-                    ms(b["median_ms"]),
-                    ms(b["p90_ms"]),
+                    b.threads,
+                    ms(b.median_ms),
+                    ms(b.p90_ms),
                     "–",
                     "–",
                     "–",
-                    f"{b['runs']} (+{b['warmup']} warm-up)",
+                    f"{b.runs} (+{b.warmup} warm-up)",
                 )
             )
     header = ("Runtime", "Format", "CPU", "Threads", "Median (ms)", "p90 (ms)", "Min (ms)")
     header += ("Peak memory (MiB)", "Model's share (MiB)", "Runs")
     parts = [Table(header, rows, frozenset(range(3, 9))).markdown()] if rows else [Md("No runtime measured it here.")]
-    browser = [b for fmt in card.formats for b in card.report(fmt).get("browser_latency") or []]
+    browser = [b for fmt in card.formats for b in card.report(fmt).browser_latency or []]
     if browser:
-        options = ", ".join(f"`{k}: {json.dumps(v)}`" for k, v in browser[0]["session_options"].items())
+        options = ", ".join(f"`{k}: {json.dumps(v)}`" for k, v in browser[0].session_options.items())
         parts.append(
             Md(
                 "In the browser: the ONNX files the Try-it page downloads, run as the page runs them "
@@ -164,26 +163,25 @@ def performance(card: CardInputs) -> Md:
 
 
 def keypoint_check(card: CardInputs) -> Md:
-    check = card.variant.get("keypoint_check")
+    check = card.variant.keypoint_check
     if check is None:
         return Md("Not run: this build did not check the model on the annotated photo.")
-    if not check["keypoints"]:
-        return Md(f"Not run on {code(check['image'])}: {text(check['note'] or 'no keypoint could be compared')}.")
+    if not check.keypoints:
+        return Md(f"Not run on {code(check.image)}: {text(check.note or 'no keypoint could be compared')}.")
     rows = [
-        (code(k["name"]), coordinate(k["x"]), coordinate(k["y"]), score(k["score"]), fraction(k["distance"]))
-        + (passed(k["passed"]),)
-        for k in check["keypoints"]
+        (code(k.name), coordinate(k.x), coordinate(k.y), score(k.score), fraction(k.distance)) + (passed(k.passed),)
+        for k in check.keypoints
     ]
     table = Table(("Keypoint", "x", "y", "Score", "Distance", "Result"), rows, frozenset(range(1, 5))).markdown()
-    failed = [k["name"] for k in check["keypoints"] if not k["passed"]]
-    mean = "none" if check["mean_distance"] is None else fraction(check["mean_distance"])
+    failed = [k.name for k in check.keypoints if not k.passed]
+    mean = "none" if check.mean_distance is None else fraction(check.mean_distance)
     verdict = (
-        f"Threshold: {fraction(check['threshold'])} of the image's longer side. "
-        f"Mean distance: {mean}. Overall: **{passed(check['passed'])}** "
-        f"({len(check['keypoints']) - len(failed)} of {len(check['keypoints'])} keypoints within the threshold)."
+        f"Threshold: {fraction(check.threshold)} of the image's longer side. "
+        f"Mean distance: {mean}. Overall: **{passed(check.passed)}** "
+        f"({len(check.keypoints) - len(failed)} of {len(check.keypoints)} keypoints within the threshold)."
     )
     parts = [
-        Md(f"The pose API ran on {code(check['image'])}, against the hand annotation {code(check['annotation'])}."),
+        Md(f"The pose API ran on {code(check.image)}, against the hand annotation {code(check.annotation)}."),
         table,
         Md(verdict),
     ]
@@ -191,124 +189,125 @@ def keypoint_check(card: CardInputs) -> Md:
         missed = ", ".join(code(name) for name in failed)
         warning = f"> ⚠️ **The keypoint check failed**: {missed} beyond the threshold. Check before relying on it."
         parts.insert(0, Md(warning))
-    if check.get("note"):
-        parts.append(text(check["note"]))
+    if check.note:
+        parts.append(text(check.note))
     return Md("\n\n".join(parts))
 
 
 def conversion_check(card: CardInputs) -> Md:
-    conversion = card.variant.get("conversion")
+    conversion = card.variant.conversion
     if conversion is None:
         return Md("The original is ONNX: nothing was converted.")
-    check = conversion["check"]
-    versions = ", ".join(f"{name} {version}" for name, version in conversion["versions"].items())
+    check = conversion.check
+    versions = ", ".join(f"{name} {version}" for name, version in conversion.versions.items())
     rows = [
-        (code(o["name"]), code(o["converted_name"]), dims(o["shape"]), difference(o["max_abs_diff"]))
-        + (difference(o["relative"]), passed(o["passed"]), o.get("problem") or "")
-        for o in check["outputs"]
+        (code(o.name), code(o.converted_name), dims(o.shape), difference(o.max_abs_diff))
+        + (difference(o.relative), passed(o.passed), o.problem)
+        for o in check.outputs
     ]
     header = ("Output", "ONNX output", "Shape", "Max abs diff", "Relative", "Result", "Problem")
     parts = [
         Md(
-            f"Converted by {text(conversion['converter'])} ({text(versions)}), opset {conversion['opset']}. "
-            f"Both files ran on {text(check['input'])}; outputs paired by {text(check['matched_by'])}. "
+            f"Converted by {text(conversion.converter)} ({text(versions)}), opset {conversion.opset}. "
+            f"Both files ran on {text(check.input)}; outputs paired by {text(check.matched_by)}. "
             f"Each output's largest difference is divided by its range; "
-            f"tolerance **{difference(check['tolerance'])}**. Overall: **{passed(check['passed'])}**."
+            f"tolerance **{difference(check.tolerance)}**. Overall: **{passed(check.passed)}**."
         ),
         Table(header, rows, frozenset({3, 4})).markdown(),
     ]
-    if conversion.get("notes"):
-        parts.append(bullets(conversion["notes"]))
+    if conversion.notes:
+        parts.append(bullets(conversion.notes))
     return Md("\n\n".join(parts))
 
 
 def published_figures(card: CardInputs) -> Md:
-    published = card.variant.get("published")
+    published = card.variant.published
     if not published:
         return Md("")
     ours = card.report(card.original)
     rows: list[tuple[object, ...]] = []
-    if published.get("resolution"):
-        height, width = published["resolution"]
-        ours_height, ours_width = card.variant["preprocess"]["size"]
+    if published.resolution:
+        height, width = published.resolution
+        ours_height, ours_width = card.variant.preprocess.size
         rows.append(("Input resolution", f"{height} × {width}", f"{ours_height} × {ours_width}"))
-    if published.get("params_m") is not None:
-        rows.append(("Params (millions)", f"{published['params_m']:g}", millions(ours["params"])))
-    if published.get("gflops") is not None:
-        rows.append(("GFLOPs", f"{published['gflops']:g}", billions(ours["flops"])))
-    parts = [Md(f"As the authors publish them: {link(published['source']['title'], published['source']['url'])}.")]
+    if published.params_m is not None:
+        rows.append(("Params (millions)", f"{published.params_m:g}", millions(ours.params)))
+    if published.gflops is not None:
+        rows.append(("GFLOPs", f"{published.gflops:g}", billions(ours.flops)))
+    parts = [Md(f"As the authors publish them: {link(published.source.title, published.source.url)}.")]
     if rows:
         header = ("Figure", "Authors", f"This build ({FORMAT_NAMES.get(card.original, card.original)})")
         parts.append(Table(header, rows, frozenset({1, 2})).markdown())
         parts.append(Md("The authors count FLOPs their own way; this build's count follows the stated conventions."))
-    if published.get("accuracy"):
-        accuracy = [(a["metric"], a["dataset"], f"{a['value']:g}") for a in published["accuracy"]]
+    if published.accuracy:
+        accuracy = [(a.metric, a.dataset, f"{a.value:g}") for a in published.accuracy]
         parts.append(Table(("Metric", "Dataset", "Value"), accuracy, frozenset({2})).markdown())
     return Md("\n\n".join(parts))
 
 
 def license_section(card: CardInputs) -> Md:
-    record = card.variant["license"]
-    parts = [Md(f"**{text(record['spdx'])}**: {link('the license text', record['url'])}.")]
-    if record.get("note"):
-        parts.append(text(record["note"]))
+    record = card.variant.license
+    parts = [Md(f"**{text(record.spdx)}**: {link('the license text', record.url)}.")]
+    if record.note:
+        parts.append(text(record.note))
     return Md("\n\n".join(parts))
 
 
 def restrictions_intro(card: CardInputs) -> Md:
-    if card.family.get("restrictions_are_default", True):
+    if card.family is None or card.family.restrictions_are_default:
         return Md(
             "The family's license and model card state no restrictions of their own; this zoo applies its "
             "default list, the Qualcomm AI Hub model cards' prohibited uses. "
             "The model may not be used for or in connection with any of the following:"
         )
-    source = card.family.get("restrictions_source")
-    where = link(source["title"], source["url"]) if source else text("the family's model card")
+    source = card.family.restrictions_source
+    where = link(source.title, source.url) if source else text("the family's model card")
     return Md(f"Out of scope, as {where} states it:")
 
 
 def references(card: CardInputs) -> Md:
     items: list[Md] = []
-    paper = card.family.get("paper")
-    if paper:
-        kind = PAPER_KINDS.get(paper.get("kind", "paper"), "paper")
-        authors = ", ".join(card.family.get("authors", []))
+    family = card.family
+    if family and family.paper:
+        kind = PAPER_KINDS.get(family.paper.kind, "paper")
+        authors = ", ".join(family.authors)
         by = f", by {text(authors)}" if authors else ""
-        items.append(Md(f"{link(paper['title'], paper['url'])} ({text(kind)}{by})"))
-    items += [link(ref["title"], ref["url"]) for ref in card.family.get("references", [])]
+        items.append(Md(f"{link(family.paper.title, family.paper.url)} ({text(kind)}{by})"))
+    items += [link(ref.title, ref.url) for ref in (family.references if family else [])]
     return bullets(items) if items else Md("None recorded.")
 
 
 def provenance(card: CardInputs) -> Md:
     v, machine = card.variant, card.machine
-    record = v.get("provenance") or {}
-    rows: list[tuple[object, object]] = [("Source pin", code(record.get("source", v["source"])))]
-    if record.get("integrity"):
-        rows.append(("npm integrity", code(record["integrity"])))
-    rows.append(("sha256 (original)", code(record.get("sha256", v.get("sha256") or ""))))
+    record = v.provenance
+    rows: list[tuple[object, object]] = [("Source pin", code(record.source if record else v.source))]
+    if record and record.integrity:
+        rows.append(("npm integrity", code(record.integrity)))
+    rows.append(("sha256 (original)", code(record.sha256 if record else v.sha256 or "")))
     rows += [
-        (f"File {text(f['name'])}", Md(f"{code(f['sha256'])}, {count(f['size_bytes'])} bytes"))
-        for f in record.get("files", [])
+        (f"File {text(f.name)}", Md(f"{code(f.sha256)}, {count(f.size_bytes)} bytes"))
+        for f in (record.files if record else [])
     ]
-    if record.get("converted_sha256"):
-        rows.append(("sha256 (ONNX)", code(record["converted_sha256"])))
-    conversion = v.get("conversion")
+    if record and record.converted_sha256:
+        rows.append(("sha256 (ONNX)", code(record.converted_sha256)))
+    conversion = v.conversion
     if conversion:
-        versions = ", ".join(f"{name} {version}" for name, version in conversion["versions"].items())
-        rows.append(("Converter", f"{conversion['converter']} (opset {conversion['opset']}; {versions})"))
-    latencies = [r["latency"] for r in v["formats"].values() if r.get("latency")]
-    runtimes = {f"{latency['runtime']} {latency['runtime_version']}" for latency in latencies}
+        versions = ", ".join(f"{name} {version}" for name, version in conversion.versions.items())
+        rows.append(("Converter", f"{conversion.converter} (opset {conversion.opset}; {versions})"))
+    latencies = [r.latency for r in v.formats.values() if r.latency]
+    runtimes = {f"{latency.runtime} {latency.runtime_version}" for latency in latencies}
     if runtimes:
         rows.append(("Runtimes", ", ".join(sorted(runtimes))))
+    built = f"{record.built_at} by posezoo {record.builder}" if record else "unknown by posezoo unknown"
     rows += [
-        ("Built", f"{record.get('built_at', 'unknown')} by posezoo {record.get('builder', 'unknown')}"),
-        ("Machine", f"{_cpu(card.machine)}; Python {machine.get('python', '?')}; {machine.get('platform', '?')}"),
+        ("Built", built),
+        ("Machine", f"{_cpu(machine)}; Python {machine.python}; {machine.platform}"),
     ]
     return Table(("Item", "Value"), rows).markdown()
 
 
 def reproduce(card: CardInputs) -> Md:
     v = card.variant
-    commands = [f"posezoo build --only {shlex.quote(v['id'])}"]
-    commands += [f"posezoo inspect {shlex.quote('build/' + card.report(fmt)['path'])}" for fmt in card.formats]
+    commands = [f"posezoo build --only {shlex.quote(v.id)}"]
+    commands += [f"posezoo inspect {shlex.quote('build/' + card.report(fmt).path)}" for fmt in card.formats]
     return fence("\n".join(commands), "sh")
