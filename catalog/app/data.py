@@ -70,7 +70,7 @@ class Zoo:
         return [v.id for v in self.catalog.variants if v.status == "ok" and onnx_report(v) is not None]
 
     def frame(self) -> pd.DataFrame:
-        """The rows with the document in `attrs`, as `catalog.load()` returns them (the chart functions take that)."""
+        """The rows with the catalog as JSON in `attrs`, as `catalog.load()` returns them (the charts take that)."""
         frame = self.rows.copy(deep=False)
         frame.attrs["catalog"] = self.catalog.model_dump(mode="json")
         return frame
