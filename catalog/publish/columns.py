@@ -107,7 +107,7 @@ ZOO_COLUMNS: list[Column] = [
     Column("variant", "Variant", lambda v, _: v.name),
     Column("task", "Task", lambda v, _: v.task, phone=False),
     Column("keypoints", "Keypoints", _keypoints, sort="number", detail=_schema),
-    Column("format", "Format", _format, phone=False, title="Original format"),
+    Column("format", "Format", _format, phone=False, title="Formats (the original → ONNX)"),
     Column("precision", "Precision", _onnx(lambda r: r.precision), phone=False),
     Column(
         "size_mib",
