@@ -23,3 +23,11 @@ if [[ ",$extras," == *,dev,* ]] && ! command -v chromium >/dev/null && [ ! -x /u
         echo "setup: no chromium and no apt-get: the browser tests will be skipped" >&2
     fi
 fi
+# the evaluation set's photos come from a pinned Debian package (catalog.fetch.eval_images): apt's
+# index must know it, which a fresh machine's may not yet
+if [[ ",$extras," == *,dev,* ]] && command -v apt-get >/dev/null \
+    && ! apt-cache policy opencv-doc 2>/dev/null | grep -q "Candidate: [0-9]"; then
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq || echo "setup: apt-get update failed: the evaluation set cannot be fetched" >&2
+fi
