@@ -181,6 +181,7 @@ def score(
     hit_rows: dict[float, list[np.ndarray]] = {t: [] for t in PCK_THRESHOLDS}
     for image_id, gts in by_image.items():
         people = list(predictions.get(image_id, ()))
+        counted = []  # the people labelled on at least one scored keypoint
         for gt in gts:
             keypoints = _subset(gt["keypoints"], indices)
             count = sum(1 for v in keypoints[2::3] if v > 0)
@@ -189,11 +190,12 @@ def score(
                 {**gt, "id": len(gt_annotations) + 1, "keypoints": keypoints, "num_keypoints": count, "area": area,
                  "iscrowd": 0, "category_id": 1}
             )  # fmt: skip
+            if count:
+                counted.append(gt)
         for person in people:
             xy = _xy(person, scored)
             flat = [v for x, y in np.nan_to_num(xy, nan=0.0) for v in (float(x), float(y), 1.0)]
             detections.append({"image_id": image_id, "category_id": 1, "keypoints": flat, "score": float(person.score)})
-        counted = [gt for gt in gts if annotated(_subset_annotation(gt, indices))]
         for gt, match in zip(counted, _match(counted, people, scored, indices, sigmas), strict=True):
             g = np.asarray(gt["keypoints"], dtype=float).reshape(-1, 3)[indices]
             labelled = g[:, 2] > 0
@@ -248,7 +250,3 @@ def score(
         pck=pck,
         pck_per_keypoint=per_keypoint,
     )
-
-
-def _subset_annotation(annotation: Mapping, indices: Sequence[int]) -> dict:
-    return {**annotation, "keypoints": _subset(annotation["keypoints"], indices)}
