@@ -46,6 +46,7 @@ class BuildOptions:
     strict: bool = False  # stop at the first failure
     measure: bool = True
     browser: bool = False  # time the ONNX form on onnxruntime-web in headless Chromium too
+    accuracy: bool = True  # score every form on the evaluation set (eval/), fetched into the cache
     runs: int = DEFAULT_RUNS
     only: list[str] = field(default_factory=list)  # variant ids; all when empty
     wait: bool = True  # when another build holds the output folder: wait for it, or fail at once
@@ -73,6 +74,8 @@ class BuildResult:
     failures: list[Failure]
     reused: list[str]
     seconds: float
+    # what could not be had of the evaluation set, one line each: its people go unscored, the build still publishes
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -283,9 +286,12 @@ def build_variant(
         int8_report, int8 = _int8_form(variant, options, formats["onnx"], detector, progress)
         if int8_report is not None:
             formats[INT8_FORMAT] = int8_report
+    from catalog.measure.evaluation import how_used
+
     return {
         **_variant_facts(variant, family),
         "status": "ok",
+        "use": asdict(how_used(variant)),
         "formats": formats,
         "conversion": conversion,
         "keypoint_check": keypoint_check,
@@ -592,6 +598,18 @@ def _build(options: BuildOptions, progress: Progress, started: float) -> BuildRe
                 break
         if options.strict and failures:
             break
+    evaluation, warnings = None, []
+    if options.accuracy:
+        from catalog.evaluate import measure_accuracy
+
+        evaluation, warnings = measure_accuracy(records, options.out, options.cache, progress)
+        for record in records:
+            if record["status"] == "ok":
+                _keep(options.out, record)
+    else:
+        for record in records:
+            record.pop("accuracy", None)
+            (record.get("int8") or {}).update(accuracy=None, ap_drop=None, pck_10_drop=None)
     for record in records:
         disagreeing = _disagreeing(options.out, record) if record["status"] == "ok" else []
         if disagreeing:  # changed by something outside this build: never published as it was
@@ -603,6 +621,7 @@ def _build(options: BuildOptions, progress: Progress, started: float) -> BuildRe
         "builder": BUILDER_VERSION,
         "machine": machine_description(),
         "conventions": CONVENTIONS,
+        "evaluation": evaluation,
         "families": [f.model_dump(mode="json") for f in families],
         "variants": records,
         "failures": [f.__dict__ for f in failures],
@@ -611,7 +630,7 @@ def _build(options: BuildOptions, progress: Progress, started: float) -> BuildRe
     Catalog.model_validate(document)
     _write_if_changed(options.out / SCHEMA_FILE, json_schema_text())
     _write_if_changed(catalog_path, json.dumps(document, indent=1))
-    return BuildResult(catalog_path, records, failures, reused, time.perf_counter() - started)
+    return BuildResult(catalog_path, records, failures, reused, time.perf_counter() - started, warnings)
 
 
 def _write_if_changed(path: Path, text: str) -> None:

@@ -209,6 +209,9 @@ def build_command(
         bool, typer.Option("--browser", help="Also time each ONNX form on onnxruntime-web in headless Chromium")
     ] = False,
     runs: Annotated[int, typer.Option(help="Timed runs per model and runtime", min=1)] = DEFAULT_RUNS,
+    accuracy: Annotated[
+        bool, typer.Option(help="Score every form on the evaluation set (eval/; its images are fetched once)")
+    ] = True,
     only: Annotated[list[str] | None, typer.Option(help="Build only these variant ids")] = None,
     wait: Annotated[
         bool, typer.Option(help="When another build is writing the same folder, wait for it (or exit at once)")
@@ -235,6 +238,7 @@ def build_command(
         strict=strict,
         measure=measure,
         browser=browser,
+        accuracy=accuracy,
         runs=runs,
         only=only or [],
         wait=wait,
@@ -272,6 +276,8 @@ def build_command(
         int8 = variant.get("int8") or {}
         if variant.get("status") == "ok" and int8.get("reason"):
             err().print(f"[dim]no int8 form[/] {escape(variant['id'])}: {escape(int8['reason'])}")
+    for warning in result.warnings:
+        err().print(f"[yellow]not scored[/] {escape(warning)}")
     built = sum(1 for v in result.variants if v.get("status") == "ok")
     err().print(
         f"{built} of {len(result.variants)} variants in {result.catalog_path} "

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from catalog.cards.facts import FamilyFacts, License, VariantFacts
 from catalog.errors import PosezooError
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 Dim = int | str | None  # a size, a symbolic name for a dynamic size (H, W, N), or unknown
 
 
@@ -339,6 +339,96 @@ class CpuTurnsRecord(Record):
     threads: int
 
 
+class IntervalRecord(Record):
+    # the figure on the whole set
+    value: float
+    # the 95 % bootstrap interval's lower end
+    low: float
+    # and its upper end
+    high: float
+
+
+class EvalSetRecord(Record):
+    """Which evaluation set a figure was measured on (`eval/` in the repository)."""
+
+    # the set's version: a digest of its sources and both annotation passes; figures of two versions do not compare
+    version: str
+    # images scored (fetched and annotated)
+    images: int
+    # annotated people (at least one labelled keypoint)
+    people: int
+    # the annotation pass that is the truth, as a path in the repository
+    truth: str
+
+
+class UseRecord(Record):
+    """How the variant is meant to be run, as the pose API, the Try-it page and the accuracy figures run it."""
+
+    # whole-frame (a multi-person model, or a component), top-down (a single-person model on a crop around
+    # each person `detector` finds) or two-stage (behind its own detector, on every person it detects)
+    mode: Literal["whole-frame", "top-down", "two-stage"] | None
+    # the variant id of the person detector in front of it; null for whole-frame
+    detector: str | None = None
+    # why it has no mode (a person detector: a component of its pose models)
+    note: str = ""
+
+
+class AccuracyRecord(Record):
+    """A form's accuracy on the evaluation set, used as the model is meant to be used; figures null where not scored."""
+
+    # the set it was measured on
+    set: EvalSetRecord | None = None
+    # whole-frame (a multi-person model on the frame), top-down (a single-person model on each crop a
+    # person detector gives) or two-stage (the model's own detector, every detection); null when not scored
+    mode: Literal["whole-frame", "top-down", "two-stage"] | None = None
+    # the variant id of the person detector in front of it (top-down, two-stage); null for whole-frame
+    detector: str | None = None
+    # the COCO-17 keypoints scored: those the model's schema shares with COCO-17, by name
+    keypoints: list[str] = []
+    # COCO's OKS-based keypoint AP (pycocotools, COCO's sigmas, the person box's area as scale)
+    ap: IntervalRecord | None = None
+    # AP at OKS 0.5
+    ap50: IntervalRecord | None = None
+    # share of labelled keypoints within 0.05 of the person box's longer side
+    pck_05: IntervalRecord | None = None
+    # within 0.1 of it
+    pck_10: IntervalRecord | None = None
+    # PCK@0.1 per scored keypoint; null for a keypoint never labelled
+    pck_10_per_keypoint: dict[str, float | None] = {}
+    # people the model answered with, over the whole set
+    detections: int | None = None
+    # seconds the evaluation took (running the model and scoring)
+    seconds: float | None = None
+    # why it was not scored, when it was not
+    note: str = ""
+    # digest of what the figures depend on (the form, its detector, the set): a build with an equal key reuses them
+    key: str = ""
+
+
+class NoiseFloorRecord(Record):
+    """How far two independent annotation passes disagree: no model can be shown to beat it."""
+
+    # people annotated in both passes
+    people: int
+    # the second pass, as a path in the repository
+    second: str
+    # per COCO-17 keypoint, the mean distance between the passes, a fraction of the person box's longer side
+    disagreement: dict[str, float | None]
+    # the second pass scored against the first as if it were a model
+    second_as_model: AccuracyRecord
+
+
+class EvaluationRecord(Record):
+    """The evaluation set every accuracy figure was measured on, and its noise floor."""
+
+    # the set
+    set: EvalSetRecord
+    # the noise floor; null when the second pass could not be read
+    noise_floor: NoiseFloorRecord | None = None
+    # images or annotations that could not be had, one line each (their people are not scored)
+    problems: list[str] = []
+
+
 class QuantizerRecord(Record):
     # the function that quantized: onnxruntime.quantization.quantize_static
     tool: str
@@ -391,6 +481,12 @@ class Int8Record(Record):
     browser_threads: int | None = None
     # the keypoint check run again on the int8 form (the float form's is the variant's keypoint_check)
     keypoint_check: KeypointCheckRecord | None = None
+    # the int8 form's accuracy on the evaluation set, used as the float form is; null when not measured
+    accuracy: AccuracyRecord | None = None
+    # the float form's AP minus the int8 form's (positive: int8 is worse); null when either is missing
+    ap_drop: float | None = None
+    # the float form's PCK@0.1 minus the int8 form's; null when either is missing
+    pck_10_drop: float | None = None
 
 
 class VariantRecord(VariantFacts):
@@ -412,6 +508,10 @@ class VariantRecord(VariantFacts):
     provenance: ProvenanceRecord | None = None
     # the pose API on a hand-annotated photo: does the model find the person?
     keypoint_check: KeypointCheckRecord | None = None
+    # how it is meant to be run (derived from the card by catalog.measure.evaluation.how_used); null when not built
+    use: UseRecord | None = None
+    # accuracy on the evaluation set (the float ONNX form); null when the build did not measure it
+    accuracy: AccuracyRecord | None = None
     # the int8 form (formats.onnx_int8), or why there is none; null where no ONNX form was built
     int8: Int8Record | None = None
     # hash of everything the variant's build depends on; equal keys reuse the previous record
@@ -457,6 +557,8 @@ class Catalog(Record):
     conventions: str
     # model families
     families: list[FamilyRecord]
+    # the evaluation set the accuracy figures were measured on; null when the build measured none
+    evaluation: EvaluationRecord | None = None
     # model variants
     variants: list[VariantRecord]
     # what failed, one line each

@@ -103,7 +103,8 @@ def test_the_zoo_lists_every_variant(visit, document):
     [
         ("zoo_license", ["CC-BY-NC-4.0"], ["testpose", "testpose-broken"]),
         ("zoo_schema", ["33 (blazepose-33)"], ["blazepose-lite"]),
-        ("zoo_format", ["TFLite → ONNX + int8"], ["blazepose-lite", "efficientpose-rt"]),
+        ("zoo_format", ["TFLite → ONNX + int8"], ["blazepose-lite"]),
+        ("zoo_format", ["TFLite → ONNX"], ["efficientpose-rt"]),
         ("zoo_task", ["person detection (BlazePose stage 1)"], ["blazepose-detector"]),
         ("zoo_precision", ["fp32"], ["testpose"]),
         ("zoo_search", "movenet thunder", ["movenet-thunder"]),
@@ -283,12 +284,16 @@ def test_compare_names_what_it_cannot_compare(visit):
 
 def test_the_charts_are_the_sites(visit):
     charts = visit(page="charts").get("plotly_chart")
-    assert len(charts) == 3
+    assert len(charts) == 4  # accuracy against latency first, then the timeline and the two performance charts
     specs = [json.loads(chart.proto.spec) for chart in charts]
     names = [trace.get("name") for spec in specs for trace in spec["data"]]
     assert "Pareto front" in names and "MoveNet" in names
     hovers = [text for spec in specs for trace in spec["data"] for text in trace.get("hovertext") or []]
     assert any("<b>MoveNet SinglePose Lightning</b>" in text for text in hovers)
+    accuracy = specs[0]
+    assert accuracy["layout"]["title"]["text"].startswith("Accuracy against latency")
+    accuracy_hovers = [text for trace in accuracy["data"] for text in trace.get("hovertext") or []]
+    assert any("AP " in text and "run top-down" in text for text in accuracy_hovers)
 
 
 def test_a_selected_point_names_its_model():

@@ -37,22 +37,25 @@ TWINS = {
     "fraction": "fraction",
     "coordinate": "coordinate",
     "score": "score",
+    "points": "points",
 }
 # halfway doubles (0.125, 2.5, 0.0625) round to even in Python and away from zero in toFixed
 NUMBERS = [0.0, -0.0, 0.125, 0.375, 2.5, 1.25, 0.0625, 2.675, 0.005, 4.4671, 2.6396, 11.915, 0.58, 1e-7, -0.001]
 NUMBERS += [1234.5678, 987654.321, 2324896.0, 270550000.0, 1.5e12, 0.9999, 99.995, 1e-15]
 COUNTS = [0, 7, 999, 1000, 2324896, 1234567890123]
+INTERVALS = [(0.2871, 0.2236, 0.3715), (0.0, 0.0, 0.0125), (1.0, 0.9995, 1.0), (0.00625, 0.0, 0.0875)]
 
 SCRIPT = """
 import { readFileSync } from "node:fs";
 const [url, job] = process.argv.slice(1);
 const format = await import(url);
-const { numbers, counts, twins, variants } = JSON.parse(readFileSync(job, "utf-8"));
+const { numbers, counts, twins, variants, intervals } = JSON.parse(readFileSync(job, "utf-8"));
 const formatted = Object.fromEntries(
   Object.entries(twins).map(([py, js]) => [py, (py === "count" ? counts : numbers).map((v) => format[js](v))]),
 );
 const trades = variants.map((v) => format.trade(v));
-process.stdout.write(JSON.stringify({ formatted, trades, lead: format.TRADE_LEAD }));
+const withIntervals = intervals.map(([value, low, high]) => format.withInterval(value, low, high));
+process.stdout.write(JSON.stringify({ formatted, trades, withIntervals, lead: format.TRADE_LEAD }));
 """
 
 
@@ -87,10 +90,12 @@ def trade_cases() -> list[dict[str, Any]]:
 
 def test_the_javascript_formatter_writes_every_number_as_python_does(tmp_path):
     cases = trade_cases()
-    answer = run_js(tmp_path, {"numbers": NUMBERS, "counts": COUNTS, "twins": TWINS, "variants": cases})
+    job = {"numbers": NUMBERS, "counts": COUNTS, "twins": TWINS, "variants": cases, "intervals": INTERVALS}
+    answer = run_js(tmp_path, job)
     for name in TWINS:
         values = COUNTS if name == "count" else NUMBERS
         assert answer["formatted"][name] == [getattr(formatting, name)(v) for v in values], name
+    assert answer["withIntervals"] == [formatting.with_interval(*triple) for triple in INTERVALS]
     assert answer["lead"] == formatting.TRADE_LEAD
     assert answer["trades"] == [formatting.trade(VariantRecord.model_validate(v)) for v in cases]
     assert sum(t is not None for t in answer["trades"]) >= 5, "the fixture has int8 forms to compare"

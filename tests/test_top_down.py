@@ -39,3 +39,26 @@ def test_a_single_person_model_finds_each_of_two_people_side_by_side(built_zoo):
         assert pose.detection is not None and pose.score <= pose.detection.score
     with pytest.raises(ValueError, match="has a detector of its own"):
         TopDown(PoseEstimator.from_catalog("blazepose-lite", build), people)
+
+
+def test_a_built_single_person_model_runs_behind_the_detector_its_record_names(built_zoo):
+    result, _ = built_zoo
+    build = result.catalog_path.parent
+    lightning = TopDown.from_catalog("movenet-lightning", build)
+    assert repr(lightning) == "TopDown(movenet-lightning behind movenet-multipose)"
+    with pytest.raises(ValueError, match="meant to run two-stage, not top-down"):
+        TopDown.from_catalog("blazepose-lite", build)
+
+
+def test_blazepose_answers_the_landmarks_of_every_person_its_detector_finds(built_zoo):
+    result, _ = built_zoo
+    build = result.catalog_path.parent
+    blazepose = PoseEstimator.from_catalog("blazepose-full", build)
+    two = np.hstack([astronaut(), astronaut()])
+    detections = blazepose.detections(two)
+    poses = blazepose(two)
+    assert len(detections) >= 2 and len(poses) == len(detections)
+    assert [p.score for p in poses] == sorted((p.score for p in poses), reverse=True)
+    assert all(p.detection is not None and p.score <= p.detection.score for p in poses)
+    noses = sorted(p["nose"][0] for p in poses[:2])
+    assert noses[0] < 0.5 < noses[1]  # one on each astronaut

@@ -30,6 +30,7 @@ from catalog.cards.load import load_cards
 from catalog.pose import Frame, Pose, PoseEstimator, preprocess
 from catalog.pose.blazepose import blazepose_crop
 from catalog.pose.inputs import frame_for, input_size
+from catalog.pose.top_down import TopDown
 
 ROOT = Path(__file__).resolve().parent.parent
 DRIVER = ROOT / "tests" / "web_twins" / "driver.mjs"
@@ -203,10 +204,13 @@ def catalog(built_zoo) -> dict[str, Any]:
     return document
 
 
-def _recorded(estimator: PoseEstimator, image: np.ndarray) -> tuple[list[Pose], dict[str, list]]:
+def _recorded(estimator: PoseEstimator | TopDown, image: np.ndarray) -> tuple[list[Pose], dict[str, list]]:
     """Python's poses, and each stage's (tensor, output names, outputs) by variant id."""
     calls: dict[str, list] = {}
-    stages = [estimator.model] + ([estimator.detector] if estimator.detector else [])
+    if isinstance(estimator, TopDown):
+        stages = [estimator.pose.model, estimator.people.model]
+    else:
+        stages = [estimator.model] + ([estimator.detector] if estimator.detector else [])
     for model in stages:
         calls[model.variant.id] = []
         model.session = _Recording(model.session, calls[model.variant.id])
@@ -263,16 +267,23 @@ def test_every_variant_answers_the_same_poses_in_javascript(
 
     cases: list[dict[str, Any]] = []
     expected: list[tuple[str, str, list[Pose]]] = []
+    runs: list[tuple[str, dict[str, Any], PoseEstimator | TopDown, dict[str, Any] | None]] = []
     for record in built:
         estimator = PoseEstimator.from_catalog(record["id"], build_dir)
-        detector = records[record["detector"]] if estimator.detector else None
+        runs.append((record["id"], record, estimator, records[record["detector"]] if estimator.detector else None))
+        use = record.get("use") or {}
+        if use.get("mode") == "top-down":  # as it is meant to run: on each person the detector finds
+            top_down = TopDown.from_catalog(record["id"], build_dir)
+            runs.append((f"{record['id']} (top-down)", record, top_down, records[use["detector"]]))
+    assert any(label.endswith("(top-down)") for label, *_ in runs), "no variant runs top-down"
+    for label, record, estimator, detector in runs:
         for name, image in FRAMES.items():
             poses, calls = _recorded(estimator, image)
             saved: dict[str, list] = {}
             for variant_id, stage_calls in calls.items():
                 saved[variant_id] = []
                 for i, (tensor, names, values) in enumerate(stage_calls):
-                    stem = f"{variant_id}-{name}-{i}"
+                    stem = f"{len(cases)}-{variant_id}-{name}-{i}"
                     outputs = [
                         {"name": output, **_save_array(tmp_path, f"{stem}-out{j}.bin", value)}
                         for j, (output, value) in enumerate(zip(names, values, strict=True))
@@ -281,7 +292,7 @@ def test_every_variant_answers_the_same_poses_in_javascript(
                         {"tensor": _save_array(tmp_path, f"{stem}-in.bin", tensor), "outputs": outputs}
                     )
             cases.append({"image": name, "variant": record, "detector": detector, "calls": saved})
-            expected.append((record["id"], name, poses))
+            expected.append((label, name, poses))
 
     results = _run_node(tmp_path, {"task": "estimate", "cases": cases})
 
@@ -322,5 +333,5 @@ def test_every_variant_answers_the_same_poses_in_javascript(
         print(f"  {variant_id}: {differences} ({worst['people']} people, {worst['runs']} model runs)")
     assert not problems, "\n".join(problems)
     # every variant compared someone; a two-stage one ran its landmark model on a crop at least once
-    for record in built:
-        assert summary[record["id"]]["people"] > 0, f"{record['id']} found nobody on any frame: nothing compared"
+    for label, *_ in runs:
+        assert summary[label]["people"] > 0, f"{label} found nobody on any frame: nothing compared"

@@ -1,6 +1,6 @@
 """Models side by side, without Streamlit: one row per figure, one column per model, and the best
-value of each row where smaller is better (size, parameters, compute, latency, memory, the
-keypoint check's distance, the conversion's difference)."""
+value of each row where a direction is better: larger (accuracy) or smaller (size, parameters,
+compute, latency, memory, the conversion's difference)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 
 from catalog.publish.columns import BY_KEY, MISSING, Value
-from catalog.publish.formatting import difference, fraction, memory, ms
-from catalog.publish.records import families_by_id, latency_ms, model_title, onnx_report, variants_by_id
+from catalog.publish.formatting import difference, memory, ms, points
+from catalog.publish.records import families_by_id, latency_ms, model_title, onnx_report, scored, variants_by_id
 from catalog.schema import Catalog, FamilyRecord, LatencyRecord, VariantRecord
 
 BEST = "★"  # after the best value of a row
@@ -24,6 +24,7 @@ class Figure:
     value: Value  # (variant, family) -> value or None
     text: Callable[[Any], str] = str
     smaller_is_better: bool = False  # rows without a direction mark nothing
+    larger_is_better: bool = False
     detail: Callable[[VariantRecord], str | None] | None = None  # said after the value, in brackets
 
     def shown(self, value: Any, variant: VariantRecord) -> str:
@@ -50,8 +51,14 @@ def _browser(threads_of_one: bool) -> Value:
     return value
 
 
-def _check(variant: VariantRecord, _: FamilyRecord | None) -> float | None:
-    return variant.keypoint_check.mean_distance if variant.keypoint_check else None
+def _ap50(variant: VariantRecord, _: FamilyRecord | None) -> float | None:
+    accuracy = variant.accuracy
+    return float(points(accuracy.ap50.value)) if accuracy and scored(accuracy) and accuracy.ap50 else None
+
+
+def _int8_drop(variant: VariantRecord, _: FamilyRecord | None) -> float | None:
+    drop = variant.int8.ap_drop if variant.int8 else None
+    return None if drop is None else float(points(drop))
 
 
 def _conversion(variant: VariantRecord, _: FamilyRecord | None) -> float | None:
@@ -67,12 +74,19 @@ def _resolution(variant: VariantRecord, _: FamilyRecord | None) -> str:
 def _of(key: str) -> Figure:
     """A figure of the zoo table (catalog.publish.columns), as the site's table shows it."""
     column = BY_KEY[key]
-    return Figure(column.name, column.value, column.text, column.smaller_is_better, column.detail)
+    return Figure(
+        column.name, column.value, column.text, column.smaller_is_better, column.larger_is_better, column.detail
+    )
 
 
 FIGURES: list[Figure] = [
     _of("family"),
     _of("task"),
+    _of("ap"),
+    Figure("AP50 on the zoo's evaluation set", _ap50, lambda v: f"{v:.1f}", larger_is_better=True),
+    _of("pck_10"),
+    _of("use"),
+    Figure("int8 form's AP drop (points; positive: int8 is worse)", _int8_drop, lambda v: f"{v:.1f}", True),
     _of("keypoints"),
     Figure("Input (height × width)", _resolution),
     _of("format"),
@@ -86,7 +100,6 @@ FIGURES: list[Figure] = [
     Figure("Model's peak memory (MiB)", _latency(lambda latency: latency.model_peak_mib), memory, True),
     Figure("In the browser, wasm, 1 thread (ms, median)", _browser(True), ms, True),
     Figure("In the browser, wasm, every core (ms, median)", _browser(False), ms, True),
-    Figure("Keypoint check: mean distance (of the image's side)", _check, fraction, True),
     Figure("Conversion: largest relative difference", _conversion, difference, True),
     _of("license"),
 ]
@@ -98,13 +111,14 @@ BARS = {  # the bars drawn under the table: label -> figure
 }
 
 
-def best_of(values: Sequence[Any]) -> set[int]:
-    """Positions of the smallest value (every one, where tied); none unless two models have the figure."""
+def best_of(values: Sequence[Any], larger: bool = False) -> set[int]:
+    """Positions of the smallest value (the largest, with `larger`; every one, where tied); none
+    unless two models have the figure."""
     known = [(i, float(v)) for i, v in enumerate(values) if v is not None]
     if len(known) < 2:
         return set()
-    lowest = min(v for _, v in known)
-    return {i for i, v in known if v == lowest}
+    best = (max if larger else min)(v for _, v in known)
+    return {i for i, v in known if v == best}
 
 
 def column_names(titles: Sequence[str], ids: Sequence[str]) -> list[str]:
@@ -128,7 +142,8 @@ def compare(catalog: Catalog, ids: Sequence[str]) -> Comparison:
     raw, text, best = {}, {}, {}
     for figure in figures:
         values = [figure.value(v, families.get(v.family)) for v in chosen]
-        winners = best_of(values) if figure.smaller_is_better else set()
+        directed = figure.smaller_is_better or figure.larger_is_better
+        winners = best_of(values, figure.larger_is_better) if directed else set()
         raw[figure.label] = values
         text[figure.label] = [
             MISSING if v is None else figure.shown(v, variant) + (f" {BEST}" if i in winners else "")

@@ -27,7 +27,8 @@ LATENCY = BY_KEY["latency_ms"].header
 LICENSE = BY_KEY["license"].header
 STATUS = "Status"
 COLUMNS = [*(c.header for c in SHOWN), STATUS, ID]
-NUMBERS = [c for c in SHOWN if c.sort == "number" and c.detail is None]  # figures the table formats itself
+# figures the table formats itself (and sorts as numbers)
+NUMBERS = [c for c in SHOWN if c.sort == "number" and (c.detail is None or not c.detail_in_app)]
 SEARCHED = [ID, *(c.header for c in SHOWN if c not in NUMBERS)]
 RANGES = {"size_mib": SIZE, "mflops": MFLOPS, "latency_ms": LATENCY}  # Filters' field -> column
 

@@ -5,8 +5,8 @@
         pose = estimator.best(frame)  # None when nobody is there
 
 A two-stage variant (BlazePose landmarks) holds its detector's session too: each call runs
-the detector, crops around the best person as MediaPipe does, and runs the landmark model
-on the crop.
+the detector, crops around every person it detects as MediaPipe does, and runs the landmark
+model on each crop.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from catalog.pose.inputs import check_image
 from catalog.pose.model import Model
 from catalog.pose.poses import Pose, to_pose
 
+Detections = list[tuple[Pose, Frame]]  # each person a first stage found, with the crop the second stage sees
+
 if TYPE_CHECKING:
     from catalog.cards.load import Variant
     from catalog.pose.built import Precision
@@ -35,8 +37,9 @@ class PoseEstimator:
     answer: single-pose models (MoveNet SinglePose, PoseNet, EfficientPose, BlazePose without
     its detector) always give one pose, even on an empty frame, with their score; MoveNet
     MultiPose gives its six candidates with theirs; the BlazePose detector gives the people
-    it detects, possibly none, and BlazePose with its detector gives the landmarks of the best
-    detected person, or an empty list when the detector finds nobody. A malformed image
+    it detects, possibly none, and BlazePose with its detector gives the landmarks of every
+    detected person (a person's score: the detector's times the landmark model's), or an
+    empty list when the detector finds nobody. A malformed image
     (empty, not 3 channels, not numeric, NaN) is a ValueError.
 
     The sessions are made once, here, and kept: calling the estimator makes none.
@@ -99,41 +102,51 @@ class PoseEstimator:
 
     def model_input(self, image: np.ndarray) -> np.ndarray | None:
         """The tensor the variant's own model is fed for `image` (a two-stage model's: the
-        detector's crop); None when the detector finds nobody to crop."""
+        crop of the best detection); None when the detector finds nobody to crop."""
         image = check_image(image)
         if self.detector is None:
             return self.model.input_tensor(image)[0]
-        crop = self._crop(self.detector, image)
-        return None if crop is None else self.model.input_tensor(image, crop[1])[0]
+        found = self.detections(image)
+        return self.model.input_tensor(image, found[0][1])[0] if found else None
 
-    @staticmethod
-    def _crop(detector: Model, image: np.ndarray) -> tuple[Pose, Frame] | None:
-        """The best detection and the landmark model's crop around it; None when nobody is detected."""
-        detections, detector_frame = detector.run(image)
-        if not detections:
-            return None
-        detection = to_pose(detections[0], detector_frame, detector.variant.keypoints.names)
-        return detection, blazepose_crop(image.shape[:2], detection.xy)
+    def detections(self, image: np.ndarray) -> Detections:
+        """A two-stage model's first stage: every person detected, best first, with the landmark
+        model's crop around each (empty for a one-stage model)."""
+        if self.detector is None:
+            return []
+        image = check_image(image)
+        decoded, detector_frame = self.detector.run(image)
+        names = self.detector.variant.keypoints.names
+        found = [to_pose(detection, detector_frame, names) for detection in decoded]
+        return [(detection, blazepose_crop(image.shape[:2], detection.xy)) for detection in found]
 
     def __call__(self, image: np.ndarray) -> list[Pose]:
         """Every person found, best first; an empty list when the model says nobody is there."""
         image = check_image(image)
-        names = self.variant.keypoints.names
         if self.detector is None:
             decoded, frame = self.model.run(image)
-            return [to_pose(person, frame, names) for person in decoded]
-        found = self._crop(self.detector, image)
-        if found is None:
-            return []
-        detection, crop = found
-        decoded, crop = self.model.run(image, crop)
-        poses = [to_pose(person, crop, names) for person in decoded]
-        for pose in poses:
-            pose.detection = detection
-            pose.extra["crop"] = crop.matrix
-        return poses
+            return [to_pose(person, frame, self.variant.keypoints.names) for person in decoded]
+        return poses_in_crops(self.model, image, self.detections(image))
 
     def best(self, image: np.ndarray) -> Pose | None:
         """The best person, or None when there is nobody (see the class's notes on who counts)."""
         people = self(image)
         return people[0] if people else None
+
+
+def poses_in_crops(model: Model, image: np.ndarray, detections: Detections) -> list[Pose]:
+    """A single-person model on each detected person's crop: one pose per person, best first.
+    A person's score is the detector's times the model's, so a sure pose of a doubtful
+    detection ranks below a sure one of a sure detection."""
+    names = model.variant.keypoints.names
+    poses = []
+    for detection, crop in detections:
+        decoded, frame = model.run(image, crop)
+        if not decoded:
+            continue
+        pose = to_pose(decoded[0], frame, names)
+        pose.score = float(detection.score * pose.score)
+        pose.detection = detection
+        pose.extra["crop"] = frame.matrix
+        poses.append(pose)
+    return sorted(poses, key=lambda p: -p.score)

@@ -9,12 +9,19 @@ crop. A person's score is the detector's score times the single-person model's.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from catalog.pose.estimator import PoseEstimator
+from catalog.paths import DEFAULT_OUT
+from catalog.pose.estimator import Detections, PoseEstimator, poses_in_crops
 from catalog.pose.geometry import Frame
 from catalog.pose.inputs import check_image
-from catalog.pose.poses import Pose, to_pose
+from catalog.pose.poses import Pose
+
+if TYPE_CHECKING:
+    from catalog.pose.built import Precision
 
 CROP_MARGIN = 1.25  # the crop's side over the box's longer side: wrists and feet past the box stay in
 
@@ -37,10 +44,26 @@ class TopDown:
         self.pose = pose
         self.people = people
 
+    @classmethod
+    def from_catalog(
+        cls, variant_id: str, build_dir: str | Path = DEFAULT_OUT, *, threads: int | None = None,
+        precision: Precision = "float",
+    ) -> TopDown:  # fmt: skip
+        """A built single-person variant behind the person detector its catalog record names
+        (`use.detector`, a float form); a ValueError for a variant not meant to run top-down."""
+        from catalog.pose.built import read_catalog, variant_record
+
+        use = variant_record(read_catalog(build_dir), variant_id).get("use") or {}
+        if use.get("mode") != "top-down" or not use.get("detector"):
+            said = use.get("mode") or "not at all"
+            raise ValueError(f"{variant_id} is meant to run {said}, not top-down: use PoseEstimator.from_catalog")
+        pose = PoseEstimator.from_catalog(variant_id, build_dir, threads=threads, precision=precision)
+        return cls(pose, PoseEstimator.from_catalog(use["detector"], build_dir, threads=threads))
+
     def __repr__(self) -> str:
         return f"TopDown({self.pose.variant.id} behind {self.people.variant.id})"
 
-    def crops(self, image: np.ndarray) -> list[tuple[Pose, Frame]]:
+    def crops(self, image: np.ndarray) -> Detections:
         """Each person the detector finds, with the crop the single-person model sees."""
         image = check_image(image)
         return [(p, person_crop(image.shape[:2], p.box)) for p in self.people(image) if p.box is not None]
@@ -48,15 +71,4 @@ class TopDown:
     def __call__(self, image: np.ndarray) -> list[Pose]:
         """One pose per person found, best first."""
         image = check_image(image)
-        names = self.pose.variant.keypoints.names
-        poses = []
-        for person, crop in self.crops(image):
-            decoded, frame = self.pose.model.run(image, crop)
-            if not decoded:
-                continue
-            pose = to_pose(decoded[0], frame, names)
-            pose.score = float(person.score * pose.score)
-            pose.detection = person
-            pose.extra["crop"] = frame.matrix
-            poses.append(pose)
-        return sorted(poses, key=lambda p: -p.score)
+        return poses_in_crops(self.pose.model, image, self.crops(image))

@@ -5,6 +5,7 @@ The docs site, the Streamlit app and the notebook call the same functions:
     frame = catalog.load("build/catalog.json")
     timeline(frame)                   # release date x family, marker area by parameters
     performance(frame, x="size_mib")  # ONNX file size (or MFLOPs) against measured latency
+    accuracy(frame)                   # AP on the evaluation set against measured latency
     figure_html(fig)                  # a <div> for a page that serves plotly_js_path() itself
 
 Nothing in a figure or its HTML references a CDN: the charts work offline.
@@ -26,8 +27,8 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from catalog.formats import INT8_FORMAT
-from catalog.publish.formatting import millions, ms_brief, size
-from catalog.publish.records import LATENCY_RUNTIME
+from catalog.publish.formatting import millions, ms_brief, points, size, with_interval
+from catalog.publish.records import LATENCY_RUNTIME, accuracy_flag, use_text, variants_by_id
 from catalog.schema import Catalog
 
 PerformanceAxis = Literal["mflops", "size_mib"]
@@ -366,6 +367,114 @@ def performance(frame: pd.DataFrame, x: PerformanceAxis = "mflops") -> go.Figure
     return figure
 
 
+# --- accuracy against latency ------------------------------------------------------------------
+
+
+def accuracy_hover(row: Any, on_front: bool, catalog: Catalog, latencies: dict[str, float]) -> str:
+    variant = variants_by_id(catalog)[str(row["id"])]
+    accuracy = variant.accuracy
+    assert accuracy is not None and accuracy.ap is not None and accuracy.pck_10 is not None
+    lines = [
+        f"<b>{model_name(row)}</b>",
+        str(row["id"]),
+        f"AP {with_interval(accuracy.ap.value, accuracy.ap.low, accuracy.ap.high)}",
+        f"PCK@0.1 {with_interval(accuracy.pck_10.value, accuracy.pck_10.low, accuracy.pck_10.high)}",
+        f"run {use_text(variant.use)}",
+        f"{ms_brief(float(row['latency_median_ms']))} ms median latency, this model once (onnxruntime, CPU)",
+    ]
+    use = variant.use
+    if use and use.detector:
+        detector_ms = latencies.get(use.detector)
+        per_person = " and this model once per person" if use.mode == "top-down" else " and this model per person"
+        if detector_ms is not None:
+            lines.append(f"a frame also runs {use.detector} ({ms_brief(detector_ms)} ms){per_person}")
+    if accuracy_flag(accuracy):
+        lines.append("flagged: PCK@0.1 below half, interval included")
+    return "<br>".join(lines + ([FRONT_NOTE] if on_front else []))
+
+
+def accuracy(frame: pd.DataFrame) -> go.Figure:
+    """AP on the zoo's evaluation set (y, with its 95 % interval) against the median latency
+    measured on onnxruntime (x, log): one marker per pose model's float ONNX form, coloured by
+    family, the Pareto front drawn through those no other beats on both (faster and more
+    accurate), and the noise floor, a second annotator's AP, as a line. A person detector is
+    left out (it is scored through its pose models); a model the set could not score too."""
+    all_rows, catalog = split(frame)
+    rows = measured_onnx_rows(all_rows, "ap").reset_index(drop=True)
+    latencies = [float(value) for value in rows["latency_median_ms"]]
+    aps = [float(value) * 100 for value in rows["ap"]]
+    front = pareto_front([(latency, -ap) for latency, ap in zip(latencies, aps, strict=True)])
+    timed = all_rows[all_rows["format"].eq("onnx").fillna(False)].dropna(subset=["latency_median_ms"])
+    every_latency = {str(i): float(ms) for i, ms in zip(timed["id"], timed["latency_median_ms"], strict=True)}
+    colours = family_colours(catalog)
+    names = family_names(catalog)
+    figure = go.Figure()
+    for family in [family for family in names if family in set(rows["family"])]:
+        mine = [i for i in range(len(rows)) if rows.at[i, "family"] == family]
+        figure.add_trace(
+            go.Scatter(
+                name=names[family],
+                x=[latencies[i] for i in mine],
+                y=[aps[i] for i in mine],
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [float(rows.at[i, "ap_high"]) * 100 - aps[i] for i in mine],
+                    "arrayminus": [aps[i] - float(rows.at[i, "ap_low"]) * 100 for i in mine],
+                    "thickness": 1,
+                    "width": 3,
+                },
+                mode="markers",
+                marker={
+                    "size": 11,
+                    "color": colours[family],
+                    "line": {"width": [2 if i in front else 0 for i in mine], "color": "black"},
+                },
+                customdata=[rows.at[i, "id"] for i in mine],
+                hovertext=[accuracy_hover(rows.loc[i], i in front, catalog, every_latency) for i in mine],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            name="Pareto front",
+            x=[latencies[i] for i in front],
+            y=[aps[i] for i in front],
+            mode="lines",
+            line={"color": "grey", "dash": "dash", "width": 1.5},
+            customdata=[rows.at[i, "id"] for i in front],
+            hoverinfo="skip",
+        )
+    )
+    floor = catalog.evaluation.noise_floor if catalog.evaluation else None
+    floor_ap = floor.second_as_model.ap if floor else None
+    if floor_ap is not None:
+        figure.add_hline(
+            y=floor_ap.value * 100,
+            line={"color": "black", "dash": "dot", "width": 1},
+            annotation_text=f"a second annotator: AP {points(floor_ap.value)} (the set's noise floor)",
+            annotation_position="bottom right",
+        )
+    evaluation = catalog.evaluation
+    about = "the zoo's evaluation set"
+    if evaluation:
+        counted = evaluation.set
+        about = f"{counted.people} people in {counted.images} photos and frames (set {counted.version})"
+    figure.update_layout(
+        title={
+            "text": "Accuracy against latency: AP on the zoo's evaluation set, each model run as it is meant to be"
+            f"<br><sup>{about}; bars: 95 % intervals; latency: the model once, median, onnxruntime on "
+            f"{machine_text(catalog)}; upper left is better</sup>"
+        },
+        xaxis={"title": {"text": "Median latency of the model once (ms, log scale)"}, "type": "log"},
+        yaxis={"title": {"text": "AP (OKS, COCO sigmas; 0–100)"}, "rangemode": "tozero"},
+        legend={"title": {"text": "Family"}},
+        height=FIGURE_HEIGHT,
+        hovermode="closest",
+    )
+    return figure
+
+
 # --- the Charts page's figures ------------------------------------------------------------------
 
 
@@ -373,6 +482,7 @@ def chart_figures(frame: pd.DataFrame) -> list[tuple[str, str, go.Figure]]:
     """The figures of a Charts page, in order, as (name, heading, figure): the docs site's Charts
     page, the app's and its in-browser (stlite) copy show these."""
     return [
+        ("accuracy", "Accuracy against latency", accuracy(frame)),
         ("timeline", "When the models came out", timeline(frame)),
         ("performance-mflops", "Latency against compute", performance(frame, x="mflops")),
         ("performance-size", "Latency against file size", performance(frame, x="size_mib")),

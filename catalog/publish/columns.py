@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from catalog.formats import INT8_FORMAT
-from catalog.publish.formatting import MIB_DIGITS, MS_DIGITS, dims, mib, ms
-from catalog.publish.records import FORMAT_NAMES, latency_ms, onnx_report, original_format
-from catalog.schema import FamilyRecord, FormatRecord, TensorRecord, VariantRecord
+from catalog.publish.formatting import MIB_DIGITS, MS_DIGITS, dims, mib, ms, points
+from catalog.publish.records import FORMAT_NAMES, latency_ms, onnx_report, original_format, scored, use_text
+from catalog.schema import FamilyRecord, FormatRecord, IntervalRecord, TensorRecord, VariantRecord
 
 MISSING = "—"
 Sort = Literal["number", "text"]  # a number column sorts by its figure, a text column by what it shows
@@ -37,6 +37,8 @@ class Column:
     in_app: bool = True  # the app's Zoo table has no room for the tensors' shapes
     title: str | None = None  # the figure's name where no header stands over it (a Compare row)
     smaller_is_better: bool = False
+    larger_is_better: bool = False
+    detail_in_app: bool = True  # False: the app's table shows the bare figure, sortable as a number
 
     @property
     def name(self) -> str:
@@ -98,13 +100,65 @@ def _shapes(tensors: Callable[[FormatRecord], list[TensorRecord]]) -> Value:
     return value
 
 
+def _accuracy(figure: Callable[[Any], IntervalRecord | None]) -> Value:
+    """An accuracy figure of the float ONNX form, in points (0..100); None where it was not scored."""
+
+    def value(variant: VariantRecord, _: FamilyRecord | None) -> float | None:
+        accuracy = variant.accuracy
+        interval = figure(accuracy) if accuracy is not None and scored(accuracy) else None
+        return float(points(interval.value)) if interval else None
+
+    return value
+
+
+def _interval_detail(figure: Callable[[Any], IntervalRecord | None]) -> Callable[[VariantRecord], str | None]:
+    """The figure's 95 % interval, in points: "22.4–37.2"."""
+
+    def detail(variant: VariantRecord) -> str | None:
+        interval = figure(variant.accuracy) if variant.accuracy is not None and scored(variant.accuracy) else None
+        return f"{points(interval.low)}–{points(interval.high)}" if interval else None
+
+    return detail
+
+
 def _two(value: float) -> str:
     return f"{value:,.2f}"
+
+
+def _one(value: float) -> str:
+    return f"{value:.1f}"
 
 
 ZOO_COLUMNS: list[Column] = [
     Column("family", "Family", lambda v, f: f.name if f else v.family),
     Column("variant", "Variant", lambda v, _: v.name),
+    # accuracy first among the figures: what a person choosing a model weighs first
+    Column(
+        "ap",
+        "AP",
+        _accuracy(lambda a: a.ap),
+        _one,
+        "number",
+        detail=_interval_detail(lambda a: a.ap),
+        digits=1,
+        detail_in_app=False,
+        larger_is_better=True,
+        title="AP on the zoo's evaluation set (OKS, COCO sigmas; 95 % interval)",
+    ),
+    Column(
+        "pck_10",
+        "PCK@0.1",
+        _accuracy(lambda a: a.pck_10),
+        _one,
+        "number",
+        detail=_interval_detail(lambda a: a.pck_10),
+        digits=1,
+        phone=False,
+        detail_in_app=False,
+        larger_is_better=True,
+        title="PCK@0.1 on the zoo's evaluation set (% of keypoints; 95 % interval)",
+    ),
+    Column("use", "Run as", lambda v, _: use_text(v.use), phone=False, title="How it is run (and scored)"),
     Column("task", "Task", lambda v, _: v.task, phone=False),
     Column("keypoints", "Keypoints", _keypoints, sort="number", detail=_schema),
     Column("format", "Format", _format, phone=False, title="Formats (the original → ONNX)"),

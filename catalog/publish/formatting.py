@@ -66,6 +66,16 @@ def percent(share: float) -> str:
     return f"{share * 100:.2f} %"
 
 
+def points(value: float) -> str:
+    """An accuracy figure (AP, PCK: a share 0..1) in points out of 100, as papers print them: 28.7."""
+    return f"{value * 100:.1f}"
+
+
+def with_interval(value: float, low: float, high: float) -> str:
+    """An accuracy figure and its 95 % interval, in points: 28.7 (22.4–37.2)."""
+    return f"{points(value)} ({points(low)}–{points(high)})"
+
+
 def difference(value: float) -> str:
     """A numeric difference, 3 significant digits: 1.61e-06."""
     return f"{value:.3g}"

@@ -11,10 +11,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from catalog.formats import INT8_FORMAT, ONNX_FORMAT
-from catalog.schema import Catalog, FamilyRecord, FormatRecord, VariantRecord
+from catalog.publish.formatting import points
+from catalog.schema import AccuracyRecord, Catalog, FamilyRecord, FormatRecord, UseRecord, VariantRecord
 
 LATENCY_RUNTIME = "onnxruntime"  # the runtime every variant's ONNX form is timed on
 FORMAT_NAMES = {"onnx": "ONNX", INT8_FORMAT: "ONNX int8", "tflite": "TFLite", "tfjs": "TFJS"}
+# the flag rule: a form is flagged when even the top of its PCK@0.1 interval is below this share,
+# i.e. it misses or misplaces most of the people's keypoints on the set whatever the sampling luck
+FLAG_PCK = 0.5
 
 
 def onnx_report(variant: VariantRecord) -> FormatRecord | None:
@@ -67,3 +71,35 @@ def family_name(variant: VariantRecord, families: Mapping[str, FamilyRecord]) ->
 def model_title(variant: VariantRecord, families: Mapping[str, FamilyRecord]) -> str:
     """The family's name and the variant's: "MoveNet SinglePose Lightning"."""
     return f"{family_name(variant, families)} {variant.name}"
+
+
+def scored(accuracy: AccuracyRecord | None) -> bool:
+    """Whether the form has figures on the evaluation set (not a component, not left unscored)."""
+    return accuracy is not None and accuracy.ap is not None and accuracy.pck_10 is not None
+
+
+def accuracy_flag(accuracy: AccuracyRecord | None) -> str | None:
+    """Why a form is flagged by its measured accuracy (the one flag rule, FLAG_PCK), or None."""
+    if not scored(accuracy):
+        return None
+    assert accuracy is not None and accuracy.pck_10 is not None
+    pck = accuracy.pck_10
+    if pck.high >= FLAG_PCK:
+        return None
+    return (
+        f"on the zoo's evaluation set it puts {points(pck.value)} % of the annotated keypoints within a tenth of "
+        f"the person's size (PCK@0.1; at most {points(pck.high)} % within its 95 % interval): fewer than half"
+    )
+
+
+def use_text(use: UseRecord | None) -> str | None:
+    """How a variant is meant to be run, in words: "top-down, behind movenet-multipose"."""
+    if use is None:
+        return None
+    if use.mode is None:
+        return "a component (a person detector)"
+    if use.mode == "top-down":
+        return f"top-down, on each person {use.detector} finds"
+    if use.mode == "two-stage":
+        return f"two-stage, behind {use.detector}, on every person it detects"
+    return "on the whole frame"

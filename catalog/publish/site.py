@@ -36,6 +36,7 @@ from catalog.atomic import write_text
 from catalog.formats import INT8_FORMAT, ONNX_FORMAT
 from catalog.measure.browser import ISOLATION_HEADERS
 from catalog.paths import CATALOG_FILE, ROOT
+from catalog.publish.accuracy_page import mapping_markdown
 from catalog.publish.columns import ZOO_COLUMNS, Column, tensors_text
 from catalog.publish.formatting import mib
 from catalog.publish.model_card import render_card, write_cards
@@ -189,6 +190,7 @@ def numbers_page(source: str, conventions: str) -> str:
 def home_links(notebook: bool) -> str:
     links = [
         "- [The zoo](zoo/index.md): every model in one table, to sort and filter, each with its card.",
+        "- [Accuracy](accuracy.md): every model scored on the zoo's annotated photos, against its latency.",
         "- [Charts](charts.md): when the models came out, and their latency against compute and file size.",
         "- [The app](app.md): browse, compare, chart and try the zoo in Streamlit, served or in your browser.",
     ]
@@ -199,6 +201,15 @@ def home_links(notebook: bool) -> str:
 
 def plotly_script(page_depth: int) -> str:
     return f'<script src="{"../" * page_depth}{PLOTLY_JS}"></script>'
+
+
+def accuracy_site_page(catalog: Catalog, document_path: Path) -> str:
+    from catalog.publish.accuracy_page import accuracy_page
+    from catalog.publish.charts import accuracy, figure_html
+    from catalog.publish.table import load
+
+    chart = figure_html(accuracy(load(document_path))) if catalog.evaluation else ""
+    return accuracy_page(catalog, chart, plotly_script(1))
 
 
 def charts_page(document_path: Path) -> str:
@@ -385,7 +396,12 @@ def site_config(catalog: Catalog, source_dir: Path, site_dir: Path, notebook: bo
         if built(v)
         for title in [model_title(v, families)]
     ]
-    generated = [{"Zoo": [{"All models": "zoo/index.md"}, *models]}, {"Try it": TRY_PAGE}, {"Charts": "charts.md"}]
+    generated = [
+        {"Zoo": [{"All models": "zoo/index.md"}, *models]},
+        {"Accuracy": "accuracy.md"},
+        {"Try it": TRY_PAGE},
+        {"Charts": "charts.md"},
+    ]
     if notebook:
         generated.append({"Notebook": "notebook.md"})
     nav = config.get("nav") or []
@@ -447,7 +463,10 @@ def build_site(build_dir: Path, *, notebook: bool = True, pyodide_url: str | Non
 
     write_text(docs / "index.md", (docs / "index.md").read_text("utf-8").rstrip() + "\n" + home_links(notebook))
     conventions = (ROOT / "catalog" / "measure" / "conventions.md").read_text("utf-8")
-    write_text(docs / "numbers.md", numbers_page((docs / "numbers.md").read_text("utf-8"), conventions))
+    numbers = numbers_page((docs / "numbers.md").read_text("utf-8"), conventions)
+    mapping = f"\n## Keypoints scored against COCO-17\n\n{mapping_markdown(catalog)}\n"
+    write_text(docs / "numbers.md", numbers + mapping)
+    write_text(docs / "accuracy.md", accuracy_site_page(catalog, catalog_path))
     write_text(docs / "zoo" / "index.md", zoo_page(catalog))
     for variant in catalog.variants:
         if not built(variant):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from catalog.formats import INT8_FORMAT
 from catalog.paths import CATALOG_FILE, DEFAULT_OUT
 
 COLUMNS: dict[str, str] = {
@@ -33,6 +34,15 @@ COLUMNS: dict[str, str] = {
     "peak_rss_mib": "Float64",
     "model_peak_mib": "Float64",
     "conversion_max_relative": "Float64",
+    # accuracy on the evaluation set, of the ONNX form the row is (float or int8); null on the original's row
+    "accuracy_mode": "string",
+    "ap": "Float64",
+    "ap_low": "Float64",
+    "ap_high": "Float64",
+    "ap50": "Float64",
+    "pck_10": "Float64",
+    "pck_10_low": "Float64",
+    "pck_10_high": "Float64",
     "license": "string",
     "status": "string",
 }
@@ -48,6 +58,22 @@ def load_records(path: Path | str | None = None) -> dict[str, Any]:
 
 def _shapes(tensors: list[dict]) -> str:
     return ", ".join(" x ".join("?" if d is None else str(d) for d in t["shape"]) for t in tensors)
+
+
+def _accuracy(record: dict | None) -> dict[str, Any]:
+    """The accuracy columns of one form's record (figures null where it was not scored)."""
+    record = record or {}
+    ap, ap50, pck = (record.get(name) or {} for name in ("ap", "ap50", "pck_10"))
+    return {
+        "accuracy_mode": record.get("mode"),
+        "ap": ap.get("value"),
+        "ap_low": ap.get("low"),
+        "ap_high": ap.get("high"),
+        "ap50": ap50.get("value"),
+        "pck_10": pck.get("value"),
+        "pck_10_low": pck.get("low"),
+        "pck_10_high": pck.get("high"),
+    }
 
 
 def rows(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -71,6 +97,7 @@ def rows(document: dict[str, Any]) -> list[dict[str, Any]]:
             table.append(base)
         check = (variant.get("conversion") or {}).get("check") or {}
         worst = max((o["relative"] for o in check.get("outputs", [])), default=None)
+        accuracy = {"onnx": variant.get("accuracy"), INT8_FORMAT: (variant.get("int8") or {}).get("accuracy")}
         for fmt, report in formats.items():
             latency = report.get("latency") or {}
             table.append(
@@ -94,6 +121,7 @@ def rows(document: dict[str, Any]) -> list[dict[str, Any]]:
                     "peak_rss_mib": latency.get("peak_rss_mib"),
                     "model_peak_mib": latency.get("model_peak_mib"),
                     "conversion_max_relative": worst if fmt == "onnx" else None,
+                    **_accuracy(accuracy.get(fmt)),
                 }
             )
     return table

@@ -2,10 +2,13 @@
 // catalog/pose/estimator.py (PoseEstimator.__call__) and model.py (Model.run). The model itself
 // runs elsewhere: `runModel` is onnxruntime-web in the browser, or saved outputs in a test.
 
-import { blazeposeCrop } from "./anchors.js";
 import { DECODERS } from "./decoders.js";
 import { checkImage, preprocess } from "./preprocess.js";
 import { toPose } from "./poses.js";
+import { cropFor } from "./top_down.js";
+
+/** the decode kinds a first stage may have: BlazePose's detector, or a multi-person model's boxes */
+export const PERSON_DETECTORS = ["blazepose-detector", "movenet-multipose"];
 
 /**
  * @typedef {object} Variant a catalog record (catalog.json's variants[]): only these fields are read
@@ -52,9 +55,11 @@ export async function runStage(runModel, variant, image, frame = null) {
 
 /**
  * Every person a variant finds in an RGBA image, best first, positions normalised to the image.
- * With `detectorVariant` (a blazepose-detector record) it runs two stages as MediaPipe does:
- * the detector, then the landmark model on the crop around the best detection; nobody
- * detected is an empty list. Without it the variant sees the whole image.
+ * With `detectorVariant` it runs two stages: the detector (a blazepose-detector, as MediaPipe
+ * does, or a multi-person model whose boxes place a single-person model: top-down), then the
+ * variant on the crop around every person detected; a person's score is the detector's times
+ * the variant's, and nobody detected is an empty list. Without it the variant sees the whole
+ * image. Twin of PoseEstimator.__call__ and TopDown.__call__ (catalog/pose).
  * @param {RunModel} runModel
  * @param {Variant} variant
  * @param {Variant|null} detectorVariant
@@ -68,16 +73,23 @@ export async function estimate(runModel, variant, detectorVariant, image) {
     const { people, frame } = await runStage(runModel, variant, image);
     return people.map((person) => toPose(person, frame, names));
   }
-  if (detectorVariant.decode !== "blazepose-detector") {
-    throw new Error(`${detectorVariant.id}: the first stage must be a blazepose-detector, not ${detectorVariant.decode}`);
+  if (!PERSON_DETECTORS.includes(detectorVariant.decode)) {
+    throw new Error(
+      `${detectorVariant.id}: the first stage must be one of ${PERSON_DETECTORS.join(", ")}, not ${detectorVariant.decode}`,
+    );
   }
   const found = await runStage(runModel, detectorVariant, image);
-  if (!found.people.length) return [];
-  const detection = toPose(found.people[0], found.frame, detectorVariant.keypoints.names);
-  const crop = blazeposeCrop(
-    [image.height, image.width],
-    detection.keypoints.map((k) => [k.x, k.y]),
-  );
-  const { people } = await runStage(runModel, variant, image, crop);
-  return people.map((person) => ({ ...toPose(person, crop, names), detection, crop: crop.matrix }));
+  /** @type {[number, number]} */
+  const imageHW = [image.height, image.width];
+  const poses = [];
+  for (const person of found.people) {
+    const detection = toPose(person, found.frame, detectorVariant.keypoints.names);
+    const crop = cropFor(detectorVariant.decode, imageHW, detection);
+    if (!crop) continue;
+    const { people, frame } = await runStage(runModel, variant, image, crop);
+    if (!people.length) continue;
+    const pose = toPose(people[0], frame, names);
+    poses.push({ ...pose, score: detection.score * pose.score, detection, crop: frame.matrix });
+  }
+  return poses.sort((a, b) => b.score - a.score);
 }

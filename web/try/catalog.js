@@ -12,6 +12,7 @@ import { TRADE_LEAD, size, trade } from "./format.js";
  *   max_drift?: number|null, cpu_turns?: import("./format.js").CpuTurns|null}} Int8 the variant's int8 record: the trade, or why there is no int8 form
  * @typedef {import("../pose/pipeline.js").Variant & {
  *   name: string, family: string, role: string, status?: string, task?: string, detector?: string|null,
+ *   use?: {mode: string|null, detector?: string|null}|null,
  *   formats: {onnx?: OnnxFile, onnx_int8?: OnnxFile}, int8?: Int8|null
  * }} Record a catalog.json variant
  */
@@ -46,15 +47,27 @@ export function runnableVariants(document) {
 }
 
 /**
- * The detector a variant's `detector` field names, or null; an Error when it is named but missing.
+ * The id of the person detector a variant runs behind, or null.
+ * @param {Record} variant
+ * @returns {string|null}
+ */
+function detectorId(variant) {
+  return variant.use?.detector ?? variant.detector ?? null;
+}
+
+/**
+ * The person detector a variant runs behind, as its record's `use` says (two-stage: its own
+ * detector; top-down: the zoo's multi-person model), or null for a whole-frame model; an Error
+ * when it is named but missing.
  * @param {Catalog} document
  * @param {Record} variant
  * @returns {Record|null}
  */
 export function detectorOf(document, variant) {
-  if (!variant.detector) return null;
-  const found = document.variants.find((v) => v.id === variant.detector && v.formats?.onnx?.path);
-  if (!found) throw new Error(`${variant.id}: its detector ${variant.detector} has no ONNX file in this catalog`);
+  const id = detectorId(variant);
+  if (!id) return null;
+  const found = document.variants.find((v) => v.id === id && v.formats?.onnx?.path);
+  if (!found) throw new Error(`${variant.id}: its detector ${id} has no ONNX file in this catalog`);
   return found;
 }
 
@@ -130,8 +143,9 @@ export function int8Trade(variant) {
  */
 export function variantLabel(document, variant) {
   const family = document.families?.find((f) => f.id === variant.family)?.name ?? variant.family;
-  const detector = variant.detector ? document.variants.find((v) => v.id === variant.detector) ?? null : null;
-  const extra = detector ? " with its detector" : "";
+  const id = detectorId(variant);
+  const detector = id ? (document.variants.find((v) => v.id === id) ?? null) : null;
+  const extra = detector ? ` with its detector, ${detector.id}` : "";
   const int8 = hasInt8(variant) ? `, int8 ${size(downloadMiB(variant, detector, "int8"))}` : "";
   return `${family} ${variant.name} (${variant.id}) — ${size(downloadMiB(variant, detector))}${int8}${extra}`;
 }

@@ -89,6 +89,14 @@ export const score = (value) => fixed(value, 4);
  */
 export const dims = (shape) => shape.map((d) => (d === null ? "?" : String(d))).join(" × ");
 
+/** An accuracy figure (AP, PCK: a share 0..1) in points out of 100: 28.7. @param {number} value @returns {string} */
+export const points = (value) => fixed(value * 100, 1);
+/**
+ * An accuracy figure and its 95 % interval, in points: 28.7 (22.4–37.2).
+ * @param {number} value @param {number} low @param {number} high @returns {string}
+ */
+export const withInterval = (value, low, high) => `${points(value)} (${points(low)}–${points(high)})`;
+
 /**
  * The int8 form's trade, int8 against float, in one line: size, CPU and browser time, drift;
  * null where the variant has no int8 form. The card and the app say the same line.

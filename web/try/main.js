@@ -186,9 +186,12 @@ function showSize() {
   const precision = selectedPrecision();
   const downloads = size(downloadMiB(variant, detector, precision));
   const form = precision === "int8" ? "int8 " : "";
-  ui.size.textContent = detector
-    ? `Downloads ${downloads}: the ${variant.id} ${form}model and its float detector, ${detector.id}.`
-    : `Downloads ${downloads}${form ? " (the int8 form)" : ""}.`;
+  const topDown = variant.use?.mode === "top-down";
+  ui.size.textContent = !detector
+    ? `Downloads ${downloads}${form ? " (the int8 form)" : ""}.`
+    : topDown
+      ? `Downloads ${downloads}: the ${variant.id} ${form}model and ${detector.id} (float), whose people it runs on, one crop each.`
+      : `Downloads ${downloads}: the ${variant.id} ${form}model and its float detector, ${detector.id}.`;
 }
 
 /** Downloads (or takes from the cache) the chosen variant and its detector, and makes their sessions. */

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from catalog.formats import INT8_FORMAT
 from catalog.publish.model_card.markdown import Md, text
 from catalog.publish.records import FORMAT_NAMES, built, families_by_id, variants_by_id
-from catalog.schema import Catalog, FamilyRecord, FormatRecord, Machine, VariantRecord
+from catalog.schema import Catalog, EvaluationRecord, FamilyRecord, FormatRecord, Machine, VariantRecord
 
 NUMBERS_PAGE = "../../numbers/"  # from a site page at zoo/<id>/
 # the Numbers page's anchor for each convention a figure follows
@@ -19,6 +19,7 @@ CONVENTION_ANCHORS = {
     "flops": "flops",
     "precision": "precision",
     "size": "size",
+    "accuracy": "accuracy",
 }
 # the order of a card's columns: the original first, then its ONNX form, then the int8 form
 DERIVED_FORMATS = ("onnx", INT8_FORMAT)
@@ -32,6 +33,7 @@ class CardInputs:
     family: FamilyRecord | None  # None where the catalog lacks the variant's family
     machine: Machine
     site: bool
+    evaluation: EvaluationRecord | None = None  # the set the accuracy figures were measured on
 
     @property
     def family_name(self) -> str:
@@ -69,4 +71,5 @@ def card_inputs(catalog: Catalog, variant_id: str, site: bool) -> CardInputs:
     if not built(variant):
         reason = variant.error.reason if variant.error else "no model files"
         raise ValueError(f"variant {variant_id!r} did not build ({reason}): there is nothing to describe")
-    return CardInputs(variant, families_by_id(catalog).get(variant.family), catalog.machine, site)
+    family = families_by_id(catalog).get(variant.family)
+    return CardInputs(variant, family, catalog.machine, site, catalog.evaluation)

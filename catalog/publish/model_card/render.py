@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from catalog.atomic import write_text
+from catalog.publish.model_card.accuracy import accuracy_section, glance
 from catalog.publish.model_card.inputs import NUMBERS_PAGE, card_inputs
 from catalog.publish.model_card.int8 import int8_section
 from catalog.publish.model_card.markdown import Md, bullets, code, text
@@ -72,6 +73,8 @@ def render_card(catalog: Catalog, variant_id: str, *, site: bool = False, metada
         "task": text(v.task[:1].upper() + v.task[1:]),
         "variant_id": code(v.id),
         "summary": summary(card),
+        "glance": glance(card),
+        "accuracy": accuracy_section(card),
         "facts": facts_table(card),
         "figures": figures_table(card),
         "io": io_table(card),
