@@ -101,15 +101,16 @@ def camera_browser(tmp_path_factory, playwright_driver):
 
 @pytest.fixture(scope="session")
 def python_poses(try_site):
-    """Python's poses on the astronaut, by variant id (computed once each)."""
-    from catalog.pose import PoseEstimator
+    """Python's poses on the astronaut, by variant id (computed once each), each variant run as
+    the page runs it: as its record's `use` says (top-down behind its person detector, or alone)."""
+    from catalog.pose.top_down import as_meant
 
     image = astronaut()
     found: dict[str, list] = {}
 
     def get(variant_id: str):
         if variant_id not in found:
-            found[variant_id] = PoseEstimator.from_catalog(variant_id, try_site[1])(image)
+            found[variant_id] = as_meant(variant_id, try_site[1])(image)
         return found[variant_id]
 
     return get
@@ -291,7 +292,7 @@ def test_camera_keypoints_match_python(variant_id, camera_browser, try_served, t
 
 
 def test_the_int8_form_runs_on_request_and_finds_what_python_int8_finds(camera_browser, try_served, try_site, timings):
-    from catalog.pose import PoseEstimator
+    from catalog.pose.top_down import as_meant
 
     site, build, document = try_site
     variant = next(v for v in document["variants"] if v["id"] == "movenet-lightning")
@@ -301,15 +302,20 @@ def test_the_int8_form_runs_on_request_and_finds_what_python_int8_finds(camera_b
         page = visit.open("?model=movenet-lightning&precision=int8&input=camera")
         state = visit.wait_for_picture(1)
         assert (state["model"], state["precision"], state["file"]) == ("movenet-lightning", "int8", int8["path"])
-        assert [r["url"] for r in visit.requests if r["url"].endswith(".onnx")] == [try_served + int8["path"]]
+        # top-down: the int8 form, and the float person detector whose people it runs on
+        people = next(v for v in document["variants"] if v["id"] == variant["use"]["detector"])["formats"]["onnx"]
+        models = sorted(r["url"] for r in visit.requests if r["url"].endswith(".onnx"))
+        assert models == sorted([try_served + int8["path"], try_served + people["path"]])
         assert "precision=int8" in page.url and page.input_value("#precision") == "int8"
         trade, record = page.inner_text("#int8-trade"), variant["int8"]
         assert f"{record['size_ratio']:.2f}× the size" in trade, trade
         said = formatting.trade(VariantRecord.model_validate(variant))
         assert trade == f"{TRADE_LEAD}: {said}."  # the card's sentence, to the digit
-        assert f"Downloads {int8['size_bytes'] / 2**20:.2f} MiB (the int8 form)" in page.inner_text("#model-size")
+        downloads = (int8["size_bytes"] + people["size_bytes"]) / 2**20
+        said = f"Downloads {downloads:.2f} MiB: the movenet-lightning int8 model and movenet-multipose (float)"
+        assert said in page.inner_text("#model-size")
 
-        expected = PoseEstimator.from_catalog("movenet-lightning", build, precision="int8")(astronaut())[0]
+        expected = as_meant("movenet-lightning", build, precision="int8")(astronaut())[0]
         got = {k["name"]: (k["x"], k["y"]) for k in state["poses"][0]["keypoints"]}
         for name in COMPARED["coco-17"]:
             x, y = expected[name]

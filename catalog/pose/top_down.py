@@ -72,3 +72,17 @@ class TopDown:
         """One pose per person found, best first."""
         image = check_image(image)
         return poses_in_crops(self.pose.model, image, self.crops(image))
+
+
+def as_meant(
+    variant_id: str, build_dir: str | Path = DEFAULT_OUT, *, threads: int | None = None, precision: Precision = "float"
+) -> PoseEstimator | TopDown:
+    """A built variant run as its catalog record's `use` says, as the accuracy figures and the
+    Try-it page run it: top-down behind its person detector, or alone (a whole-frame model, or a
+    two-stage one with its own detector)."""
+    from catalog.pose.built import read_catalog, variant_record
+
+    use = variant_record(read_catalog(build_dir), variant_id).get("use") or {}
+    if use.get("mode") == "top-down":
+        return TopDown.from_catalog(variant_id, build_dir, threads=threads, precision=precision)
+    return PoseEstimator.from_catalog(variant_id, build_dir, threads=threads, precision=precision)

@@ -15,7 +15,7 @@ from catalog.publish.records import (
     model_title,
     onnx_report,
     scored,
-    use_text,
+    use_brief,
 )
 from catalog.schema import Catalog, IntervalRecord
 
@@ -67,7 +67,7 @@ def models_table(catalog: Catalog) -> Md:
             (
                 title,
                 *figures,
-                ("⚠ " if accuracy_flag(accuracy) else "") + (use_text(variant.use) or "—"),
+                ("⚠ " if accuracy_flag(accuracy) else "") + (use_brief(variant.use) or "—"),
                 "—" if latency is None else f"{latency:.1f}",
                 "—" if drop is None else points(drop),
                 _published(variant),
@@ -98,7 +98,12 @@ def accuracy_page(catalog: Catalog, chart_html: str, plotly_script: str) -> str:
         )
     problems = "".join(f"\n- {text(p)}" for p in evaluation.problems)
     flagged = [v.id for v in catalog.variants if accuracy_flag(v.accuracy)]
-    return f"""# Accuracy
+    # the table is wide: the page gives it the whole width (mkdocs-material's `hide` meta)
+    return f"""---
+hide: [navigation, toc]
+---
+
+# Accuracy
 
 How well each model finds people, measured by `posezoo build` on the zoo's evaluation set
 (version {code(counted.version)}: {counted.people} annotated people in {counted.images} real photos

@@ -462,10 +462,11 @@ def accuracy(frame: pd.DataFrame) -> go.Figure:
         about = f"{counted.people} people in {counted.images} photos and frames (set {counted.version})"
     figure.update_layout(
         title={
-            "text": "Accuracy against latency: AP on the zoo's evaluation set, each model run as it is meant to be"
-            f"<br><sup>{about}; bars: 95 % intervals; latency: the model once, median, onnxruntime on "
-            f"{machine_text(catalog)}; upper left is better</sup>"
+            "text": "Accuracy against latency, each model run as it is meant to be"
+            f"<br><sup>AP on {about}; bars: 95 % intervals"
+            f"<br>latency: the model once, median, onnxruntime on {machine_text(catalog)}; upper left is better</sup>"
         },
+        margin={"t": 110},
         xaxis={"title": {"text": "Median latency of the model once (ms, log scale)"}, "type": "log"},
         yaxis={"title": {"text": "AP (OKS, COCO sigmas; 0–100)"}, "rangemode": "tozero"},
         legend={"title": {"text": "Family"}},

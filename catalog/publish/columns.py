@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from catalog.formats import INT8_FORMAT
 from catalog.publish.formatting import MIB_DIGITS, MS_DIGITS, dims, mib, ms, points
-from catalog.publish.records import FORMAT_NAMES, latency_ms, onnx_report, original_format, scored, use_text
+from catalog.publish.records import FORMAT_NAMES, latency_ms, onnx_report, original_format, scored, use_brief
 from catalog.schema import FamilyRecord, FormatRecord, IntervalRecord, TensorRecord, VariantRecord
 
 MISSING = "—"
@@ -158,7 +158,7 @@ ZOO_COLUMNS: list[Column] = [
         larger_is_better=True,
         title="PCK@0.1 on the zoo's evaluation set (% of keypoints; 95 % interval)",
     ),
-    Column("use", "Run as", lambda v, _: use_text(v.use), phone=False, title="How it is run (and scored)"),
+    Column("use", "Run as", lambda v, _: use_brief(v.use), phone=False, title="How it is run (and scored)"),
     Column("task", "Task", lambda v, _: v.task, phone=False),
     Column("keypoints", "Keypoints", _keypoints, sort="number", detail=_schema),
     Column("format", "Format", _format, phone=False, title="Formats (the original → ONNX)"),

@@ -103,3 +103,12 @@ def use_text(use: UseRecord | None) -> str | None:
     if use.mode == "two-stage":
         return f"two-stage, behind {use.detector}, on every person it detects"
     return "on the whole frame"
+
+
+def use_brief(use: UseRecord | None) -> str | None:
+    """The mode in a table cell: "top-down (movenet-multipose)"; `use_text` says it in words."""
+    if use is None:
+        return None
+    if use.mode is None:
+        return "component"
+    return f"{use.mode} ({use.detector})" if use.detector else use.mode
