@@ -43,7 +43,7 @@ def test_the_charts_hold_every_measured_pose_model_and_the_front(visit, app_zoo_
         if v["role"] == "model" and ((v.get("formats") or {}).get("onnx") or {}).get("latency")
     }
     charts = visit(page="charts").get("plotly_chart")
-    performance = json.loads(charts[1].proto.spec)
+    performance = json.loads(charts[2].proto.spec)  # after accuracy against latency and the timeline
     shown = {i for trace in performance["data"] if trace.get("mode") == "markers" for i in trace["customdata"]}
     assert shown == measured
     assert any(FRONT_NOTE in text for trace in performance["data"] for text in trace.get("hovertext") or [])

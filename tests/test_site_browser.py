@@ -257,10 +257,10 @@ def test_charts_render_and_hover_names_a_model(visit, served):
     _, document = served
     v = visit()
     page = v.open("charts/")
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 3", timeout=10000)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 4", timeout=10000)
     charts = page.locator(".js-plotly-plot")
     assert page.locator("svg.main-svg").count() >= 2
-    performance = charts.nth(1)
+    performance = charts.nth(2)  # after accuracy against latency and the timeline
     point = performance.locator(".scatterlayer .trace .points path").first
     point.scroll_into_view_if_needed()
     box = point.bounding_box()
