@@ -74,6 +74,11 @@ def test_a_lock_left_by_a_dead_process_does_not_block(tmp_path):
     assert result.ok and result.variants == []
 
 
+def without_accuracy(record: dict) -> dict:
+    int8 = {k: v for k, v in (record.get("int8") or {}).items() if k not in ("accuracy", "ap_drop", "pck_10_drop")}
+    return {**{k: v for k, v in record.items() if k != "accuracy"}, "int8": int8}
+
+
 def test_a_killed_build_resumes_with_what_it_finished(tmp_path):
     three = [*TWO, "posenet-mobilenet-v1"]
     process = posezoo_build(tmp_path, *three)
@@ -90,7 +95,8 @@ def test_a_killed_build_resumes_with_what_it_finished(tmp_path):
     assert sorted(result.reused) == sorted(finished)
     records = {record["id"]: record for record in result.variants}
     for variant_id, record in finished.items():
-        assert records[variant_id] == record  # reported unchanged, figures and provenance alike
+        # reported unchanged, figures and provenance alike; the accuracy pass runs once every variant is there
+        assert without_accuracy(records[variant_id]) == without_accuracy(record)
     every_published_sha256_matches_its_file(tmp_path)
 
 
