@@ -76,8 +76,9 @@ def compare_page(zoo: Zoo, route: Route) -> None:
         column_config={"_index": st.column_config.Column(width="large")},
     )
     st.caption(
-        f"{BEST} marks the best of a row where smaller is better: size, parameters, compute, latency, memory, "
-        "the keypoint check's distance from the hand annotation and the conversion's difference. "
+        f"{BEST} marks the best of a row that has a direction: the larger accuracy (AP, AP50, PCK@0.1 on the zoo's "
+        "evaluation set; where intervals overlap, the set does not tell the models apart), the smaller size, "
+        "parameters, compute, latency, memory, int8 drop and conversion difference. "
         "The figures are those of each variant's ONNX file."
     )
     bars(comparison.values)
