@@ -3,7 +3,18 @@ int8 form scored on the evaluation set, run as it is meant to be, with the set a
 
 from __future__ import annotations
 
+import shutil
+
+import pytest
+
 from catalog.schema import Catalog
+
+# the set's 20 opencv-doc images come from a pinned Debian package: where apt cannot fetch it,
+# the build scores nothing on them (one line each) and these figures cannot be checked
+pytestmark = pytest.mark.skipif(
+    shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None,
+    reason="the evaluation set needs apt-get and dpkg-deb to fetch its Debian package",
+)
 
 
 def records(document: dict) -> dict[str, dict]:
