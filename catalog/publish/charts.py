@@ -59,6 +59,24 @@ def pareto_front(points: Sequence[Sequence[float]]) -> list[int]:
     return sorted(front, key=lambda i: pairs[i])
 
 
+def front_markers(colour: str, members: Sequence[int], front: Sequence[int]) -> dict[str, Any]:
+    """A family's markers, those on the Pareto front ringed (as well as named in their hover)."""
+    return {"size": 11, "color": colour, "line": {"width": [2 if i in front else 0 for i in members], "color": "black"}}
+
+
+def front_line(xs: Sequence[float], ys: Sequence[float], ids: Sequence[str], front: Sequence[int]) -> go.Scatter:
+    """The dashed line through the Pareto front's points, in `pareto_front`'s order."""
+    return go.Scatter(
+        name="Pareto front",
+        x=[xs[i] for i in front],
+        y=[ys[i] for i in front],
+        mode="lines",
+        line={"color": "grey", "dash": "dash", "width": 1.5},
+        customdata=[ids[i] for i in front],
+        hoverinfo="skip",
+    )
+
+
 # --- release dates as written -----------------------------------------------------------------
 
 
@@ -327,12 +345,7 @@ def performance(frame: pd.DataFrame, x: PerformanceAxis = "mflops") -> go.Figure
                 x=[xs[i] for i in mine],
                 y=[latencies[i] for i in mine],
                 mode="markers",
-                marker={
-                    "size": 11,
-                    "color": colours[family],
-                    # the front's markers are ringed as well as named in their hover
-                    "line": {"width": [2 if i in front else 0 for i in mine], "color": "black"},
-                },
+                marker=front_markers(colours[family], mine, front),
                 customdata=[rows.at[i, "id"] for i in mine],
                 hovertext=[
                     performance_hover(rows.loc[i], xs[i], x, i in front, first_stages.get(rows.at[i, "id"]))
@@ -341,17 +354,7 @@ def performance(frame: pd.DataFrame, x: PerformanceAxis = "mflops") -> go.Figure
                 hovertemplate="%{hovertext}<extra></extra>",
             )
         )
-    figure.add_trace(
-        go.Scatter(
-            name="Pareto front",
-            x=[xs[i] for i in front],
-            y=[latencies[i] for i in front],
-            mode="lines",
-            line={"color": "grey", "dash": "dash", "width": 1.5},
-            customdata=[rows.at[i, "id"] for i in front],
-            hoverinfo="skip",
-        )
-    )
+    figure.add_trace(front_line(xs, latencies, list(rows["id"]), front))
     axis_title, compared = AXES[x][1], AXES[x][2]
     figure.update_layout(
         title={
@@ -425,27 +428,13 @@ def accuracy(frame: pd.DataFrame) -> go.Figure:
                     "width": 3,
                 },
                 mode="markers",
-                marker={
-                    "size": 11,
-                    "color": colours[family],
-                    "line": {"width": [2 if i in front else 0 for i in mine], "color": "black"},
-                },
+                marker=front_markers(colours[family], mine, front),
                 customdata=[rows.at[i, "id"] for i in mine],
                 hovertext=[accuracy_hover(rows.loc[i], i in front, catalog, every_latency) for i in mine],
                 hovertemplate="%{hovertext}<extra></extra>",
             )
         )
-    figure.add_trace(
-        go.Scatter(
-            name="Pareto front",
-            x=[latencies[i] for i in front],
-            y=[aps[i] for i in front],
-            mode="lines",
-            line={"color": "grey", "dash": "dash", "width": 1.5},
-            customdata=[rows.at[i, "id"] for i in front],
-            hoverinfo="skip",
-        )
-    )
+    figure.add_trace(front_line(latencies, aps, list(rows["id"]), front))
     floor = catalog.evaluation.noise_floor if catalog.evaluation else None
     floor_ap = floor.second_as_model.ap if floor else None
     if floor_ap is not None:

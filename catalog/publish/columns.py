@@ -100,12 +100,17 @@ def _shapes(tensors: Callable[[FormatRecord], list[TensorRecord]]) -> Value:
     return value
 
 
+def _interval(figure: Callable[[Any], IntervalRecord | None], variant: VariantRecord) -> IntervalRecord | None:
+    """An accuracy figure of the float ONNX form; None where it was not scored."""
+    accuracy = variant.accuracy
+    return figure(accuracy) if accuracy is not None and scored(accuracy) else None
+
+
 def _accuracy(figure: Callable[[Any], IntervalRecord | None]) -> Value:
-    """An accuracy figure of the float ONNX form, in points (0..100); None where it was not scored."""
+    """The figure in points (0..100)."""
 
     def value(variant: VariantRecord, _: FamilyRecord | None) -> float | None:
-        accuracy = variant.accuracy
-        interval = figure(accuracy) if accuracy is not None and scored(accuracy) else None
+        interval = _interval(figure, variant)
         return float(points(interval.value)) if interval else None
 
     return value
@@ -115,7 +120,7 @@ def _interval_detail(figure: Callable[[Any], IntervalRecord | None]) -> Callable
     """The figure's 95 % interval, in points: "22.4–37.2"."""
 
     def detail(variant: VariantRecord) -> str | None:
-        interval = figure(variant.accuracy) if variant.accuracy is not None and scored(variant.accuracy) else None
+        interval = _interval(figure, variant)
         return f"{points(interval.low)}–{points(interval.high)}" if interval else None
 
     return detail
