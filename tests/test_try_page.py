@@ -1,7 +1,10 @@
 """The Try-it page (web/try/) in headless Chromium with a fake camera showing the astronaut:
 every variant runs with onnxruntime-web (wasm) and finds the keypoints the Python pipeline
 finds, BlazePose through its detector, MultiPose at least one person; the page asks only its
-own site for static files, nothing once the model runs, and never sends a body. The site is
+own site for static files, nothing once the model runs, and never sends a body. At a desktop's
+and a phone's width the page fits the width, prompts before a picture, and runs the chosen model
+on the sample photo (fetched when the site is built, never committed), counting the people it
+draws; embedded in the app, its frame is as tall as the page, timings included. The site is
 built once per session from the test zoo and served by `posezoo preview`'s server (COOP/COEP)."""
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from catalog.formats import INT8_FORMAT
 from catalog.publish import formatting
 from catalog.publish.formatting import TRADE_LEAD
 from catalog.schema import VariantRecord
-from tests.test_site_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _stage, sync_playwright
+from tests.test_site_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, SCREENSHOTS, _stage, sync_playwright
 
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH or at /usr/bin/chromium"),
@@ -467,3 +470,213 @@ def test_unknown_model_and_missing_webgpu_are_said(camera_browser, try_served):
         assert "blazepose-detector" not in options and "movenet-lightning" in options
     finally:
         visit.close()
+
+
+# --------------------------------------------------------------------------- the sample photo
+
+
+def test_the_sample_photo_is_the_pinned_one_fetched_not_committed(try_site, tmp_path):
+    """The sample is the evaluation set's astronaut, fetched into the cache (not git) and verified by
+    its sha256; sample.json names it and says where it comes from and its license."""
+    from catalog.digest import sha256_file
+    from catalog.fetch.eval_images import DEFAULT_SOURCES
+    from catalog.publish.try_sample import SAMPLE_ID, find_sample, sample_entry, sample_files
+
+    entry = sample_entry(DEFAULT_SOURCES)
+    sample = find_sample(cache=tmp_path)
+    assert sample.image is not None and sha256_file(sample.image) == entry["sha256"]
+    assert sample.image.is_relative_to(tmp_path)
+    caption = sample.info["caption"]
+    assert entry["package"]["name"] in caption and entry["license"]["status"] in caption and "NASA" in caption
+    files = sample_files("try", cache=tmp_path)
+    assert json.loads(files[Path("try/sample.json")].read_text("utf-8")) == sample.info
+    assert files[Path("try") / sample.info["file"]] == sample.image
+    site = try_site[0]
+    assert sha256_file(site / "try" / sample.info["file"]) == entry["sha256"]
+    assert json.loads((site / "try" / "sample.json").read_text("utf-8"))["caption"] == caption
+    pictures = [p for p in (Path(__file__).parents[1] / "web").rglob("*") if p.suffix.lower() in (".png", ".jpg")]
+    assert pictures == [], "the sample photo is fetched when the site is built, never committed"
+    assert SAMPLE_ID == entry["id"]
+
+
+def test_a_sample_that_cannot_be_had_is_one_line(tmp_path):
+    from catalog.fetch.eval_images import DEFAULT_SOURCES
+    from catalog.publish.try_sample import find_sample, sample_entry, sample_files
+
+    unpinned = tmp_path / "unpinned.json"
+    unpinned.write_text(json.dumps({"images": []}), "utf-8")
+    assert find_sample(unpinned, tmp_path).info == {"problem": "unpinned.json pins no image ski-astronaut"}
+
+    altered = tmp_path / "altered.json"  # the package's photo no longer has the pinned sha256
+    altered.write_text(json.dumps({"images": [{**sample_entry(DEFAULT_SOURCES), "sha256": "0" * 64}]}), "utf-8")
+    sample = find_sample(altered, tmp_path / "cache")
+    assert sample.image is None and "sha256 mismatch" in sample.info["problem"]
+    assert "\n" not in sample.info["problem"]
+    files = sample_files("try", altered, tmp_path / "cache")
+    assert list(files) == [Path("try/sample.json")]  # the JSON says why; no photo
+    assert json.loads(files[Path("try/sample.json")].read_text("utf-8")) == sample.info
+
+
+# --------------------------------------------------------------------------- at a desktop's and a phone's width
+
+WIDTHS = pytest.mark.parametrize("width", [DESKTOP, PHONE], ids=["desktop", "phone"])
+CONTROLS = ("#model", "#load", "#camera-start", "#file", "#sample", "#threads", "#threshold")
+
+
+def sized_visit(browser, base: str, width: int) -> TryVisit:
+    return TryVisit(browser, base, browser.new_context(viewport={"width": width, "height": 900}))
+
+
+def assert_in_view_sideways(page, width: int, selectors) -> None:
+    """No sideways scrolling, and each element shown whole across the width."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for selector in selectors:
+        box = page.locator(selector).bounding_box()
+        assert page.locator(selector).is_visible() and box is not None, selector
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (selector, box)
+
+
+def set_threshold(page, value: float) -> None:
+    page.eval_on_selector("#threshold", f"t => {{ t.value = '{value}'; t.dispatchEvent(new Event('input')); }}")
+
+
+@WIDTHS
+def test_before_a_picture_the_page_says_what_to_do(camera_browser, try_served, width):
+    visit = sized_visit(camera_browser, try_served, width)
+    try:
+        page = visit.open("")
+        page.wait_for_function("window.posezooTry.status === 'ready'", timeout=WAIT_MS)
+        assert page.locator("#canvas").is_hidden()  # no empty black box
+        prompt = page.inner_text("#prompt")
+        assert "Start your camera" in prompt and "sample photo" in prompt
+        assert_in_view_sideways(page, width, [*CONTROLS, "#prompt", "#prompt-camera", "#prompt-sample"])
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"try-prompt-{width}.png"), full_page=True)
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+@WIDTHS
+def test_the_sample_photo_runs_the_chosen_model_and_counts_the_people_drawn(
+    camera_browser, try_served, try_site, width
+):
+    visit = sized_visit(camera_browser, try_served, width)
+    try:
+        page = visit.open("")
+        page.wait_for_function("window.posezooTry.status === 'ready'", timeout=WAIT_MS)
+        page.select_option("#model", "movenet-multipose")
+        page.click("#prompt-sample")  # loads the chosen model, then runs it on the photo
+        state = visit.wait_for_picture(0)
+        assert state["model"] == "movenet-multipose"
+        assert state["input"] == {"kind": "sample", "width": 512, "height": 512}
+        # MultiPose returns six people, one of them above the threshold: the one drawn and counted
+        threshold = float(page.input_value("#threshold"))
+        assert len(state["poses"]) > 1 and [p["score"] >= threshold for p in state["poses"]].count(True) == 1
+        assert state["people"] == 1 and page.inner_text("#people") == "1"
+        set_threshold(page, 0)
+        assert page.inner_text("#people") == str(len(state["poses"]))  # the count follows what is drawn
+        set_threshold(page, threshold)
+        assert page.inner_text("#people") == "1"
+
+        caption = page.inner_text("#sample-caption")
+        assert "scikit-image" in caption and "public domain" in caption
+        assert page.locator("#prompt").is_hidden()
+        assert_in_view_sideways(page, width, [*CONTROLS, "#canvas", "#sample-caption", "#figures", "#cold"])
+        assert page.eval_on_selector("#inference-ms", "e => e.textContent").endswith(" ms")
+        visit.check_requests(try_site[0])
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"try-sample-{width}.png"), full_page=True)
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+def test_a_model_behind_a_detector_counts_the_people_its_detector_drew(camera_browser, try_served):
+    visit = TryVisit(camera_browser, try_served)
+    try:
+        visit.open("?model=movenet-lightning&input=sample")  # the deep link to the sample
+        state = visit.wait_for_picture(0)
+        assert state["input"]["kind"] == "sample" and state["detector_file"] is not None
+        drawn = [p for p in state["poses"] if p["detection"]["score"] >= 0.3]
+        assert len(state["poses"]) > 1 and len(drawn) == 1
+        assert state["people"] == 1 and visit.page.inner_text("#people") == "1"
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+def test_without_the_sample_photo_the_action_says_why(camera_browser, try_served, tmp_path):
+    from catalog.publish.try_sample import find_sample
+
+    unpinned = tmp_path / "sources.json"
+    unpinned.write_text(json.dumps({"images": []}), "utf-8")
+    why = find_sample(unpinned, tmp_path).info
+    visit = TryVisit(camera_browser, try_served)
+    try:
+        page = visit.page
+        page.route("**/try/sample.json", lambda route: route.fulfill(json=why))
+        visit.open("?model=movenet-lightning")
+        page.wait_for_function("window.posezooTry.model === 'movenet-lightning'", timeout=WAIT_MS)
+        page.click("#sample")
+        page.wait_for_function("!document.getElementById('message').hidden", timeout=WAIT_MS)
+        assert page.inner_text("#message") == f"No sample photo here: {why['problem']}."
+        assert visit.state()["status"] == "ready" and page.locator("#prompt").is_visible()
+
+        page.unroute("**/try/sample.json")  # a copy of the page without the file at all
+        page.route("**/try/sample.json", lambda route: route.fulfill(status=404, body="not found"))
+        page.click("#prompt-sample")
+        page.wait_for_function("document.getElementById('message').textContent.includes('no sample.json')")
+        assert "\n" not in page.inner_text("#message") and visit.state()["status"] == "ready"
+        assert [e for e in visit.errors if "404" not in e] == []  # the browser's own line for the 404 only
+    finally:
+        visit.close()
+
+
+# --------------------------------------------------------------------------- embedded in the app
+
+
+@pytest.fixture(scope="module")
+def served_app(app_zoo_build, tmp_path_factory):
+    from tests.app_driver import ServedApp
+
+    app = ServedApp(app_zoo_build[0], tmp_path_factory.mktemp("serve") / "serve.log")
+    yield app
+    app.close()
+
+
+@WIDTHS
+def test_the_apps_frame_is_as_tall_as_the_page_so_the_timings_show(camera_browser, served_app, width):
+    from tests.app_driver import open_when_up, try_frame, wait_for_keypoints
+
+    context = camera_browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        open_when_up(page, served_app.url + "?page=try&model=movenet-multipose&input=sample")
+        state = wait_for_keypoints(page, "movenet-multipose")
+        assert state["input"]["kind"] == "sample" and state["people"] == 1
+        frame = try_frame(page)
+        iframe = page.locator('iframe[title="Try it"]')
+        content = "Math.ceil(document.documentElement.getBoundingClientRect().height)"
+        for _ in range(100):  # the frame takes the page's height once Streamlit hears of it
+            if abs(iframe.bounding_box()["height"] - frame.evaluate(content)) <= 1:
+                break
+            page.wait_for_timeout(100)
+        height = iframe.bounding_box()["height"]
+        assert frame.evaluate("document.documentElement.scrollHeight") <= height + 1  # nothing scrolls inside
+        for selector in ("#canvas", "#figures", "#cold"):
+            bottom = frame.eval_on_selector(selector, "e => e.getBoundingClientRect().bottom + scrollY")
+            assert bottom <= height, (selector, bottom, height)
+        assert frame.evaluate("document.documentElement.scrollWidth") <= iframe.bounding_box()["width"]
+        assert frame.inner_text("#threads-used") == "1" and frame.inner_text("#inference-ms").endswith(" ms")
+
+        note = page.get_by_text("may not on a loaded one")
+        assert note.is_visible() and "46.8 ms" in note.inner_text() and "For every core" not in note.inner_text()
+        main = page.locator('[data-testid="stMain"]')
+        tall = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+        page.set_viewport_size({"width": width, "height": min(int(tall), 4000)})
+        main.evaluate("m => m.scrollTo(0, 0)")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"app-try-sample-{width}.png"), full_page=True)
+    finally:
+        context.close()

@@ -1,4 +1,4 @@
-// What the page looks at: a camera (chosen by device), an image file or a video file. Nothing
+// What the page looks at: a camera (chosen by device), an image or video file, or the sample photo. Nothing
 // here sends a frame anywhere: the pixels stay in the page's canvases.
 
 /**
@@ -79,4 +79,31 @@ function videoReady(video) {
     const check = () => (video.readyState >= 2 && video.videoWidth > 0 ? resolve() : setTimeout(check, 30));
     check();
   });
+}
+
+const SAMPLE_INFO = new URL("sample.json", import.meta.url);
+
+/**
+ * The sample photo beside the page (try/sample.json names it, with its caption; the site's build
+ * fetches it from the evaluation set's pinned package), decoded; or why there is none, in one line.
+ * @returns {Promise<{bitmap: ImageBitmap, caption: string} | {problem: string}>}
+ */
+export async function openSample() {
+  /** @type {{file?: string, caption?: string, problem?: string}} */
+  let info;
+  try {
+    const response = await fetch(SAMPLE_INFO);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    info = await response.json();
+  } catch {
+    return { problem: "this copy of the page has no sample.json (the site's build writes it)" };
+  }
+  if (info.problem || !info.file) return { problem: info.problem || "sample.json names no photo" };
+  try {
+    const response = await fetch(new URL(info.file, SAMPLE_INFO));
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return { bitmap: await createImageBitmap(await response.blob()), caption: info.caption ?? "" };
+  } catch (error) {
+    return { problem: `${info.file} could not be opened: ${error instanceof Error ? error.message : error}` };
+  }
 }

@@ -2,8 +2,8 @@
 // together, draws every frame's poses and publishes them as window.posezooTry.
 //
 // Deep links: ?model=<variant-id> selects and loads it, &precision=int8 runs its int8 form
-// (where it has one), &input=camera starts the camera, &backend=wasm|webgpu and &threads=N
-// choose onnxruntime-web's backend and wasm threads.
+// (where it has one), &input=camera starts the camera, &input=sample runs it on the sample photo,
+// &backend=wasm|webgpu and &threads=N choose onnxruntime-web's backend and wasm threads.
 // The only requests are this site's static files: catalog.json, the ONNX files, ort's runtime.
 
 import { estimate } from "../pose/pipeline.js";
@@ -21,7 +21,7 @@ import {
 import { canCache, fetchModel } from "./download.js";
 import { drawFrame, fillTable } from "./draw.js";
 import { mib, size } from "./format.js";
-import { listCameras, openImage, openVideo, startCamera, stopCamera } from "./inputs.js";
+import { listCameras, openImage, openSample, openVideo, startCamera, stopCamera } from "./inputs.js";
 import { createSession, detectSupport, loadOrt, modelRunner, sessionOptions, threadCount } from "./runtime.js";
 import { Fps, Rolling, figure } from "./stats.js";
 
@@ -36,21 +36,28 @@ import { Fps, Rolling, figure } from "./stats.js";
  * @property {number} threads wasm threads in use
  * @property {number|null} inference_ms median of the last 30 frames' session.run time (both stages)
  * @property {import("../pose/poses.js").Pose[]} poses the last frame's poses, as pipeline.js returns them
+ * @property {number|null} people how many of them are drawn (the page's "People"): see drawnPoses
  * @property {number} frames frames processed since the model loaded
  * @property {number|null} fps end-to-end frames per second
  * @property {{download_ms: number|null, session_ms: number|null, first_inference_ms: number|null, cached: boolean}} cold
- * @property {{kind: string, width: number, height: number}|null} input what the last frame was, and its size
+ * @property {{kind: string, width: number, height: number}|null} input what the last frame was ("camera",
+ *   "video", "image" or "sample", the sample photo), and its size
  * @property {"starting"|"loading"|"ready"|"error"} status
  * @property {string|null} error
  */
 
 const params = new URLSearchParams(location.search);
+// Streamlit's st.iframe(height="content") sizes an inline frame to what its document posts so;
+// the app's frame starts inline and comes here (catalog/app/try_page.py), so this page posts it
+const FRAME_SIZE_MESSAGE = "streamlit:iframe:setSize";
 const CATALOG_URL = new URL("../catalog.json", import.meta.url);
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 const ui = {
   model: $("model"), precision: $("precision"), trade: $("int8-trade"), load: $("load"), size: $("model-size"),
   progress: $("progress"), progressText: $("progress-text"),
   camera: $("camera"), cameraStart: $("camera-start"), cameraStop: $("camera-stop"), file: $("file"),
+  sample: $("sample"), prompt: $("prompt"), promptCamera: $("prompt-camera"), promptSample: $("prompt-sample"),
+  caption: $("sample-caption"),
   backend: $("backend"), threads: $("threads"), apply: $("apply"), runtimeNote: $("runtime-note"),
   threshold: $("threshold"), thresholdValue: $("threshold-value"), message: $("message"),
   canvas: $("canvas"), video: $("video"), keypoints: $("keypoints").tBodies[0],
@@ -59,7 +66,7 @@ const ui = {
 /** @type {TryState} */
 const state = {
   model: null, precision: "float", file: null, detector_file: null,
-  backend: "wasm", threads: 1, inference_ms: null, poses: [], frames: 0, fps: null,
+  backend: "wasm", threads: 1, inference_ms: null, poses: [], people: null, frames: 0, fps: null,
   cold: { download_ms: null, session_ms: null, first_inference_ms: null, cached: false },
   input: null, status: "starting", error: null,
 };
@@ -74,7 +81,7 @@ const sessions = new Map();
 let loaded = null;
 /** @type {import("./catalog.js").Catalog} */
 let catalog;
-/** @type {{kind: "none"|"camera"|"video"|"image", stream?: MediaStream|null, url?: string, bitmap?: ImageBitmap}} */
+/** @type {{kind: "none"|"camera"|"video"|"image", stream?: MediaStream|null, url?: string, bitmap?: ImageBitmap, sample?: boolean}} */
 let source = { kind: "none" };
 let loopToken = 0;
 const inference = new Rolling(30);
@@ -145,6 +152,7 @@ function applyRuntime() {
   if (loaded) next.set("model", loaded.variant.id);
   if (loaded?.precision === "int8") next.set("precision", "int8");
   if (source.kind === "camera") next.set("input", "camera");
+  if (source.sample) next.set("input", "sample");
   location.search = next.toString();
 }
 
@@ -242,7 +250,8 @@ async function loadModel() {
     ui.progressText.textContent = `${variant.id}${form} ready${cached ? " (from the browser's cache)" : ""}.`;
     const { runModel, timer } = modelRunner(ort, sessions);
     loaded = { variant, detector, precision, runModel, timer };
-    Object.assign(state, { model: variant.id, inference_ms: null, poses: [], frames: 0, fps: null, status: "ready" });
+    Object.assign(state, { model: variant.id, inference_ms: null, poses: [], people: null, frames: 0, fps: null });
+    state.status = "ready";
     Object.assign(state, {
       precision,
       file: onnxFile(variant, precision).path,
@@ -267,6 +276,13 @@ async function loadModel() {
   if (token === loopToken) restartSource();
 }
 
+/** Loads the model the picker shows unless it is the one running; false where none runs after. */
+async function useChosenModel() {
+  const variant = selectedVariant();
+  if (!loaded || loaded.variant.id !== variant?.id || loaded.precision !== selectedPrecision()) await loadModel();
+  return loaded !== null;
+}
+
 // --------------------------------------------------------------------------- frames
 
 /**
@@ -276,6 +292,7 @@ async function loadModel() {
  * @param {number} height
  */
 async function processFrame(image, width, height) {
+  showPicture();
   if (!loaded) {
     drawFrame(ui.canvas, image, width, height, [], [], 1);
     return;
@@ -297,7 +314,7 @@ async function processFrame(image, width, height) {
     $("first-ms").textContent = `${figure(timer.ms, 0)} ms`;
   }
   state.poses = poses;
-  state.input = { kind: source.kind, width, height };
+  state.input = { kind: source.sample ? "sample" : source.kind, width, height };
   state.frames += 1;
   state.inference_ms = inference.median();
   state.fps = fps.value();
@@ -305,7 +322,12 @@ async function processFrame(image, width, height) {
   redraw();
   $("inference-ms").textContent = `${figure(state.inference_ms)} ms`;
   $("fps").textContent = figure(state.fps);
-  $("people").textContent = String(poses.length);
+}
+
+/** The canvas in place of the prompt, from the first picture on. */
+function showPicture() {
+  ui.prompt.hidden = true;
+  ui.canvas.hidden = false;
 }
 
 /** @type {{image: CanvasImageSource, width: number, height: number} | null} */
@@ -315,13 +337,26 @@ function threshold() {
   return Number(ui.threshold.value);
 }
 
-/** Draws the last frame's poses again (the threshold changed, or a new frame came). */
+/**
+ * The people drawn: where the model finds several, those whose person score reaches the threshold
+ * (a multi-person model's own, or the detector's where a single-person model runs behind one:
+ * that model's keypoints are thresholded one by one); a single-person model alone draws its one pose.
+ * @param {number} t the score threshold
+ */
+function drawnPoses(t) {
+  const several = loaded?.variant.decode === "movenet-multipose" || loaded?.detector;
+  return several ? state.poses.filter((p) => (p.detection?.score ?? p.score) >= t) : state.poses;
+}
+
+/** Draws the last frame's poses again (the threshold changed, or a new frame came), and counts them. */
 function redraw() {
   if (!lastFrame) return;
   const t = threshold();
-  const shown = loaded?.variant.decode === "movenet-multipose" ? state.poses.filter((p) => p.score >= t) : state.poses;
+  const shown = drawnPoses(t);
   drawFrame(ui.canvas, lastFrame.image, lastFrame.width, lastFrame.height, shown, loaded?.variant.keypoints.skeleton ?? [], t);
-  fillTable(ui.keypoints, state.poses[0], t);
+  fillTable(ui.keypoints, shown[0], t);
+  state.people = shown.length;
+  $("people").textContent = String(shown.length);
 }
 
 /** Runs the model on every frame of the playing video (camera or file) until the source changes. */
@@ -366,6 +401,7 @@ function stopSource() {
   }
   source = { kind: "none" };
   ui.cameraStop.disabled = true;
+  ui.caption.hidden = true;
 }
 
 async function startCameraInput() {
@@ -391,6 +427,21 @@ async function fillCameras() {
   ui.camera.value = cameras.some((c) => c.deviceId === chosen) ? chosen : "";
 }
 
+/** Runs the chosen model on the sample photo, or says in one line why there is none. */
+async function trySample() {
+  stopSource();
+  if (!(await useChosenModel())) return;
+  const sample = await openSample();
+  if ("problem" in sample) {
+    say(`No sample photo here: ${sample.problem.replace(/\.$/, "")}.`);
+    return;
+  }
+  source = { kind: "image", bitmap: sample.bitmap, sample: true };
+  ui.caption.textContent = sample.caption;
+  ui.caption.hidden = false;
+  await runImage(sample.bitmap);
+}
+
 /** @param {File} file */
 async function openFile(file) {
   stopSource();
@@ -411,11 +462,28 @@ async function openFile(file) {
 
 // --------------------------------------------------------------------------- start
 
+/** Embedded (?embed=1) in a frame: tells the frame's page this page's size whenever it changes. */
+function postSizeToFrame() {
+  if (!params.has("embed") || window.parent === window) return;
+  const page = document.documentElement;
+  const post = () => {
+    // the page's own height, not scrollHeight: that is at least the frame's, so the frame could never shrink
+    const size = { width: page.clientWidth, height: Math.ceil(page.getBoundingClientRect().height) };
+    window.parent.postMessage({ type: FRAME_SIZE_MESSAGE, ...size }, "*");
+  };
+  new ResizeObserver(post).observe(page);
+}
+
 async function main() {
+  postSizeToFrame();
   ui.load.addEventListener("click", () => loadModel());
   ui.model.addEventListener("change", showSize);
   ui.precision.addEventListener("change", showSize);
-  ui.cameraStart.addEventListener("click", () => startCameraInput());
+  const camera = async () => (await useChosenModel(), startCameraInput());
+  ui.cameraStart.addEventListener("click", camera);
+  ui.promptCamera.addEventListener("click", camera);
+  ui.sample.addEventListener("click", () => trySample());
+  ui.promptSample.addEventListener("click", () => trySample());
   ui.cameraStop.addEventListener("click", () => stopSource());
   ui.file.addEventListener("change", () => ui.file.files?.[0] && openFile(ui.file.files[0]));
   ui.apply.addEventListener("click", applyRuntime);
@@ -450,6 +518,8 @@ async function main() {
     }
   }
   if (params.get("input") === "camera") await startCameraInput();
+  const loadedFine = /** @type {TryState["status"]} */ (state.status) !== "error";
+  if (params.get("input") === "sample" && loadedFine) await trySample();
 }
 
 main();
