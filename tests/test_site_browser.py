@@ -9,6 +9,7 @@ import functools
 import html.parser
 import http.server
 import json
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -103,14 +104,16 @@ def served(site):
 
 
 class Visit:
-    """A page with every request and console error it made recorded."""
+    """A page with every request, failed response and console error it made recorded."""
 
-    def __init__(self, browser, base: str):
+    def __init__(self, browser, base: str, width: int = 1400):
         self.base = base
-        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        self.page = browser.new_page(viewport={"width": width, "height": 1000})
         self.requests: list[str] = []
         self.errors: list[str] = []
+        self.failed: list[str] = []
         self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("response", lambda response: response.status >= 400 and self.failed.append(response.url))
         self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
 
@@ -128,8 +131,8 @@ class Visit:
 def visit(browser, served):
     visits: list[Visit] = []
 
-    def make() -> Visit:
-        visits.append(Visit(browser, served[0]))
+    def make(width: int = 1400) -> Visit:
+        visits.append(Visit(browser, served[0], width))
         return visits[-1]
 
     yield make
@@ -302,3 +305,184 @@ def test_hostile_catalog_shows_text_and_runs_nothing(browser, hostile_site):
         v.page.close()
     finally:
         server.shutdown()
+
+
+# --------------------------------------------------------------------------- every page, at both widths
+
+DESKTOP, PHONE = 1440, 390
+WIDTHS = pytest.mark.parametrize("width", [DESKTOP, PHONE], ids=["desktop", "phone"])
+SITE_NAME = "posezoo"
+RUN_IN_LIST = r"(^|\n)\s*([-*]|\d+\.) \S"  # a list item read as a paragraph's text
+
+
+def nav_links(page) -> list[tuple[str, str]]:
+    """(address, title) of every page the site's navigation links to."""
+    links = page.eval_on_selector_all(
+        "nav.md-nav--primary a.md-nav__link[href]", "links => links.map(a => [a.href, a.textContent.trim()])"
+    )
+    return list(dict.fromkeys((href, text) for href, text in links if "#" not in href))
+
+
+def test_every_nav_link_opens_its_page_and_nothing_it_asks_for_is_missing(visit, site):
+    home = visit()
+    links = nav_links(home.open(""))
+    assert any(href.endswith("/python/") for href, _ in links) and len(links) > 20
+    for href, text in links:
+        v = visit()
+        response = v.page.goto(href, wait_until="load")
+        v.page.wait_for_load_state("networkidle")
+        assert response.status == 200, href
+        title = v.page.title()
+        assert title == (SITE_NAME if text == "Home" else f"{text} - {SITE_NAME}"), (href, title)
+        assert v.page.locator("article h1").count() >= 1, href  # a page of the site, not a folder's listing
+        assert v.failed == [], (href, v.failed)  # no 404, the icon included
+        paragraphs = v.page.eval_on_selector_all("article p", "ps => ps.map(p => p.textContent)")
+        assert not [p for p in paragraphs if re.search(RUN_IN_LIST, p)], href
+        v.page.close()
+
+
+def test_every_page_names_an_icon_the_site_has(site):
+    """Chromium asks for no icon when headless; a person's browser asks for the one a page names,
+    or for /favicon.ico where it names none."""
+    folder = site[0]
+    for page in folder.rglob("*.html"):
+        text = page.read_text("utf-8")
+        icons = re.findall(r'<link[^>]*\brel="(?:shortcut )?icon"[^>]*\bhref="([^"]+)"', text)
+        assert icons, page.relative_to(folder)
+        for href in icons:  # 404.html names its files from the site's root: it is served at any address
+            target = folder / href.lstrip("/") if href.startswith("/") else page.parent / href
+            assert target.resolve().is_file(), (page.relative_to(folder), href)
+
+
+def test_numbers_page_shows_its_lists_as_lists(visit):
+    from catalog.publish.model_card.inputs import CONVENTION_ANCHORS
+
+    page = visit().open("numbers/")
+    for anchor in CONVENTION_ANCHORS.values():
+        assert page.locator(f"article li:has([id='{anchor}'])").count() == 1, anchor
+    assert page.locator("article ul > li").count() > 10
+
+
+def test_the_try_it_text_is_on_one_page_and_linked_from_the_other(visit):
+    v = visit()
+    marker = "Threads need cross-origin isolation"
+    try_it = v.open("try-it/")
+    assert marker not in try_it.inner_text("article")
+    try_it.click("article a[href='../browser/']")
+    v.page.wait_for_load_state("load")
+    assert v.page.url.endswith("/browser/") and marker in v.page.inner_text("article")
+
+
+def _box(page, selector: str) -> dict:
+    return page.eval_on_selector(
+        selector, "e => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right}; }"
+    )
+
+
+@WIDTHS
+def test_zoo_table_reads_at_this_width(visit, width):
+    v = visit(width)
+    page = v.open("zoo/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # the page never scrolls sideways
+    scroller = _box(page, "#zoo-scroll")
+    headers = page.eval_on_selector_all(
+        "#zoo-table thead th",
+        "cells => cells.filter(c => c.offsetParent).map(c => { const r = c.getBoundingClientRect(); "
+        "return {key: c.dataset.key, left: r.left, right: r.right}; })",
+    )
+    beyond = [h["key"] for h in headers if h["right"] > scroller["right"] + 1]
+    cue = page.locator("#zoo-cue")
+    if beyond:
+        assert cue.is_visible() and cue.inner_text().startswith(f"{len(beyond)} more column")
+        names_end = _box(page, "#zoo-table thead th[data-key='variant']")["right"]
+        for key in beyond:  # each can be scrolled into view, beside the model's name
+            header = f"#zoo-table thead th[data-key='{key}']"
+            page.eval_on_selector(header, "th => th.scrollIntoView({inline: 'end', block: 'nearest'})")
+            box = _box(page, header)
+            assert names_end - 1 <= box["left"] and box["right"] <= scroller["right"] + 1, key
+        page.evaluate("document.getElementById('zoo-scroll').scrollLeft = 1e6")
+        page.wait_for_function("document.getElementById('zoo-cue').hidden")  # nothing more to the right
+        page.evaluate("document.getElementById('zoo-scroll').scrollLeft = 0")
+        page.wait_for_function("!document.getElementById('zoo-cue').hidden")
+    else:
+        assert not cue.is_visible()
+    # the model's name and its first figures, in full, in view
+    for selector in ("td[data-column='Family']", "td[data-column='Variant']", "td[data-column='AP']"):
+        cell = _box(page, f"#zoo-table tbody tr:first-child {selector}")
+        assert 0 <= cell["left"] and cell["right"] <= min(width, scroller["right"]), (width, selector)
+    page.evaluate("document.activeElement.blur()")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"zoo-{width}.png"), full_page=True)
+    assert v.errors == []
+
+
+def test_zoo_phone_keeps_the_model_name_in_view_while_the_figures_scroll(visit):
+    page = visit(PHONE).open("zoo/")
+    name = _box(page, "#zoo-table tbody tr:first-child td[data-column='Variant']")
+    figure = _box(page, "#zoo-table tbody tr:first-child td[data-column='AP']")
+    page.evaluate("document.getElementById('zoo-scroll').scrollLeft = 150")
+    assert _box(page, "#zoo-table tbody tr:first-child td[data-column='Variant']") == name
+    assert _box(page, "#zoo-table tbody tr:first-child td[data-column='AP']")["left"] < figure["left"]
+
+
+def test_zoo_filter_matches_every_word_in_any_order_and_not_figures(visit, served):
+    _, document = served
+    page = visit().open("zoo/")
+    lightning = {"movenet-lightning", "movenet-multipose"}  # SinglePose and MultiPose Lightning, both MoveNet
+    page.fill("#zoo-filter", "movenet lightning")
+    assert set(zoo_rows(page)) == lightning
+    page.fill("#zoo-filter", "  Lightning   MOVENET ")
+    assert set(zoo_rows(page)) == lightning
+    assert page.inner_text("#zoo-count") == f"2 of {len(document['variants'])} models"
+
+    page.fill("#zoo-filter", "33")  # BlazePose's 33 keypoints: a word of its rows (blazepose-33)
+    assert set(zoo_rows(page)) == {v["id"] for v in document["variants"] if "33" in v["keypoints"]["schema"]}
+
+    # digits of a figure (latency, MFLOPs) that no row's words hold: they find nothing
+    families = {f["id"]: f["name"] for f in document["families"]}
+    words = " ".join(
+        f"{v['id']} {v['name']} {families.get(v['family'], '')} {v['keypoints']['schema']} {v['task']}"
+        f" {v['license']['spdx']} {v['use']}".lower()
+        for v in document["variants"]
+    )
+    figures = [ms(v["formats"]["onnx"]["latency"]["median_ms"]) for v in built_variants(document)]
+    figures += [millions(v["formats"]["onnx"]["flops"]) for v in built_variants(document)]
+    digits = next(d for text in figures for d in re.findall(r"(?=(\d\d))", text) if d not in words)
+    page.fill("#zoo-filter", digits)
+    assert zoo_rows(page) == [], digits
+
+
+def test_zoo_view_is_kept_in_the_address_and_restored_from_it(visit, served):
+    _, document = served
+    v = visit()
+    page = v.open("zoo/")
+    page.fill("#zoo-filter", "single-person")
+    page.select_option("#zoo-family", "efficientpose")
+    page.click("#zoo-table thead th[data-key='latency_ms'] button")
+    page.click("#zoo-table thead th[data-key='latency_ms'] button")  # again: the slowest first
+    shown = zoo_rows(page)
+    latency = {x["id"]: x["formats"]["onnx"]["latency"]["median_ms"] for x in built_variants(document)}
+    assert shown == sorted(
+        (x["id"] for x in document["variants"] if x["family"] == "efficientpose"), key=lambda i: -latency[i]
+    )
+    address = page.url
+    assert "filter=single-person" in address and "family=efficientpose" in address and "sort=-latency_ms" in address
+
+    again = visit().open(address.removeprefix(v.base))
+    assert zoo_rows(again) == shown
+    assert again.input_value("#zoo-filter") == "single-person" and again.input_value("#zoo-family") == "efficientpose"
+    assert again.get_attribute("#zoo-table thead th[data-key='latency_ms']", "aria-sort") == "descending"
+
+    by_size = visit().open("zoo/?sort=size_mib")  # a link written by hand
+    size = {x["id"]: x["formats"]["onnx"]["size_mib"] for x in built_variants(document)}
+    assert zoo_rows(by_size)[: len(size)] == sorted(size, key=lambda i: (size[i], i))
+
+
+@WIDTHS
+def test_pages_read_at_this_width(visit, width):
+    for path in ("zoo/blazepose-full/", "numbers/", "try-it/", "browser/"):
+        page = visit(width).open(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = path.strip("/").replace("/", "-")
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)

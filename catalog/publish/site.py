@@ -11,6 +11,9 @@
                                   `formats.onnx.path` relative to catalog.json
     BUILD/site/_headers           COOP/COEP for static hosts that read it (Netlify, Cloudflare Pages)
 
+What is copied after mkdocs' build may not take a page's place: the build stops if it did
+(`refuse_shadowing`). Every page names the site's icon, site/docs/assets/favicon.svg.
+
 Every figure comes from catalog.json and is formatted by `catalog.publish.formatting`, so it
 reads the same on the Zoo page and on a model's card. Every text from the catalog is HTML-escaped
 here. Nothing on a page is loaded from another origin: plotly.js and the table's script are
@@ -37,7 +40,7 @@ from catalog.formats import INT8_FORMAT, ONNX_FORMAT
 from catalog.measure.browser import ISOLATION_HEADERS
 from catalog.paths import CATALOG_FILE, ROOT
 from catalog.publish.accuracy_page import mapping_markdown
-from catalog.publish.columns import ZOO_COLUMNS, Column, tensors_text
+from catalog.publish.columns import ZOO_COLUMNS, Column
 from catalog.publish.formatting import mib
 from catalog.publish.model_card import render_card, write_cards
 from catalog.publish.model_card.inputs import CONVENTION_ANCHORS
@@ -60,6 +63,8 @@ NOTEBOOK_FILES = "notebook-files"  # the executed notebook's images, beside note
 CONVENTIONS_SNIPPET = '--8<-- "catalog/measure/conventions.md"'
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 WEB = ROOT / "web"
+FAVICON = "assets/favicon.svg"  # site/docs/assets/favicon.svg, mkdocs.yml's theme.favicon
+EMPTY_ICON = '<link rel="icon" href="data:,">'  # a page outside the theme names no icon with it
 TRY_DIR = "try"  # the Try-it page, a static page outside mkdocs' theme, at site/try/
 TRY_PAGE = "try-it.md"  # the nav's "Try it": a generated page linking to it
 ORT_DIST = ROOT / "node_modules" / "onnxruntime-web" / "dist"  # `npm ci` installs it (package-lock.json)
@@ -81,54 +86,69 @@ class SiteError(Exception):
 
 # --------------------------------------------------------------------------- the Zoo table
 
+# the table's columns: the tensors' shapes, too wide for any table, are on each model's page
+TABLE_COLUMNS = [c for c in ZOO_COLUMNS if c.in_app]
+NAME_KEYS = ("family", "variant")  # the model's name: these stay in view when the table scrolls sideways
+
 
 def esc(value: object) -> str:
     """Text for HTML, in an element or a quoted attribute."""
     return html.escape(str(value), quote=True)
 
 
-def _phone(column: Column) -> str:
-    # zoo-table.css hides these cells on a phone's width
-    return "" if column.phone else ' class="zoo-wide"'
+def _classes(column: Column) -> str:
+    # zoo-table.css hides the zoo-wide cells on a phone's width and keeps the zoo-name cells in view
+    classes = [*(["zoo-name"] if column.key in NAME_KEYS else []), *([] if column.phone else ["zoo-wide"])]
+    return f' class="{" ".join(classes)}"' if classes else ""
+
+
+def search_text(variant: VariantRecord, family: FamilyRecord | None) -> str:
+    """What the filter reads in a row: its words, not its figures (the id, the keypoint schema and
+    every text column as shown), in lower case; zoo-table.js keeps a row holding every word typed."""
+    words = [variant.id, variant.keypoints.schema or ""]
+    words += [column.shown(variant, family) for column in TABLE_COLUMNS if column.sort == "text"]
+    return " ".join(words).lower()
 
 
 def _cell_html(column: Column, variant: VariantRecord, family: FamilyRecord | None) -> str:
-    """A cell's inner HTML: the column's text, with the site's links and hover titles."""
+    """A cell's inner HTML: the column's text, with the site's links; a figure's detail under it."""
     shown = esc(column.shown(variant, family))
-    report = onnx_report(variant) if variant.status == "ok" else None
     if column.key == "variant":
-        if report is not None:
+        if built(variant):
             return f'<a href="{esc(variant.id)}/">{shown}</a>'
         step = variant.error.step if variant.error else variant.status
         return f"{shown} <small>(not built: {esc(step)})</small>"
-    if column.key == "keypoints":
-        return f"{esc(column.text(column.value(variant, family)))} <small>({esc(variant.keypoints.schema)})</small>"
     if column.key == "license":
         target = url(variant.license.url)
         return f'<a href="{esc(target)}">{shown}</a>' if target else shown
-    if column.key in ("inputs", "outputs") and report is not None:
-        tensors = report.inputs if column.key == "inputs" else report.outputs
-        return f'<span title="{esc(tensors_text(tensors))}">{shown}</span>'
+    value = column.value(variant, family)
+    detail = column.detail(variant) if column.detail and value is not None else None
+    if column.sort == "number" and detail:  # the figure first, its detail (interval, schema) smaller
+        return f"{esc(column.text(value))} <small>({esc(detail)})</small>"
     return shown
 
 
 def zoo_table(catalog: Catalog) -> str:
     families = families_by_id(catalog)
     head = "".join(
-        f'<th scope="col" data-type="{c.sort}"{_phone(c)}><button type="button">{esc(c.header)}</button></th>'
-        for c in ZOO_COLUMNS
+        f'<th scope="col" data-type="{c.sort}" data-key="{esc(c.key)}"{_classes(c)}>'
+        f'<button type="button">{esc(c.header)}</button></th>'
+        for c in TABLE_COLUMNS
     )
     rows = []
     for variant in catalog.variants:
         family = families.get(variant.family)
         cells = []
-        for column in ZOO_COLUMNS:
-            attrs = f' data-column="{esc(column.header)}"{_phone(column)}'
+        for column in TABLE_COLUMNS:
+            attrs = f' data-column="{esc(column.header)}"{_classes(column)}'
             if column.sort == "number":
                 value = column.value(variant, family)
                 attrs += f' data-value="{esc(repr(value))}"' if value is not None else ' data-value=""'
             cells.append(f"<td{attrs}>{_cell_html(column, variant, family)}</td>")
-        rows.append(f'<tr data-id="{esc(variant.id)}" data-family="{esc(variant.family)}">{"".join(cells)}</tr>')
+        rows.append(
+            f'<tr data-id="{esc(variant.id)}" data-family="{esc(variant.family)}"'
+            f' data-search="{esc(search_text(variant, family))}">{"".join(cells)}</tr>'
+        )
     options = "".join(f'<option value="{esc(f.id)}">{esc(f.name)}</option>' for f in catalog.families)
     controls = (
         '<div class="zoo-controls">'
@@ -137,11 +157,14 @@ def zoo_table(catalog: Catalog) -> str:
         '<output id="zoo-count" aria-live="polite"></output>'
         "</div>"
     )
+    # zoo-table.js shows the cue while columns lie beyond the table's right edge
+    cue = '<button type="button" class="zoo-cue" id="zoo-cue" hidden>More columns: scroll the table sideways →</button>'
     table = (
-        '<div class="zoo-scroll"><table class="zoo-table" id="zoo-table">'
+        '<div class="zoo-scroll" id="zoo-scroll" tabindex="0" role="region" aria-label="The zoo table">'
+        '<table class="zoo-table" id="zoo-table">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
-    return controls + "\n" + table
+    return controls + "\n" + cue + "\n" + table
 
 
 def zoo_page(catalog: Catalog) -> str:
@@ -155,9 +178,10 @@ hide: [navigation, toc]
 
 Every variant in the catalog, one row each. The figures are those of the variant's ONNX file: every
 variant has one, checked against its original, and it is the file timed on onnxruntime (CPU, median
-of the timed runs on {cpu}). The original file's figures are on each model's page. Click a header
-to sort by it (again to reverse); type in the filter or choose a family to narrow the table.
-How each figure is counted: [the Numbers page](../numbers.md).
+of the timed runs on {cpu}). The original file's figures, and the inputs and outputs, are on each
+model's page. Click a header to sort by it (again to reverse); type words in the filter (a name, a
+task, a license...) or choose a family to narrow the table. The page's address keeps the filter and
+the order: copy it to share this view. How each figure is counted: [the Numbers page](../numbers.md).
 
 {zoo_table(catalog)}
 """
@@ -288,9 +312,12 @@ def notebook_markdown(notebook: dict[str, Any], files_dir: Path) -> str:
 
 
 def notebook_page(build_dir: Path, source_dir: Path, docs: Path) -> str:
-    from catalog.publish.notebook import execute_notebook
+    from catalog.publish.notebook import NotebookError, execute_notebook
 
-    executed = execute_notebook(NOTEBOOK, source_dir / "notebook.ipynb", build_dir)
+    try:
+        executed = execute_notebook(NOTEBOOK, source_dir / "notebook.ipynb", build_dir)
+    except NotebookError as error:
+        raise SiteError(f"the notebook {error} (--no-notebook leaves its page out)") from None
     notebook = json.loads(executed.read_text("utf-8"))
     intro = (
         "_This page is `notebooks/zoo.ipynb`, executed against this catalog when the site was built;"
@@ -331,16 +358,18 @@ Or go straight to a model:
 
 <ul>{items}</ul>
 
---8<-- "README.md:try"
+What the page measures, how it runs each model, and what your browser needs to run it on several
+threads: [Try it in the browser](browser.md).
 """
 
 
 def try_page_files(build_dir: Path, catalog: Catalog | None) -> dict[Path, Path]:
     """What the Try-it page needs, as {path in the served folder: the file to copy}: web/try/
     and web/pose/ as they are (the page imports ../pose/), onnxruntime-web's runtime files under
-    try/ort/, catalog.json, and every runnable variant's ONNX files, float and int8 (and its
-    detector's), at the catalog's relative paths; without models where there is no catalog. The
-    site copies them; `posezoo serve` links them for Streamlit."""
+    try/ort/, the sample photo and try/sample.json (`catalog.publish.try_sample`), catalog.json,
+    and every runnable variant's ONNX files, float and int8 (and its detector's), at the catalog's
+    relative paths; without models where there is no catalog. The site copies them; `posezoo
+    serve` links them for Streamlit."""
     missing = [name for name in ORT_FILES if not (ORT_DIST / name).is_file()]
     if missing:
         raise SiteError(f"onnxruntime-web is not installed ({ORT_DIST} lacks {missing[0]}): run npm ci")
@@ -351,6 +380,9 @@ def try_page_files(build_dir: Path, catalog: Catalog | None) -> dict[Path, Path]
                 files[Path(name) / source.relative_to(WEB / name)] = source
     for name in ORT_FILES:
         files[Path(TRY_DIR) / "ort" / name] = ORT_DIST / name
+    from catalog.publish.try_sample import sample_files
+
+    files.update(sample_files(TRY_DIR))  # the sample photo, fetched from its pinned package, not git
     files[Path(CATALOG_FILE)] = build_dir / CATALOG_FILE
     variants = catalog.variants if catalog else []
     wanted = {v.id for v in variants if runnable(v)}
@@ -438,6 +470,45 @@ def run_mkdocs(config_path: Path) -> None:
 # --------------------------------------------------------------------------- the whole site
 
 
+def built_pages(site_dir: Path) -> dict[Path, str]:
+    """Every page mkdocs built, as {its index.html, relative to the site: its text}."""
+    return {page.relative_to(site_dir): page.read_text("utf-8") for page in sorted(site_dir.rglob("index.html"))}
+
+
+def refuse_shadowing(site_dir: Path, pages: dict[Path, str]) -> None:
+    """A SiteError when files copied into the site after mkdocs' build (the Try-it page's, the app's)
+    took the place of one of the `pages` it built (`built_pages`, read before the copy): the page's
+    address would serve other files."""
+    for page, text in pages.items():
+        now = site_dir / page
+        if not now.is_file() or now.read_text("utf-8") != text:
+            folder = page.parent.as_posix()
+            raise SiteError(
+                f"the site's page {folder}/ (docs/{folder}.md or docs/{folder}/index.md) was overwritten by"
+                " files copied after mkdocs' build (the Try-it page's or the app's): rename the page"
+            )
+
+
+def link_icon(site_dir: Path) -> list[Path]:
+    """The site's icon named in every page that the theme did not make (the Try-it page, the app's),
+    in place of their empty one (`data:,`, which only keeps a browser from asking for /favicon.ico)
+    or where they name none. Returns the pages changed."""
+    changed = []
+    for page in sorted(site_dir.rglob("*.html")):
+        text = page.read_text("utf-8")
+        href = os.path.relpath(site_dir / FAVICON, page.parent).replace(os.sep, "/")
+        link = f'<link rel="icon" type="image/svg+xml" href="{esc(href)}">'
+        head = re.search(r"<head\b[^>]*>", text, re.IGNORECASE)
+        if EMPTY_ICON in text:
+            write_text(page, text.replace(EMPTY_ICON, link))
+        elif head and not re.search(r"<link[^>]*\brel=[\"']?(shortcut )?icon\b", text, re.IGNORECASE):
+            write_text(page, f"{text[: head.end()]}\n{link}{text[head.end() :]}")
+        else:
+            continue
+        changed.append(page)
+    return changed
+
+
 def build_site(build_dir: Path, *, notebook: bool = True, pyodide_url: str | None = None) -> Path:
     """The site of the catalog in `build_dir`, built into `build_dir/site`, which is returned.
     `notebook=False` leaves the Notebook page out (it runs models, so it needs the built files).
@@ -490,9 +561,12 @@ def build_site(build_dir: Path, *, notebook: bool = True, pyodide_url: str | Non
     config = site_config(catalog, source_dir, site_dir, notebook)
     write_text(config_path, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     run_mkdocs(config_path)
+    pages = built_pages(site_dir)
     copy_try_page(build_dir, catalog, site_dir)
     try:
         write_app_page(build_dir, site_dir, pyodide_url=pyodide_url)
     except StliteError as error:
         raise SiteError(str(error)) from None
+    refuse_shadowing(site_dir, pages)
+    link_icon(site_dir)
     return site_dir

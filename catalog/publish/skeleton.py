@@ -3,8 +3,10 @@
 The template is a person standing and facing the viewer, so the person's left side is on the
 figure's right. Positions are normalised (x right, y down, 0..1) and known for the zoo's
 schemas; any other schema's points go round a circle, in output order, so that a new card
-still gets a readable figure. Labels sit in two columns beside the figure, each joined to its
-point by a thin leader line: face points are too close together to be labelled in place.
+still gets a readable figure. Labels sit in two columns beside the figure, a line apart, each
+joined to its point by a thin leader line, no two of which cross: face points are too close
+together to be labelled in place. The figure is as wide as its labels need, so that it shrinks
+as little as it can on a narrow page.
 Every text comes from a card and is escaped.
 """
 
@@ -113,12 +115,21 @@ _BACKDROPS: dict[str, str] = {"blazepose-detector-4": "coco-17"}
 _COCO_17_EDGES = ((0, 1), (0, 2), (1, 3), (2, 4), (5, 6), (5, 7), (7, 9), (6, 8), (8, 10))
 _COCO_17_EDGES += ((5, 11), (6, 12), (11, 12), (11, 13), (13, 15), (12, 14), (14, 16))
 
-WIDTH, HEIGHT = 640, 480
+HEIGHT = 480
 FIGURE_LEFT, FIGURE_WIDTH = 160, 320  # the template's 0..1 box, in SVG units
 FIGURE_TOP, FIGURE_HEIGHT = 50, 400
-LABEL_GAP = 13  # least vertical distance between two labels of a column
+FONT_SIZE = 12
+TITLE_SIZE = 13
+TITLE_Y = 20
+LABEL_PITCH = 16  # baseline to baseline in a column: a clear third of the font's size between two labels
+LABEL_TOP = 44  # the first baseline of a column, under the title
 LABEL_MARGIN = 24  # from the outermost point to its column of labels
-FONT_SIZE = 11
+EM_WIDTH = 0.6  # a sans-serif character's advance, in ems, counted generously: labels are spaced for it
+ASCENT, DESCENT = 0.9, 0.25  # of a text's box, in ems, above and below its baseline
+PAD = 8  # around everything drawn: the figure's width is what it holds
+POINT_RADIUS = 4  # smaller where points crowd, so that each stays a dot of its own
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom, in SVG units
 
 
 def layout(schema: str, names: Sequence[str]) -> list[Point]:
@@ -137,6 +148,13 @@ def _circle(count: int) -> list[Point]:
     return [(0.5 + rx * math.cos(a), 0.5 + ry * math.sin(a)) for a in angles]
 
 
+def text_box(text: str, x: float, y: float, anchor: str, size: float) -> Box:
+    """Where a text drawn at (x, y) with this anchor and font size lies, its width estimated."""
+    width = len(text) * EM_WIDTH * size
+    left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+    return left, y - ASCENT * size, left + width, y + DESCENT * size
+
+
 @dataclass(frozen=True)
 class Label:
     name: str
@@ -145,6 +163,18 @@ class Label:
     y: float  # the label's baseline, in SVG units
     on_left: bool
 
+    @property
+    def anchor(self) -> str:
+        return "end" if self.on_left else "start"
+
+    @property
+    def leader_end(self) -> tuple[float, float]:
+        return self.x + (3 if self.on_left else -3), self.y - FONT_SIZE / 3
+
+    @property
+    def box(self) -> Box:
+        return text_box(self.name, self.x, self.y, self.anchor, FONT_SIZE)
+
 
 def _to_svg(point: Point) -> tuple[float, float]:
     x, y = point
@@ -152,19 +182,47 @@ def _to_svg(point: Point) -> tuple[float, float]:
 
 
 def _spread(wanted: list[float], top: float, bottom: float) -> list[float]:
-    """Label heights as close as can be to `wanted` (sorted), at least LABEL_GAP apart, within top..bottom."""
+    """Label heights as close as can be to `wanted` (sorted), at least LABEL_PITCH apart, within top..bottom."""
     placed: list[float] = []
     for y in wanted:
-        placed.append(max(y, top, placed[-1] + LABEL_GAP) if placed else max(y, top))
+        placed.append(max(y, top, placed[-1] + LABEL_PITCH) if placed else max(y, top))
     overflow = placed[-1] - bottom if placed else 0.0
     if overflow > 0:  # push the column back up from the bottom
         placed[-1] -= overflow
         for i in range(len(placed) - 2, -1, -1):
-            placed[i] = min(placed[i], placed[i + 1] - LABEL_GAP)
+            placed[i] = min(placed[i], placed[i + 1] - LABEL_PITCH)
     return placed
 
 
+def _side(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> float:
+    return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+
+def crosses(
+    one: tuple[tuple[float, float], tuple[float, float]], other: tuple[tuple[float, float], tuple[float, float]]
+) -> bool:
+    """Whether two segments cross (touching at an end does not count)."""
+    (a, b), (c, d) = one, other
+    return _side(a, b, c) * _side(a, b, d) < 0 and _side(c, d, a) * _side(c, d, b) < 0
+
+
+def _uncrossed(points: list[tuple[float, float]], slots: list[tuple[float, float]]) -> list[int]:
+    """Which point each slot labels (slot i labels points[order[i]]), with no two leaders crossing.
+    Swapping the ends of two crossing leaders shortens their total length, so this ends."""
+    order = list(range(len(points)))
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(order)):
+            for j in range(i + 1, len(order)):
+                if crosses((points[order[i]], slots[i]), (points[order[j]], slots[j])):
+                    order[i], order[j] = order[j], order[i]
+                    changed = True
+    return order
+
+
 def _labels(names: Sequence[str], points: list[tuple[float, float]]) -> list[Label]:
+    """Two columns of labels, beside the figure: the figure's left half labelled on the left."""
     middle = FIGURE_LEFT + FIGURE_WIDTH / 2
     left: list[int] = []
     right: list[int] = []
@@ -174,13 +232,29 @@ def _labels(names: Sequence[str], points: list[tuple[float, float]]) -> list[Lab
         else:
             (left if x < middle else right).append(i)
     xs = [x for x, _ in points] or [middle]
+    # a schema with more names than a column holds makes the figure taller
+    bottom = max(HEIGHT - PAD, LABEL_TOP + (max(len(left), len(right)) - 1) * LABEL_PITCH)
     labels: list[Label] = []
     for column, on_left in ((left, True), (right, False)):
         column_x = min(xs) - LABEL_MARGIN if on_left else max(xs) + LABEL_MARGIN
-        column.sort(key=lambda i: points[i][1])
-        heights = _spread([points[i][1] + FONT_SIZE / 3 for i in column], 40, HEIGHT - 6)
-        labels += [Label(names[i], points[i], column_x, y, on_left) for i, y in zip(column, heights, strict=True)]
+        column.sort(key=lambda i: (points[i][1], abs(points[i][0] - column_x)))
+        heights = _spread([points[i][1] + FONT_SIZE / 3 for i in column], LABEL_TOP, bottom)
+        slots = [Label("", (0.0, 0.0), column_x, y, on_left).leader_end for y in heights]
+        order = _uncrossed([points[i] for i in column], slots)
+        labels += [
+            Label(names[column[k]], points[column[k]], column_x, y, on_left)
+            for k, y in zip(order, heights, strict=True)
+        ]
     return labels
+
+
+def _radii(points: list[tuple[float, float]]) -> list[float]:
+    """Each point's radius: POINT_RADIUS, or less than half the way to its nearest neighbour (at least 2)."""
+    radii = []
+    for i, (x, y) in enumerate(points):
+        nearest = min((math.dist((x, y), q) for j, q in enumerate(points) if j != i), default=math.inf)
+        radii.append(max(2.0, min(POINT_RADIUS, 0.45 * nearest)))
+    return radii
 
 
 def _line(a: tuple[float, float], b: tuple[float, float], css: str) -> str:
@@ -188,11 +262,9 @@ def _line(a: tuple[float, float], b: tuple[float, float], css: str) -> str:
 
 
 def _label_svg(label: Label) -> str:
-    anchor = "end" if label.on_left else "start"
-    leader_end = (label.x + (3 if label.on_left else -3), label.y - FONT_SIZE / 3)
     return (
-        _line(label.point, leader_end, "leader")
-        + f'<text class="label" x="{label.x:.1f}" y="{label.y:.1f}" text-anchor="{anchor}">'
+        _line(label.point, label.leader_end, "leader")
+        + f'<text class="label" x="{label.x:.1f}" y="{label.y:.1f}" text-anchor="{label.anchor}">'
         + f"{escape(label.name)}</text>"
     )
 
@@ -211,25 +283,46 @@ STYLE = (
     ".leader{stroke:#bbb;stroke-width:0.6}"
     ".point{fill:#d62728;stroke:#fff;stroke-width:1}"
     f".label{{font:{FONT_SIZE}px sans-serif;fill:#222}}"
-    ".title{font:bold 13px sans-serif;fill:#222}"
+    f".title{{font:bold {TITLE_SIZE}px sans-serif;fill:#222}}"
 )
 
 
+def _extent(boxes: Sequence[Box]) -> tuple[float, float]:
+    """The x range the figure draws in, with a margin: its viewBox's left edge and width."""
+    left = math.floor(min(b[0] for b in boxes) - PAD)
+    return left, math.ceil(max(b[2] for b in boxes) + PAD) - left
+
+
 def skeleton_svg(schema: str, names: Sequence[str], edges: Sequence[Sequence[int]]) -> str:
-    """The schema's figure as an SVG document: edges, points and one label per keypoint name."""
+    """The schema's figure as an SVG document: edges, points and one label per keypoint name,
+    as wide as its labels need, so that it shrinks as little as it can on a narrow page."""
     points = [_to_svg(p) for p in layout(schema, names)]
+    labels = _labels(names, points)
     title = f"{schema}: {len(names)} keypoints, {len(edges)} edges"
+    middle = FIGURE_LEFT + FIGURE_WIDTH / 2
+    radii = _radii(points)
+    boxes = [
+        text_box(title, middle, TITLE_Y, "middle", TITLE_SIZE),
+        (FIGURE_LEFT, FIGURE_TOP, FIGURE_LEFT + FIGURE_WIDTH, FIGURE_TOP + FIGURE_HEIGHT),
+        *(label.box for label in labels),
+        *((x - r, y - r, x + r, y + r) for (x, y), r in zip(points, radii, strict=True)),
+    ]
+    left, width = _extent(boxes)
+    height = max(HEIGHT, math.ceil(max(b[3] for b in boxes) + PAD))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label={quoteattr(title)}>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="{left} 0 {width} {height}" role="img" aria-label={quoteattr(title)}>',
         f"<title>{escape(title)}</title>",
         f"<style>{STYLE}</style>",
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
-        f'<text class="title" x="{WIDTH / 2:.1f}" y="20" text-anchor="middle">{escape(title)}</text>',
+        f'<rect x="{left}" width="{width}" height="{height}" fill="#fff"/>',
+        f'<text class="title" x="{middle:.1f}" y="{TITLE_Y}" text-anchor="middle">{escape(title)}</text>',
         *_backdrop(schema),
         *(_line(points[a], points[b], "edge") for a, b in edges if a < len(points) and b < len(points)),
-        *(_label_svg(label) for label in _labels(names, points)),
-        *(f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="4"/>' for x, y in points),
+        *(_label_svg(label) for label in labels),
+        *(
+            f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"/>'
+            for (x, y), r in zip(points, radii, strict=True)
+        ),
         "</svg>",
     ]
     return "\n".join(parts) + "\n"

@@ -1,15 +1,19 @@
 // @ts-check
 /**
- * The Zoo page's table: sort by a column (click its header, again to reverse) and filter by
- * text and by family. Plain ES module, no framework; the page works without it.
+ * The Zoo page's table: sort by a column (click its header, again to reverse), filter by words
+ * and by family, with the view kept in the page's address (`?filter=movenet+lightning&family=movenet
+ * &sort=-latency_ms`: a link reproduces it), and a cue while columns lie beyond the table's right
+ * edge. Plain ES module, no framework; the page works without it.
  *
  * Markup it expects (written by catalog/publish/site.py):
- *   table#zoo-table > thead th[data-type="number"|"text"] > button
- *   tbody tr[data-family] > td (numeric cells hold the raw figure in data-value, "" when unknown)
- *   input#zoo-filter, select#zoo-family, output#zoo-count
+ *   div#zoo-scroll > table#zoo-table > thead th[data-type="number"|"text"][data-key] > button
+ *   tbody tr[data-family][data-search] > td (numeric cells hold the raw figure in data-value, "" when unknown)
+ *   input#zoo-filter, select#zoo-family, output#zoo-count, button#zoo-cue
  */
 
 /** @typedef {"ascending" | "descending"} Direction */
+/** @typedef {{key: string, direction: Direction}} Sort */
+/** @typedef {{filter: string, family: string, sort: Sort | null}} View */
 
 /**
  * The value a cell sorts by: its raw number, or its text (null when the number is unknown).
@@ -28,13 +32,22 @@ function sortValue(row, column, numeric) {
 }
 
 /**
+ * The table's header cells.
+ * @param {HTMLTableElement} table
+ * @returns {HTMLTableCellElement[]}
+ */
+function headers(table) {
+  return Array.from(table.tHead?.rows[0].cells || []);
+}
+
+/**
  * Sort the table's body rows by one column; unknown figures always go last.
  * @param {HTMLTableElement} table
  * @param {number} column
  * @param {Direction} direction
  */
 export function sortTable(table, column, direction) {
-  const header = /** @type {HTMLTableCellElement} */ (table.tHead?.rows[0].cells[column]);
+  const header = headers(table)[column];
   const numeric = header.dataset.type === "number";
   const body = table.tBodies[0];
   const sign = direction === "ascending" ? 1 : -1;
@@ -50,23 +63,24 @@ export function sortTable(table, column, direction) {
     return order === 0 ? a.index - b.index : sign * order;
   });
   for (const { row } of rows) body.appendChild(row);
-  for (const cell of Array.from(table.tHead?.rows[0].cells || [])) cell.removeAttribute("aria-sort");
+  for (const cell of headers(table)) cell.removeAttribute("aria-sort");
   header.setAttribute("aria-sort", direction);
 }
 
 /**
- * Show only the rows whose text contains `text` (any case) and whose family is `family` ("" = any).
+ * Show only the rows holding every word of `text` (any case, any order) in their words
+ * (data-search: names, id, task, license..., not figures) and whose family is `family` ("" = any).
  * @param {HTMLTableElement} table
  * @param {string} text
  * @param {string} family
  * @returns {number} how many rows are shown
  */
 export function filterTable(table, text, family) {
-  const needle = text.trim().toLowerCase();
+  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
   let shown = 0;
   for (const row of Array.from(table.tBodies[0].rows)) {
-    const matches =
-      (!family || row.dataset.family === family) && (!needle || (row.textContent || "").toLowerCase().includes(needle));
+    const searched = row.dataset.search || "";
+    const matches = (!family || row.dataset.family === family) && words.every((word) => searched.includes(word));
     row.hidden = !matches;
     if (matches) shown += 1;
   }
@@ -74,31 +88,125 @@ export function filterTable(table, text, family) {
 }
 
 /**
- * Wire the headers, the filter and the family select of a zoo table.
+ * The view an address asks for: `filter`, `family`, and `sort` (a column's key, "-" first for descending).
+ * @param {string} search the address's query string
+ * @returns {View}
+ */
+export function readView(search) {
+  const params = new URLSearchParams(search);
+  const sort = params.get("sort") || "";
+  const descending = sort.startsWith("-");
+  const key = descending ? sort.slice(1) : sort;
+  return {
+    filter: params.get("filter") || "",
+    family: params.get("family") || "",
+    sort: key ? { key, direction: descending ? "descending" : "ascending" } : null,
+  };
+}
+
+/**
+ * The query string of a view, keeping the address's other parameters; empty parts are left out.
+ * @param {string} search the address's query string now
+ * @param {View} view
+ * @returns {string} "?..." or ""
+ */
+export function writeView(search, view) {
+  const params = new URLSearchParams(search);
+  /** @type {[string, string][]} */
+  const parts = [
+    ["filter", view.filter.trim()],
+    ["family", view.family],
+    ["sort", view.sort ? `${view.sort.direction === "descending" ? "-" : ""}${view.sort.key}` : ""],
+  ];
+  for (const [name, value] of parts) {
+    if (value) params.set(name, value);
+    else params.delete(name);
+  }
+  const query = params.toString();
+  return query ? `?${query}` : "";
+}
+
+/**
+ * Show the cue while some header lies beyond the scroll box's right edge; it says how many.
+ * @param {HTMLElement} box the table's scroll box
+ * @param {HTMLTableElement} table
+ * @param {HTMLButtonElement} cue
+ */
+function updateCue(box, table, cue) {
+  const edge = box.getBoundingClientRect().right;
+  const beyond = headers(table).filter((cell) => cell.offsetParent && cell.getBoundingClientRect().right > edge + 1);
+  cue.hidden = beyond.length === 0;
+  cue.textContent = `${beyond.length} more column${beyond.length === 1 ? "" : "s"}: scroll the table sideways →`;
+}
+
+/**
+ * Wire the headers, the filter, the family select, the address and the scroll cue of a zoo table.
  * @param {HTMLTableElement} table
  */
 export function enhance(table) {
-  const headers = Array.from(table.tHead?.rows[0].cells || []);
-  headers.forEach((header, column) => {
-    const button = header.querySelector("button");
-    if (!button) return;
-    button.addEventListener("click", () => {
-      /** @type {Direction} */
-      const direction = header.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
-      sortTable(table, column, direction);
-    });
-  });
   const filter = /** @type {HTMLInputElement | null} */ (document.getElementById("zoo-filter"));
   const family = /** @type {HTMLSelectElement | null} */ (document.getElementById("zoo-family"));
   const count = document.getElementById("zoo-count");
   const total = table.tBodies[0].rows.length;
+  /** @type {Sort | null} */
+  let sort = null;
+
+  const remember = () => {
+    const view = { filter: filter?.value || "", family: family?.value || "", sort };
+    const query = writeView(window.location.search, view);
+    if (query !== window.location.search) {
+      history.replaceState(history.state, "", `${window.location.pathname}${query}${window.location.hash}`);
+    }
+  };
   const update = () => {
     const shown = filterTable(table, filter?.value || "", family?.value || "");
     if (count) count.textContent = `${shown} of ${total} models`;
   };
-  filter?.addEventListener("input", update);
-  family?.addEventListener("change", update);
+  /** @param {Sort} wanted */
+  const sortBy = (wanted) => {
+    const column = headers(table).findIndex((cell) => cell.dataset.key === wanted.key);
+    if (column < 0) return;
+    sortTable(table, column, wanted.direction);
+    sort = wanted;
+  };
+
+  headers(table).forEach((header) => {
+    const button = header.querySelector("button");
+    const key = header.dataset.key;
+    if (!button || !key) return;
+    button.addEventListener("click", () => {
+      /** @type {Direction} */
+      const direction = header.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
+      sortBy({ key, direction });
+      remember();
+    });
+  });
+  filter?.addEventListener("input", () => {
+    update();
+    remember();
+  });
+  family?.addEventListener("change", () => {
+    update();
+    remember();
+  });
+
+  const view = readView(window.location.search);
+  if (filter) filter.value = view.filter;
+  if (family && Array.from(family.options).some((option) => option.value === view.family)) family.value = view.family;
+  if (view.sort) sortBy(view.sort);
   update();
+
+  const box = document.getElementById("zoo-scroll");
+  const cue = /** @type {HTMLButtonElement | null} */ (document.getElementById("zoo-cue"));
+  if (box && cue) {
+    const refresh = () => updateCue(box, table, cue);
+    cue.addEventListener("click", () => box.scrollBy({ left: box.clientWidth * 0.8, behavior: "smooth" }));
+    box.addEventListener("scroll", refresh, { passive: true });
+    const observer = new ResizeObserver(refresh);
+    observer.observe(box);
+    observer.observe(table); // a filter changes the columns' widths
+    refresh();
+  }
 }
 
 const zooTable = /** @type {HTMLTableElement | null} */ (document.getElementById("zoo-table"));
