@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,8 @@ from catalog.app import zoo_table as zt  # noqa: E402
 from catalog.app.charts_page import selected_model  # noqa: E402
 from catalog.app.comparison import BEST  # noqa: E402
 from catalog.app.data import Zoo, catalog_at  # noqa: E402
-from catalog.app.links import Route, query_of, route_of  # noqa: E402
+from catalog.app.links import NUMBERS_PAGE, Route, query_of, route_of  # noqa: E402
+from catalog.app.model_page import CONVENTIONS_TITLE  # noqa: E402
 from catalog.app.navigation import page_title  # noqa: E402
 from catalog.schema import Catalog, json_schema_text  # noqa: E402
 
@@ -94,8 +96,28 @@ def test_the_zoo_lists_every_variant(visit, document):
     table = at.dataframe[0].value.set_index(zt.ID)
     lightning = next(v for v in document["variants"] if v["id"] == "movenet-lightning")
     assert table.at["movenet-lightning", zt.SIZE] == lightning["formats"]["onnx"]["size_mib"]
-    assert table.at["movenet-lightning", zt.FORMAT] == "TFJS → ONNX + int8"  # as the site's Zoo table says it
     assert table.at["testpose-broken", zt.STATUS] == "not built (fetch)"
+
+
+def test_the_zoo_says_its_figures_are_the_onnx_files(visit, document):
+    """The size, FLOPs and latency are the ONNX file's: the column beside them names that file and
+    what it was converted from, never the original's format alone."""
+    at = visit()
+    assert "The figures are those of the variant's ONNX file" in at.markdown[0].value
+    table = at.dataframe[0].value.set_index(zt.ID)
+    assert zt.FORMAT == "Figures of" and "Format" not in table.columns
+    assert table[zt.FORMAT].fillna("").to_dict() == {
+        "movenet-lightning": "ONNX (from TFJS; int8 too)",
+        "movenet-thunder": "ONNX (from TFJS; int8 too)",
+        "blazepose-detector": "ONNX (from TFJS)",
+        "blazepose-lite": "ONNX (from TFLite; int8 too)",
+        "efficientpose-rt": "ONNX (from TFLite)",
+        "testpose": "ONNX (from TFJS; int8 too)",
+        "testpose-broken": "",  # no ONNX file, so no figures
+    }
+    onnx = next(v for v in document["variants"] if v["id"] == "efficientpose-rt")["formats"]["onnx"]
+    assert table.at["efficientpose-rt", zt.SIZE] == onnx["size_mib"]
+    assert table.at["efficientpose-rt", zt.LATENCY] == onnx["latency"]["median_ms"]
 
 
 @pytest.mark.parametrize(
@@ -103,8 +125,8 @@ def test_the_zoo_lists_every_variant(visit, document):
     [
         ("zoo_license", ["CC-BY-NC-4.0"], ["testpose", "testpose-broken"]),
         ("zoo_schema", ["33 (blazepose-33)"], ["blazepose-lite"]),
-        ("zoo_format", ["TFLite → ONNX + int8"], ["blazepose-lite"]),
-        ("zoo_format", ["TFLite → ONNX"], ["efficientpose-rt"]),
+        ("zoo_format", ["ONNX (from TFLite; int8 too)"], ["blazepose-lite"]),
+        ("zoo_format", ["ONNX (from TFLite)"], ["efficientpose-rt"]),
         ("zoo_task", ["person detection (BlazePose stage 1)"], ["blazepose-detector"]),
         ("zoo_precision", ["fp32"], ["testpose"]),
         ("zoo_search", "movenet thunder", ["movenet-thunder"]),
@@ -167,6 +189,60 @@ def test_a_deep_link_opens_its_model(visit):
     assert at.selectbox(key="model_choice").value == "movenet-thunder"
     assert card_title(at) == "# MoveNet SinglePose Thunder"
     assert "## Performance" in text_of(at) and "## Provenance and reproduction" in text_of(at)
+
+
+def page_order(at: AppTest) -> list[str]:
+    """The main area's titles and widgets, top to bottom: "title" for a level-1 heading."""
+    order = []
+    for node in at.main:
+        if node.type == "markdown" and node.value.lstrip().startswith("# "):
+            order.append("title")
+        elif node.type in ("selectbox", "download_button", "warning", "error"):
+            order.append(node.type)
+    return order
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"model": "movenet-thunder"}, ["title", "selectbox", "download_button"]),
+        ({"model": "testpose-broken"}, ["title", "selectbox", "error"]),
+        ({"model": "no-such-model"}, ["title", "warning", "selectbox", "download_button"]),
+    ],
+)
+def test_the_model_page_names_the_model_before_its_controls(visit, query, expected):
+    at = visit(**query)
+    assert page_order(at)[: len(expected)] == expected
+    assert page_order(at).count("title") == 1  # the card's own title is not drawn twice
+
+
+# a path into the repository, in code: `catalog/measure/conventions.md`, `site/docs/x.md`
+REPOSITORY_PATH = re.compile(r"`(?:catalog|site|web|tests|notebooks)/[^`\s]+`")
+
+
+def test_the_model_page_shows_how_figures_are_counted_not_a_path(visit, document):
+    at = visit(model="movenet-lightning")
+    text = text_of(at)
+    assert not REPOSITORY_PATH.findall(text)
+    assert f"the conventions under *{CONVENTIONS_TITLE}*, at the foot of this page" in text
+    [conventions] = at.expander
+    assert conventions.label == CONVENTIONS_TITLE
+    assert conventions.markdown[0].value == document["conventions"].strip()
+    assert list(at.main.children.values())[-1] is conventions  # at the foot, as the card says
+
+
+def test_where_the_site_is_known_the_model_page_links_its_numbers_page(visit, monkeypatch):
+    monkeypatch.setenv("POSEZOO_SITE_URL", "http://127.0.0.1:8123")
+    at = visit(model="movenet-lightning")
+    text = text_of(at)
+    assert "How each figure is counted: [the Numbers page](http://127.0.0.1:8123/numbers/)." in text
+    assert "](http://127.0.0.1:8123/numbers/#params)" in text  # the figures' labels link their convention
+    assert "../numbers/" not in text and not REPOSITORY_PATH.findall(text)
+    assert not at.expander
+
+
+def test_the_numbers_page_the_app_links_is_a_page_of_the_docs_site():
+    assert (ROOT / "site" / "docs" / f"{NUMBERS_PAGE.strip('/')}.md").is_file()
 
 
 @pytest.mark.parametrize("variant_id", ["movenet-lightning", "testpose"])
@@ -317,8 +393,11 @@ def test_try_it_embeds_the_sites_page_when_served(visit, small_build, tmp_path):
         at = visit(script, page="try", model="movenet-thunder")
     finally:
         config.set_option("server.enableStaticServing", False)
-    frames = at.get("iframe")
-    assert [frame.proto.src for frame in frames] == ["/app/static/try/index.html?model=movenet-thunder&embed=1"]
+    from catalog.app.try_page import redirect_page
+
+    frames = at.get("iframe")  # an inline frame, which Streamlit sizes to its content, going on to the page
+    page = "/app/static/try/index.html?model=movenet-thunder&embed=1"
+    assert [frame.proto.srcdoc for frame in frames] == [redirect_page(page)]
     note = at.info[0].value
     assert "not cross-origin isolated" in note and "**one thread**" in note
     assert "posezoo preview" in note and "try/?model=movenet-thunder" in note

@@ -20,6 +20,7 @@ from catalog.app.zoo_page import ROW_PX  # noqa: E402
 from catalog.publish.records import families_by_id, model_title  # noqa: E402
 from catalog.schema import Catalog  # noqa: E402
 from tests.app_driver import (  # noqa: E402
+    TABLE,
     ServedApp,
     camera_args,
     launch_chromium,
@@ -38,6 +39,7 @@ pytestmark = [
 WAIT_MS = 120_000
 # Streamlit's own chatter that is not an error of the app's (its forward-message cache, a favicon)
 HARMLESS = ("favicon",)
+PHONE_MAX = 767  # Streamlit's widest viewport that starts with the sidebar collapsed
 
 
 def zoo_titles(document: dict) -> dict[str, str]:
@@ -70,9 +72,10 @@ def served(zoo_build, tmp_path_factory):
 class AppVisit:
     """A page of its own in `browser` with every console error recorded, frames' included."""
 
-    def __init__(self, browser, app: ServedApp) -> None:
+    def __init__(self, browser, app: ServedApp, width: int = 1500, height: int = 1150) -> None:
         self.app = app
-        self.context = browser.new_context(viewport={"width": 1500, "height": 1150})
+        self.width = width
+        self.context = browser.new_context(viewport={"width": width, "height": height})
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
@@ -80,7 +83,9 @@ class AppVisit:
 
     def open(self, query: str = ""):
         open_when_up(self.page, self.app.url + query)
-        self.page.locator('[data-testid="stSidebar"]').first.wait_for(state="visible", timeout=WAIT_MS)
+        # a phone's width starts with the sidebar collapsed
+        shown = "visible" if self.width > PHONE_MAX else "attached"
+        self.page.locator('[data-testid="stSidebar"]').first.wait_for(state=shown, timeout=WAIT_MS)
         return self.page
 
     def screenshot(self, name: str) -> None:
@@ -100,8 +105,8 @@ class AppVisit:
 def visit(camera_browser, served):
     visits: list[AppVisit] = []
 
-    def open_visit(browser=None) -> AppVisit:
-        visits.append(AppVisit(browser or camera_browser, served))
+    def open_visit(browser=None, width: int = 1500, height: int = 1150) -> AppVisit:
+        visits.append(AppVisit(browser or camera_browser, served, width, height))
         return visits[-1]
 
     yield open_visit
@@ -156,6 +161,73 @@ def test_selecting_rows_in_the_table_opens_a_model_or_compares(visit, zoo_build)
     page.get_by_role("button", name=f"Open {titles[1]}").click()
     page.get_by_role("heading", name=titles[1], level=1).wait_for(timeout=WAIT_MS)
     assert page.url.endswith(f"?model={list(zoo_titles(zoo_build[1]))[1]}")
+    assert one.real_errors() == []
+
+
+WIDTHS = {"desktop": 1440, "phone": 390}
+# how far the page, or its main area (which scrolls on its own), is wider than the window
+OVERFLOW = """() => Math.max(
+  ...[document.documentElement, document.querySelector('[data-testid="stMain"]')].map(
+    (e) => e.scrollWidth - e.clientWidth
+  )
+)"""
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_the_model_page_names_its_model_first_and_its_conventions(visit, width):
+    one = visit(width=width, height=900)
+    page = one.open("?model=movenet-lightning")
+    title = page.get_by_role("heading", name="MoveNet SinglePose Lightning", level=1)
+    title.wait_for(timeout=WAIT_MS)
+    choice = page.locator('[data-testid="stSelectbox"]').first
+    choice.wait_for(timeout=WAIT_MS)
+    # the title first, then the choice of model and the downloads
+    assert title.bounding_box()["y"] < choice.bounding_box()["y"]
+    assert choice.bounding_box()["y"] < page.get_by_text("Download the ONNX file").bounding_box()["y"]
+    # how each figure is counted is on the page, not a path into the repository
+    assert page.get_by_text("catalog/measure/conventions.md").count() == 0
+    assert page.get_by_text("the conventions under How each figure is counted, at the foot of this page").is_visible()
+    conventions = page.get_by_test_id("stExpander").get_by_text("How each figure is counted", exact=True)
+    conventions.scroll_into_view_if_needed()
+    conventions.click()
+    page.get_by_text("multiply-accumulates of the dense ops only").first.wait_for(timeout=WAIT_MS)
+    assert page.evaluate(OVERFLOW) <= 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"app-model-conventions-{width}.png"))
+    one.screenshot(f"model-{width}")
+    assert one.real_errors() == []
+
+
+SCROLL_TO_COLUMN = """(wanted) => {
+  const grid = document.querySelector('[data-testid="stDataFrame"]');
+  const shown = [...grid.querySelectorAll('th[role="columnheader"]')].map((th) => th.textContent);
+  if (wanted.every((header) => shown.includes(header))) return true;
+  grid.querySelector(".dvn-scroller").scrollLeft += 120;
+  return false;
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_the_zoo_says_which_file_its_figures_are_of(visit, width):
+    one = visit(width=width, height=900)
+    page = one.open()
+    wait_for_table(page, WAIT_MS)
+    assert page.get_by_text("Figures of names what the ONNX file was converted from").is_visible()
+    assert page.evaluate(OVERFLOW) <= 0
+    one.screenshot(f"zoo-{width}")
+    # the grid draws the columns in view, and an accessible table of them (hidden) that it renews
+    # once a scroll has rested (a page timer, shorter than the poll's): scroll it, a little each
+    # poll, to the column beside the precision, the size and the latency
+    grid = page.locator(TABLE).first
+    grid.scroll_into_view_if_needed()
+    page.wait_for_function(SCROLL_TO_COLUMN, arg=["Figures of", "Precision"], polling=500, timeout=WAIT_MS)
+    headers = grid.locator('th[role="columnheader"]').all_inner_texts()
+    assert "Figures of" in headers and "Format" not in headers, headers
+    column = grid.locator('th[role="columnheader"]', has_text="Figures of").get_attribute("aria-colindex")
+    cells = grid.locator(f'td[role="gridcell"][aria-colindex="{column}"]').all_inner_texts()
+    assert cells and all(cell.startswith(("ONNX (from TF", "ONNX (the original")) for cell in cells), cells
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    grid.screenshot(path=str(SCREENSHOTS / f"app-zoo-figures-of-{width}.png"))
     assert one.real_errors() == []
 
 

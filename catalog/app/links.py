@@ -19,6 +19,7 @@ PAGES: dict[str, str] = {  # query value -> the page's name in the menu
     "try": "Try it",
 }
 MAX_COMPARED = 4
+NUMBERS_PAGE = "numbers/"  # the docs site's Numbers page (site/docs/numbers.md): how each figure is counted
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""The Model page: the variant's model card, drawn by the docs site's card renderer, and download
-buttons for its original file, its ONNX file and, where it has one, its int8 ONNX file with the
-trade in one line."""
+"""The Model page: the variant's name, the model to choose, download buttons for its original
+file, its ONNX file and, where it has one, its int8 ONNX file with the trade in one line, then
+its model card, drawn by the docs site's card renderer, whose pointers to how each figure is
+counted a visitor can follow: the docs site's Numbers page, or the conventions on this page."""
 
 from __future__ import annotations
 
@@ -13,49 +14,73 @@ import streamlit as st
 
 from catalog.app import environment
 from catalog.app.data import Zoo
-from catalog.app.links import Route
+from catalog.app.links import NUMBERS_PAGE, Route
 from catalog.app.navigation import go
 from catalog.formats import INT8_FORMAT
 from catalog.publish.formatting import size
 from catalog.publish.model_card import render_card
+from catalog.publish.model_card.inputs import NUMBERS_PAGE as CARD_NUMBERS_PAGE
 from catalog.publish.model_card.inputs import CardInputs
 from catalog.publish.model_card.int8 import trade_line
-from catalog.publish.model_card.markdown import bullets
+from catalog.publish.model_card.markdown import bullets, code, text
 from catalog.publish.model_card.sections import SKELETON_FILE, license_section, restrictions_intro
 from catalog.publish.records import onnx_report, original_format, runnable, safe_relative
 from catalog.publish.skeleton import skeleton_svg
 from catalog.schema import VariantRecord
 
 CHOICE_KEY = "model_choice"
+# what a card made for a reader of the repository points to for how each figure is counted
+# (render_card without site=True): a path this page swaps for something a visitor can open
+CONVENTIONS_FILE = "catalog/measure/conventions.md"
+CONVENTIONS_TITLE = "How each figure is counted"
+# a card's wide tables (hashes, tensors' shapes) scroll sideways inside themselves, not the page, on a phone
+WIDE_TABLES = "<style>[data-testid='stMarkdownContainer'] table {display: block; overflow-x: auto;}</style>"
 
 
-def choose_model(zoo: Zoo, wanted: str | None) -> str | None:
-    ids = list(zoo.variants)
-    if not ids:
-        st.info("The catalog holds no variant.")
-        return None
-    if wanted not in zoo.variants:
-        if wanted:
-            st.warning(f"There is no variant {wanted!r} in this catalog: choose one below.")
-        wanted = ids[0]
-    if st.session_state.get(CHOICE_KEY) != wanted:
-        st.session_state[CHOICE_KEY] = wanted
+def shown_model(zoo: Zoo, wanted: str | None) -> str | None:
+    """The variant the page shows: the one asked for, else the catalog's first; None when it has none."""
+    if wanted in zoo.variants:
+        return wanted
+    return next(iter(zoo.variants), None)
+
+
+def choose_model(zoo: Zoo, wanted: str | None, shown: str) -> None:
+    """Says when the variant asked for is not there, and offers every variant, `shown` chosen."""
+    if wanted and wanted != shown:
+        st.warning(f"There is no variant {wanted!r} in this catalog: choose one below.")
+    if st.session_state.get(CHOICE_KEY) != shown:
+        st.session_state[CHOICE_KEY] = shown
 
     def chosen() -> None:
         go(Route("model", (st.session_state[CHOICE_KEY],)))
 
-    st.selectbox("Model", ids, format_func=zoo.title, key=CHOICE_KEY, on_change=chosen)
-    return wanted
+    st.selectbox("Model", list(zoo.variants), format_func=zoo.title, key=CHOICE_KEY, on_change=chosen)
+
+
+def app_card(zoo: Zoo, variant_id: str) -> tuple[str, bool]:
+    """The variant's card, its pointers to how each figure is counted made ones a visitor can
+    follow: links to the docs site's Numbers page where the app knows the site, else words
+    pointing to the conventions at the foot of the page (True: the page must show them)."""
+    site = environment.site_url()
+    if site:
+        card = render_card(zoo.catalog, variant_id, site=True, metadata=False)
+        return card.replace(f"]({CARD_NUMBERS_PAGE}", f"]({site}{NUMBERS_PAGE}"), False
+    card = render_card(zoo.catalog, variant_id, metadata=False)
+    below = f"the conventions under *{CONVENTIONS_TITLE}*, at the foot of this page"
+    return card.replace(code(CONVENTIONS_FILE), below), True
 
 
 def card_parts(card: str) -> tuple[str, str]:
-    """The card before and after its skeleton figure, which the app draws itself."""
+    """The card before and after its skeleton figure, which the app draws itself, without the
+    card's title (the page shows it above the choice of model)."""
+    lines = card.lstrip("\n").splitlines(keepends=True)
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
     marker = f"]({SKELETON_FILE})"
-    lines = card.splitlines(keepends=True)
     for i, line in enumerate(lines):
         if line.startswith("![") and line.rstrip().endswith(marker):
             return "".join(lines[:i]), "".join(lines[i + 1 :])
-    return card, ""
+    return "".join(lines), ""
 
 
 def _file_bytes(path: Path) -> Callable[[], bytes]:
@@ -154,9 +179,12 @@ def not_built(zoo: Zoo, variant: VariantRecord) -> None:
 
 
 def model_page(zoo: Zoo, route: Route) -> None:
-    variant_id = choose_model(zoo, route.model)
+    variant_id = shown_model(zoo, route.model)
     if variant_id is None:
+        st.info("The catalog holds no variant.")
         return
+    st.markdown(f"# {text(zoo.title(variant_id))}")
+    choose_model(zoo, route.model, variant_id)
     variant = zoo.variants[variant_id]
     if variant.status != "ok" or onnx_report(variant) is None:
         not_built(zoo, variant)
@@ -165,8 +193,13 @@ def model_page(zoo: Zoo, route: Route) -> None:
     int8_offer(zoo, variant)
     if runnable(variant):
         st.button("Try it in your browser", key="try_this", on_click=go, args=(Route("try", (variant_id,)),))
-    before, after = card_parts(render_card(zoo.catalog, variant_id, metadata=False))
+    st.html(WIDE_TABLES)
+    card, conventions_below = app_card(zoo, variant_id)
+    before, after = card_parts(card)
     st.markdown(before)
     keypoints = variant.keypoints
     st.image(skeleton_svg(keypoints.schema, keypoints.names, keypoints.skeleton), width=480)
     st.markdown(after)
+    if conventions_below:
+        with st.expander(CONVENTIONS_TITLE):
+            st.markdown(zoo.catalog.conventions)

@@ -94,7 +94,8 @@ def zoo_page(zoo: Zoo) -> None:
         "Every variant in the catalog, one row each. The figures are those of the variant's ONNX file: "
         f"every variant has one, checked against its original, and it is the file timed on {LATENCY_RUNTIME} "
         f"(CPU, median of the timed runs on {zoo.catalog.machine.cpu}). "
-        "The original file's figures are on each model's page."
+        "The original file's figures are on each model's page; "
+        f"*{zt.FORMAT}* names what the ONNX file was converted from."
     )
     table = zt.zoo_table(zoo.catalog)
     shown = zt.apply(table, filters(table))
@@ -106,6 +107,9 @@ def zoo_page(zoo: Zoo) -> None:
         selection_mode="multi-row",
         hide_index=True,
         height=table_height(len(shown)),
-        column_config={column: st.column_config.NumberColumn(format=f) for column, f in NUMBER_FORMATS.items()},
+        column_config={
+            **{column: st.column_config.NumberColumn(format=f) for column, f in NUMBER_FORMATS.items()},
+            zt.FORMAT: st.column_config.TextColumn(help=zt.FIGURES_OF.title),
+        },
     )
     open_buttons(zoo, selected_ids(shown))

@@ -1,24 +1,45 @@
 """The Zoo page's table and its filters, without Streamlit: one row per variant, the figures of
 its ONNX file (as on the docs site's Zoo page: every variant has one, checked against its
-original, and it is the file timed on onnxruntime), and what a visitor narrows it by."""
+original, and it is the file timed on onnxruntime), and what a visitor narrows it by; and a
+handful of its columns, for a notebook (`overview`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
+from catalog.formats import INT8_FORMAT, ONNX_FORMAT
 from catalog.publish.columns import BY_KEY, ZOO_COLUMNS, Column
-from catalog.publish.records import families_by_id
+from catalog.publish.records import FORMAT_NAMES, families_by_id, onnx_report, original_format
 from catalog.schema import Catalog, FamilyRecord, VariantRecord
 
-SHOWN = [c for c in ZOO_COLUMNS if c.in_app]
+
+def _figures_of(variant: VariantRecord, _: FamilyRecord | None) -> str | None:
+    """What the row's figures are of, the ONNX file, and what it was converted from:
+    "ONNX (from TFJS; int8 too)"; None where no ONNX file was built."""
+    original = original_format(variant)
+    if variant.status != "ok" or onnx_report(variant) is None or original is None:
+        return None
+    source = "the original" if original == ONNX_FORMAT else f"from {FORMAT_NAMES.get(original, original)}"
+    return f"{FORMAT_NAMES[ONNX_FORMAT]} ({source}{'; int8 too' if INT8_FORMAT in variant.formats else ''})"
+
+
+# the site's Format column ("TFJS → ONNX") beside figures of the ONNX file alone read as the
+# original's figures: the app's table says which file they are of
+FIGURES_OF = replace(
+    BY_KEY["format"],
+    header="Figures of",
+    value=_figures_of,
+    title="What the figures are of: the ONNX file, converted from the original (int8 too: it has an int8 form)",
+)
+SHOWN = [FIGURES_OF if c.key == FIGURES_OF.key else c for c in ZOO_COLUMNS if c.in_app]
 ID = "id"
 TASK = BY_KEY["task"].header
 SCHEMA = BY_KEY["keypoints"].header
-FORMAT = BY_KEY["format"].header
+FORMAT = FIGURES_OF.header
 PRECISION = BY_KEY["precision"].header
 SIZE = BY_KEY["size_mib"].header
 MFLOPS = BY_KEY["mflops"].header
@@ -116,3 +137,20 @@ def apply(table: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     for field, column in RANGES.items():
         mask &= _inside(table, column, getattr(filters, field))
     return table[mask.astype(bool)]
+
+
+# what a person choosing a model reads first, for a notebook's first look at a catalog
+OVERVIEW = ("family", "variant", "ap", "keypoints", "size_mib", "mflops", "latency_ms", "license")
+
+
+def overview(catalog: Catalog | Mapping[str, Any]) -> pd.DataFrame:
+    """A handful of the zoo table's columns (OVERVIEW), one row per variant named by its id, the
+    most accurate first and each figure rounded as the table shows it: catalog.load() has every
+    figure, catalog.load_records() every record."""
+    if not isinstance(catalog, Catalog):
+        catalog = Catalog.model_validate(catalog)
+    headers = [BY_KEY[key].header for key in OVERVIEW]
+    table = zoo_table(catalog).set_index(ID)[headers]
+    digits = {c.header: c.digits for c in NUMBERS if c.header in headers and c.digits is not None}
+    accuracy = BY_KEY["ap"].header
+    return table.round(digits).sort_values(accuracy, ascending=False, na_position="last", kind="stable")
