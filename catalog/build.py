@@ -25,7 +25,7 @@ from catalog.cards.load import Family, Variant
 from catalog.digest import identity, known_sha256, remember, sha256_file
 from catalog.errors import PosezooError
 from catalog.fetch.sources import FileDigest
-from catalog.formats import INT8_FORMAT
+from catalog.formats import INT8_FORMAT, ONNX_FORMAT
 from catalog.measure.inspection import inspect
 from catalog.measure.latency import DEFAULT_RUNS, machine_description
 from catalog.measure.metrics import CONVENTIONS
@@ -159,10 +159,9 @@ def _relative(path: Path, out: Path) -> str:
 
 
 def _variant_facts(variant: Variant, family: Family) -> dict:
-    """The card's facts about a variant, with its family's license and usage restrictions."""
+    """The card's facts about a variant, with its family's license and what it binds a user to."""
     facts = variant.model_dump(mode="json")
     facts["license"] = family.license.model_dump(mode="json")
-    facts["usage_restrictions"] = list(family.usage_restrictions)
     return facts
 
 
@@ -255,21 +254,6 @@ def build_variant(
         }
         if not check["passed"]:
             raise StepFailed("check", check["message"])
-    if options.measure:
-        for name, report in formats.items():
-            runtime = "onnxruntime" if name == "onnx" else ORIGINAL_RUNTIMES.get(name)
-            if runtime is None:
-                report["latency"] = None
-                report["latency_note"] = f"no Python runtime for {name} here: measured in the browser"
-                continue
-            progress(variant.id, f"measure {runtime}")
-            model = options.out / report["path"]
-            shapes = report["reference_shapes"]
-            from catalog.measure.latency import measure
-
-            report["latency"] = _step(
-                "measure", lambda m=model, r=runtime, s=shapes: measure(r, m, s, runs=options.runs).to_dict()
-            )
     if options.browser and "onnx" in formats:
         from catalog.measure.browser import measure_browser
 
@@ -286,6 +270,8 @@ def build_variant(
         int8_report, int8 = _int8_form(variant, options, formats["onnx"], detector, progress)
         if int8_report is not None:
             formats[INT8_FORMAT] = int8_report
+    if options.measure:
+        _time_forms(variant.id, options, formats, int8, progress)
     from catalog.measure.evaluation import how_used
 
     return {
@@ -364,7 +350,7 @@ def _int8_form(
         path.unlink(missing_ok=True)
         record.update(format=None, reason=(str(error) if isinstance(error, Int8Absent) else _first_line(error))[:500])
         return None, record
-    record.update(format=INT8_FORMAT, **_int8_ratios(onnx_report, report, record.get("cpu_turns")))
+    record.update(format=INT8_FORMAT, **_int8_ratios(onnx_report, report))
     return report, record
 
 
@@ -407,27 +393,6 @@ def _int8_steps(
     record["keypoint_check"] = check_keypoints(estimator).to_dict()
     progress(variant.id, "inspect int8")
     report = _report(path, out)
-    if options.measure:
-        from catalog.measure.latency import measure, measure_turns
-
-        progress(variant.id, "measure int8 onnxruntime")
-        try:
-            report["latency"] = measure("onnxruntime", path, report["reference_shapes"], runs=options.runs).to_dict()
-        except Exception as error:
-            raise Int8Absent(f"onnxruntime could not time it: {_first_line(error)}") from None
-        progress(variant.id, "measure float and int8 in turns")
-        try:
-            turns = measure_turns("onnxruntime", float_path, path, report["reference_shapes"], runs=options.runs)
-        except Exception as error:
-            raise Int8Absent(f"onnxruntime could not time it beside the float form: {_first_line(error)}") from None
-        record["cpu_turns"] = {
-            "runtime": turns.runtime,
-            "runtime_version": turns.runtime_version,
-            "float_median_ms": turns.first_median_ms,
-            "int8_median_ms": turns.second_median_ms,
-            "runs": turns.runs,
-            "threads": turns.threads,
-        }
     if options.browser:
         from catalog.measure.browser import measure_browser
 
@@ -444,12 +409,10 @@ def _first_line(error: BaseException) -> str:
     return first if isinstance(error, PosezooError | ValueError) else f"{type(error).__name__}: {first}"
 
 
-def _int8_ratios(float_report: dict, int8_report: dict, cpu_turns: dict | None) -> dict[str, Any]:
-    """The trade, int8 over float: size, CPU latency (timed in turns), browser latency at the most
-    threads both ran."""
+def _int8_ratios(float_report: dict, int8_report: dict) -> dict[str, Any]:
+    """The trade, int8 over float: size, and browser latency at the most threads both ran (the CPU
+    latency ratio comes with the forms' timings, `_time_forms`)."""
     ratios: dict[str, Any] = {"size_ratio": round(int8_report["size_bytes"] / float_report["size_bytes"], 3)}
-    if cpu_turns:
-        ratios["cpu_latency_ratio"] = round(cpu_turns["int8_median_ms"] / cpu_turns["float_median_ms"], 3)
     timed = [
         {b["threads"]: b["median_ms"] for b in r.get("browser_latency") or []} for r in (float_report, int8_report)
     ]
@@ -458,6 +421,53 @@ def _int8_ratios(float_report: dict, int8_report: dict, cpu_turns: dict | None) 
         threads = max(shared)
         ratios.update(browser_threads=threads, browser_latency_ratio=round(timed[1][threads] / timed[0][threads], 3))
     return ratios
+
+
+MEMORY_RUNS = 3  # the memory child runs a form this often: its peak, not its time, is the figure
+
+
+def _time_forms(variant_id: str, options: BuildOptions, formats: dict, int8: dict | None, progress: Progress) -> None:
+    """Every form a Python runtime runs here, timed in one alternating-turns run (their medians
+    compare, and the int8 ratio is theirs), and each form's memory in a child of its own."""
+    from catalog.measure.latency import measure, measure_turns
+
+    forms = {}
+    for name, report in formats.items():
+        runtime = "onnxruntime" if name in (ONNX_FORMAT, INT8_FORMAT) else ORIGINAL_RUNTIMES.get(name)
+        if runtime is None:
+            report["latency"] = None
+            report["latency_note"] = f"no Python runtime for {name} here: measured in the browser"
+            continue
+        forms[name] = {"runtime": runtime, "model": options.out / report["path"], "shapes": report["reference_shapes"]}
+    if not forms:
+        return
+    progress(variant_id, f"time {', '.join(forms)} in turns")
+    try:
+        timings = measure_turns(forms, runs=options.runs)
+    except Exception as error:
+        if INT8_FORMAT not in forms or int8 is None:
+            raise StepFailed("measure", _first_line(error)[:500]) from None
+        # the int8 form alone may be what fails: it goes, the float forms are timed without it
+        formats.pop(INT8_FORMAT)
+        reason = f"onnxruntime could not time it beside the float form: {_first_line(error)}"
+        int8.update(format=None, reason=reason[:500])
+        forms.pop(INT8_FORMAT)
+        timings = _step("measure", lambda: measure_turns(forms, runs=options.runs))
+    for name, timing in timings.items():
+        form = forms[name]
+        progress(variant_id, f"memory {name}")
+        memory = _step(
+            "measure",
+            lambda f=form: measure(f["runtime"], f["model"], f["shapes"], runs=MEMORY_RUNS, warmup=1),
+        )
+        formats[name]["latency"] = {
+            **timing.to_dict(),
+            "peak_rss_mib": memory.peak_rss_mib,
+            "baseline_rss_mib": memory.baseline_rss_mib,
+            "model_peak_mib": memory.model_peak_mib,
+        }
+    if int8 is not None and INT8_FORMAT in timings and ONNX_FORMAT in timings:
+        int8["cpu_latency_ratio"] = round(timings[INT8_FORMAT].median_ms / timings[ONNX_FORMAT].median_ms, 3)
 
 
 def _check(variant: Variant, original: Path, fmt: str, onnx_path: Path, report: dict) -> dict:
@@ -534,6 +544,13 @@ def _has_sha256(path: Path, sha: str) -> bool:
         return False
 
 
+def _high_risk_uses(cards: Path) -> dict | None:
+    from catalog.cards.load import load_defaults
+
+    guidance = load_defaults(cards).high_risk_uses
+    return guidance.model_dump(mode="json") if guidance else None
+
+
 def build(
     options: BuildOptions,
     progress: Progress = lambda variant, step: None,
@@ -603,13 +620,20 @@ def _build(options: BuildOptions, progress: Progress, started: float) -> BuildRe
         from catalog.evaluate import measure_accuracy
 
         evaluation, warnings = measure_accuracy(records, options.out, options.cache, progress)
-        for record in records:
-            if record["status"] == "ok":
-                _keep(options.out, record)
     else:
         for record in records:
             record.pop("accuracy", None)
             (record.get("int8") or {}).update(accuracy=None, ap_drop=None, pck_10_drop=None)
+    if options.measure:
+        from catalog.time_pipelines import time_pipelines
+
+        time_pipelines(records, options.out, options.runs, progress)
+    else:
+        for record in records:
+            record.update(pipeline=None, pipeline_note="not measured (posezoo build --no-measure)")
+    for record in records:
+        if record["status"] == "ok":
+            _keep(options.out, record)
     for record in records:
         disagreeing = _disagreeing(options.out, record) if record["status"] == "ok" else []
         if disagreeing:  # changed by something outside this build: never published as it was
@@ -622,6 +646,7 @@ def _build(options: BuildOptions, progress: Progress, started: float) -> BuildRe
         "machine": machine_description(),
         "conventions": CONVENTIONS,
         "evaluation": evaluation,
+        "high_risk_uses": _high_risk_uses(options.cards),
         "families": [f.model_dump(mode="json") for f in families],
         "variants": records,
         "failures": [f.__dict__ for f in failures],

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from catalog.measure.evaluation import Estimator, EvalSet, Use
+    from catalog.measure.evaluation import EvalSet, Use
     from catalog.pose.built import Precision
 
 Progress = Callable[[str, str], None]
@@ -26,32 +26,17 @@ def _key(record: dict, detector: dict | None, eval_set: EvalSet, precision: str)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def _estimator(record: dict, use: Use, detector: dict | None, out: Path, precision: Precision) -> Estimator:
-    """The variant's form run as `use` says: alone, behind its own detector, or top-down."""
-    from catalog.pose.built import onnx_path, variant_from_record
-    from catalog.pose.estimator import PoseEstimator
-    from catalog.pose.top_down import TopDown
-
-    variant = variant_from_record(record)
-    path = onnx_path(record, out, precision)
-    if use.mode == "whole-frame":
-        return PoseEstimator(variant, path)
-    assert detector is not None
-    detector_variant, detector_path = variant_from_record(detector), onnx_path(detector, out)
-    if use.mode == "two-stage":
-        return PoseEstimator(variant, path, detector_variant, detector_path)
-    return TopDown(PoseEstimator(variant, path), PoseEstimator(detector_variant, detector_path))
-
-
 def _form_accuracy(
     record: dict, use: Use, detector: dict | None, eval_set: EvalSet, out: Path, precision: Precision
 ) -> dict[str, Any]:
     from catalog.measure.evaluation import evaluate, not_scored
+    from catalog.pose.top_down import as_meant_from_records
 
     key = _key(record, detector, eval_set, precision)
     try:
         names = record["keypoints"]["names"]
-        scored = evaluate(_estimator(record, use, detector, out, precision), names, eval_set, use)
+        estimator = as_meant_from_records(record, detector, out, precision=precision)
+        scored = evaluate(estimator, names, eval_set, use)
     except Exception as error:  # a form the pose API cannot run is recorded, never a build failure
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         scored = not_scored(f"not scored: {first}"[:300], use)

@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from catalog.cards.facts import FamilyFacts, License, VariantFacts
+from catalog.cards.facts import FamilyFacts, HighRiskUses, License, VariantFacts
 from catalog.errors import PosezooError
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 Dim = int | str | None  # a size, a symbolic name for a dynamic size (H, W, N), or unknown
 
 
@@ -64,24 +64,40 @@ class OpRecord(Record):
     folded: int
 
 
-class LatencyRecord(Record):
+class TimingRecord(Record):
+    """Runs timed in alternating turns with the others of `turns_with`: their medians compare."""
+
     # onnxruntime | tflite
     runtime: str
     # the runtime's version
     runtime_version: str
     # median time of one inference, ms
     median_ms: float
+    # the median's 95 % interval (order statistics of the runs): its lower end, ms
+    median_low_ms: float
+    # and its upper end, ms
+    median_high_ms: float
     # 90th percentile, ms
     p90_ms: float
     # fastest run, ms
     min_ms: float
-    # timed runs
+    # timed runs: at least the build's --runs, more until the interval is within 5 % of the median
     runs: int
     # untimed runs before them
     warmup: int
     # intra-op threads the runtime used
     threads: int
-    # the measuring process's peak resident memory, MiB
+    # the interval stayed wider than 5 % of the median after the most runs: the machine was busy
+    noisy: bool
+    # the forms timed in the same alternating-turns run, this one included
+    turns_with: list[str]
+
+
+class LatencyRecord(TimingRecord):
+    """One form's inference, timed with the variant's other forms (`turns_with`), and its memory:
+    every page shows these figures for this form."""
+
+    # a separate child's peak resident memory running this form alone, MiB
     peak_rss_mib: float
     # its resident memory with the runtime loaded, before the model, MiB
     baseline_rss_mib: float
@@ -322,23 +338,6 @@ class CalibrationPhotoRecord(Record):
     why: str
 
 
-class CpuTurnsRecord(Record):
-    """The float and int8 forms timed in alternating turns in one process: their ratio holds on a busy machine."""
-
-    # onnxruntime
-    runtime: str
-    # the runtime's version
-    runtime_version: str
-    # the float ONNX form's median time of one inference, ms
-    float_median_ms: float
-    # the int8 form's, ms
-    int8_median_ms: float
-    # timed runs of each form
-    runs: int
-    # intra-op threads
-    threads: int
-
-
 class IntervalRecord(Record):
     # the figure on the whole set
     value: float
@@ -402,6 +401,39 @@ class AccuracyRecord(Record):
     # why it was not scored, when it was not
     note: str = ""
     # digest of what the figures depend on (the form, its detector, the set): a build with an equal key reuses them
+    key: str = ""
+
+
+class StageRecord(Record):
+    # detector (the first stage), model (the variant itself), or rest (crops, mapping back, sorting)
+    role: Literal["detector", "model", "rest"]
+    # the stage model's variant id; null for the rest
+    variant: str | None
+    # median ms per frame: the stage model's calls, preprocessing and decoding included
+    median_ms: float
+    # of which its onnxruntime session's runs, median ms per frame; null for the rest
+    inference_ms: float | None
+    # the stage model's calls per frame (a top-down model: one per person found)
+    calls: int
+
+
+class PipelineRecord(Record):
+    """The whole pipeline a user runs (the pose API as `use` says): image in, poses out, every stage,
+    on one photo of one person. The headline latency of a pose model."""
+
+    # the photo, and what is on it
+    image: str
+    # how the variant ran: whole-frame, top-down or two-stage (see `use`)
+    mode: Literal["whole-frame", "top-down", "two-stage"]
+    # people the pipeline found on the photo: its poses scoring catalog.pose.top_down.PERSON_MIN_SCORE or more
+    people: int
+    # the whole frame, ms: median, its 95 % interval, runs
+    latency: TimingRecord
+    # each stage, first stage first, and the rest
+    stages: list[StageRecord]
+    # FLOPs of one frame: the detector's, plus the model's once per person found (at least once)
+    flops: int
+    # digest of what the figures depend on (the form, its detector): a build with an equal key reuses them
     key: str = ""
 
 
@@ -471,9 +503,8 @@ class Int8Record(Record):
     max_drift: float | None = None
     # int8 file size / the float ONNX file's
     size_ratio: float | None = None
-    # both forms timed on onnxruntime (CPU) in alternating turns; null when not measured
-    cpu_turns: CpuTurnsRecord | None = None
-    # int8 median CPU latency / the float ONNX form's, from `cpu_turns`; null when not measured
+    # the int8 form's median CPU latency / the float ONNX form's, both from the variant's one
+    # alternating-turns run (formats.*.latency); null when not measured
     cpu_latency_ratio: float | None = None
     # int8 median browser latency / the float ONNX form's, at `browser_threads`; null when not measured
     browser_latency_ratio: float | None = None
@@ -492,10 +523,8 @@ class Int8Record(Record):
 class VariantRecord(VariantFacts):
     """A variant: the card's facts, and what the build measured."""
 
-    # the family's license
+    # the family's license, with what it binds a user to
     license: License
-    # the family's usage restrictions
-    usage_restrictions: list[str]
     # ok, or failed (see error)
     status: Literal["ok", "failed"]
     # the failed step; only when status is failed
@@ -512,6 +541,11 @@ class VariantRecord(VariantFacts):
     use: UseRecord | None = None
     # accuracy on the evaluation set (the float ONNX form); null when the build did not measure it
     accuracy: AccuracyRecord | None = None
+    # the whole pipeline as a user runs it, timed (the float ONNX forms); null for a detector, or
+    # when the build did not measure it
+    pipeline: PipelineRecord | None = None
+    # why there is no pipeline figure, when there is none
+    pipeline_note: str = ""
     # the int8 form (formats.onnx_int8), or why there is none; null where no ONNX form was built
     int8: Int8Record | None = None
     # hash of everything the variant's build depends on; equal keys reuse the previous record
@@ -559,6 +593,9 @@ class Catalog(Record):
     families: list[FamilyRecord]
     # the evaluation set the accuracy figures were measured on; null when the build measured none
     evaluation: EvaluationRecord | None = None
+    # uses a deployer should weigh, shown on every model's pages as guidance (not a license term);
+    # null when the cards' _defaults.yaml gives none
+    high_risk_uses: HighRiskUses | None = None
     # model variants
     variants: list[VariantRecord]
     # what failed, one line each

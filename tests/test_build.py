@@ -64,17 +64,22 @@ def test_every_variant_is_built_with_both_formats(built_zoo):
         check = record["conversion"]["check"]
         assert check["passed"] and check["tolerance"] == 1e-3
         assert all(o["relative"] <= 1e-3 for o in check["outputs"])
-        assert record["license"]["spdx"] and record["usage_restrictions"]
+        assert record["license"]["spdx"] and record["license"]["commercial_use"] == "allowed"
         assert record["provenance"]["sha256"] == record["sha256"]
         assert record["provenance"]["converted_sha256"] == onnx["sha256"]
         assert onnx["latency"]["median_ms"] > 0 and onnx["latency"]["runs"] >= 20
+        assert onnx["latency"]["median_low_ms"] <= onnx["latency"]["median_ms"] <= onnx["latency"]["median_high_ms"]
         assert onnx["latency"]["p90_ms"] >= onnx["latency"]["median_ms"]
+        # one alternating-turns run timed every form a runtime runs here, so their medians compare
+        timed = [name for name, report in record["formats"].items() if report["latency"]]
+        assert all(record["formats"][name]["latency"]["turns_with"] == timed for name in timed)
         assert onnx["latency"]["peak_rss_mib"] > onnx["latency"]["model_peak_mib"] > 0
         if original == "tflite":
             assert source["latency"]["runtime"] == "tflite"
     families = {f["id"]: f for f in document["families"]}
     assert families["blazepose"]["license"]["spdx"] == "Apache-2.0"
-    assert all(f["usage_restrictions"] for f in families.values())
+    assert all(f["limitations"] and f["out_of_scope"] for f in families.values())
+    assert len(document["high_risk_uses"]["uses"]) == 16
 
 
 def test_every_variant_has_an_int8_form_or_says_why(built_zoo):
@@ -200,7 +205,7 @@ def test_the_readme_own_model_example_builds(tmp_path, zoo_file):
     assert sorted(frame["format"]) == ["onnx", "tflite"]
     assert set(frame["id"]) == {"mypose-small"} and set(frame["license"]) == {"Apache-2.0"}
     families = frame.attrs["catalog"]["families"]
-    assert families[0]["usage_restrictions"] and families[0]["restrictions_are_default"]
+    assert families[0]["license"]["commercial_use"] == "allowed" and families[0]["out_of_scope"] is None
     # the example's decoder is MoveNet's, the file BlazePose's: published, and the check says why it did not run
     (record,) = frame.attrs["catalog"]["variants"]
     check = record["keypoint_check"]

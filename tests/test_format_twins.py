@@ -78,7 +78,7 @@ def trade_cases() -> list[dict[str, Any]]:
     variants = json.loads(FIXTURE.read_text("utf-8"))["variants"]
     traded = next(v for v in variants if formatting.trade(VariantRecord.model_validate(v)) is not None)
     cases = list(variants)
-    for missing in ("cpu_turns", "cpu_latency_ratio", "mean_drift", "browser_latency_ratio"):
+    for missing in ("cpu_latency_ratio", "mean_drift", "browser_latency_ratio"):
         case = copy.deepcopy(traded)
         case["int8"][missing] = None
         cases.append(case)

@@ -13,9 +13,9 @@ import pytest
 from catalog.cards.load import load_cards
 from catalog.errors import CardError
 from catalog.measure.inspection import ModelReport
-from catalog.measure.latency import Measurement
+from catalog.measure.latency import Measurement, Timing
 from catalog.paths import DEFAULT_CARDS, SCHEMA_FILE
-from catalog.schema import SCHEMA_VERSION, FormatRecord, LatencyRecord, json_schema, json_schema_text
+from catalog.schema import SCHEMA_VERSION, FormatRecord, LatencyRecord, TimingRecord, json_schema, json_schema_text
 
 CARD = """\
 ---
@@ -109,8 +109,12 @@ def test_the_inspect_report_and_the_catalog_format_record_have_the_same_fields()
     assert list(FormatRecord.model_fields) == [*report_fields, "latency", "latency_note", "browser_latency"]
 
 
-def test_a_measurement_and_the_catalog_latency_record_have_the_same_fields():
-    assert list(LatencyRecord.model_fields) == [f.name for f in dataclasses.fields(Measurement)]
+def test_a_timing_and_the_catalog_latency_record_have_the_same_fields():
+    timed = [f.name for f in dataclasses.fields(Timing)]
+    memory = ["peak_rss_mib", "baseline_rss_mib", "model_peak_mib"]
+    assert list(TimingRecord.model_fields) == timed
+    assert list(LatencyRecord.model_fields) == [*timed, *memory]
+    assert set(memory) <= {f.name for f in dataclasses.fields(Measurement)}
 
 
 def test_the_published_json_schema_is_itself_valid():

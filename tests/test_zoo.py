@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from catalog.cards.load import Family, load_card, load_cards, load_defaults
 from catalog.errors import CardError
@@ -45,19 +44,46 @@ def test_the_four_cards_hold_the_nine_variants(zoo: dict[str, Family]) -> None:
         assert family.body.startswith(f"# {family.name}")
 
 
-def test_restrictions_resolve_to_the_default_list_or_the_card_own(
-    zoo: dict[str, Family],
-) -> None:
-    defaults = yaml.safe_load((CARDS / "_defaults.yaml").read_text())["usage_restrictions"]
-    assert len(defaults) == 16
+def test_each_family_says_what_binds_and_what_advises_apart(zoo: dict[str, Family]) -> None:
+    # the license: its terms, derived from the SPDX id by the one rule
+    for family in zoo.values():
+        assert family.license.spdx == "Apache-2.0" and family.license.commercial_use == "allowed"
+        assert any("NOTICE" in o for o in family.license.obligations)
+    # out of scope: the authors' own words, cited; none invented where they state none
+    blazepose = zoo["blazepose"].out_of_scope
+    assert blazepose is not None and "BlazePose GHUM 3D" in blazepose.source.title
+    assert any("surveillance" in use for use in blazepose.uses)
     for fid in ("movenet", "posenet", "efficientpose"):
-        assert zoo[fid].usage_restrictions == defaults
-        assert zoo[fid].restrictions_are_default
-    blazepose = zoo["blazepose"]
-    assert not blazepose.restrictions_are_default
-    assert any("surveillance" in r for r in blazepose.usage_restrictions)
-    assert blazepose.restrictions_source is not None
-    assert "BlazePose GHUM 3D" in blazepose.restrictions_source.title
+        said = zoo[fid].out_of_scope
+        assert said is not None and said.uses == [] and said.source.url.startswith("https://")
+    # limitations are technical, one line each; none of them is a list of prohibited uses
+    for family in zoo.values():
+        assert family.limitations
+        assert not any("Law enforcement" in line for line in family.limitations)
+    # the high-risk list is guidance, shared, and cited
+    guidance = load_defaults(CARDS).high_risk_uses
+    assert guidance is not None and len(guidance.uses) == 16 and "Qualcomm" in guidance.source.title
+
+
+@pytest.mark.parametrize(
+    ("spdx", "commercial", "said"),
+    [
+        ("MIT", "allowed", "copyright notice"),
+        ("AGPL-3.0-only", "with conditions", "over a network"),
+        ("GPL-3.0-or-later", "with conditions", "as a whole"),
+        ("CC-BY-NC-4.0", "not allowed", "no commercial use"),
+        ("OpenRAIL", "with conditions", "restricted uses"),
+        ("LicenseRef-mine", "unknown", "read the license text"),
+    ],
+)
+def test_a_license_says_what_it_obliges_and_whether_commercial_use_is_allowed(
+    own_zoo: Path, spdx: str, commercial: str, said: str
+) -> None:
+    card = own_zoo / "mine.md"
+    card.write_text(CARD.replace("license: {spdx: MIT,", f"license: {{spdx: {spdx},"))
+    license = load_card(card).license
+    assert license.commercial_use == commercial
+    assert any(said in line for line in license.obligations), license.obligations
 
 
 def test_variants_carry_resolved_preprocess_decode_task_and_date(
@@ -119,7 +145,7 @@ decode: movenet-singlepose
 authors: [Me]
 release_date: 2024-01-02
 license: {spdx: MIT, url: "https://opensource.org/licenses/MIT"}
-usage_restrictions: default
+limitations: [Small people are missed.]
 variants:
   - id: mine-small
     name: Small
@@ -151,7 +177,7 @@ def test_a_users_own_zoo_with_file_and_https_sources(own_zoo: Path) -> None:
     assert parse_source(small.source).path == "weights/small.tflite"
     assert big.preprocess.size == (256, 256) and big.preprocess.dtype == "int32"
     assert small.keypoints.schema == "coco-17" and len(small.keypoints.skeleton) > 10
-    assert family.paper is None and len(family.usage_restrictions) == 16
+    assert family.paper is None and family.out_of_scope is None and family.limitations == ["Small people are missed."]
     assert family.body == "# My Pose\n\nProse."
 
 
@@ -164,6 +190,8 @@ def test_a_users_own_zoo_with_file_and_https_sources(own_zoo: Path) -> None:
         ("dtype: int32", "dtype: int33", "preprocess.dtype"),
         ("size: [256, 256]", "size: [256]", "variants[mine-big].preprocess.size"),
         ("release_date: 2024-01-02", "release_date: last spring", "release_date"),
+        ("release_date: 2024-01-02", "release_date: 2021-02-30", "release_date: 2021-02-30 is not a date"),
+        ("release_date: 2024-01-02", "release_date: 2021-13", "release_date: 2021-13 is not a date"),
         (
             "source: file:weights/small.tflite",
             "source: weights/small.tflite",
@@ -195,8 +223,7 @@ def test_a_zoo_without_defaults_shares_the_default_zoos(own_zoo: Path) -> None:
     (own_zoo / "_defaults.yaml").unlink()
     family = load_card(own_zoo / "mine.md")
     shared = load_defaults(Path(__file__).resolve().parent.parent / "cards")
-    assert family.restrictions_are_default
-    assert family.usage_restrictions == shared.usage_restrictions
+    assert shared.high_risk_uses is not None and family.license.spdx == "MIT"
 
 
 def test_a_card_without_front_matter(own_zoo: Path) -> None:

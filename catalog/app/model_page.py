@@ -22,8 +22,8 @@ from catalog.publish.model_card import render_card
 from catalog.publish.model_card.inputs import NUMBERS_PAGE as CARD_NUMBERS_PAGE
 from catalog.publish.model_card.inputs import CardInputs
 from catalog.publish.model_card.int8 import trade_line
-from catalog.publish.model_card.markdown import bullets, code, text
-from catalog.publish.model_card.sections import SKELETON_FILE, license_section, restrictions_intro
+from catalog.publish.model_card.markdown import code, text
+from catalog.publish.model_card.sections import SKELETON_FILE, license_section, uses_section
 from catalog.publish.records import onnx_report, original_format, runnable, safe_relative
 from catalog.publish.skeleton import skeleton_svg
 from catalog.schema import VariantRecord
@@ -165,17 +165,20 @@ def int8_offer(zoo: Zoo, variant: VariantRecord) -> None:
 
 
 def not_built(zoo: Zoo, variant: VariantRecord) -> None:
-    """A variant the build could not finish: why, and what holds all the same: its license and restrictions."""
+    """A variant the build could not finish: why, and what holds all the same: its license, its uses
+    and limitations."""
     error = variant.error
     st.error(
         f"{zoo.title(variant.id)} did not build ({error.step if error else variant.status} failed: "
         f"{error.reason if error else 'no reason recorded'}). It has no ONNX file to download or to try."
     )
-    card = CardInputs(variant, zoo.family(variant), zoo.catalog.machine, site=False)
+    card = CardInputs(
+        variant, zoo.family(variant), zoo.catalog.machine, site=False, high_risk_uses=zoo.catalog.high_risk_uses
+    )
     st.subheader("License")
     st.markdown(license_section(card))
-    st.subheader("Usage and limitations")
-    st.markdown(restrictions_intro(card) + "\n\n" + bullets(variant.usage_restrictions))
+    st.subheader("Uses and limitations")
+    st.markdown(uses_section(card))
 
 
 def model_page(zoo: Zoo, route: Route) -> None:

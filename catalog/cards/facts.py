@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from catalog.cards.decode_kinds import DecodeKind
+from catalog.cards.licenses import CommercialUse, commercial_use, obligations, terms_of
 from catalog.fetch.addresses import parse_source
 
 
@@ -51,6 +52,10 @@ def _date_text(value: Any) -> Any:
 def _date_checked(value: str) -> str:
     if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
         raise ValueError("expected YYYY-MM-DD (or YYYY-MM, YYYY)")
+    try:
+        dt.date.fromisoformat(value if len(value) == 10 else f"{value}-01-01"[:10])
+    except ValueError:
+        raise ValueError(f"{value} is not a date on the calendar") from None
     return value
 
 
@@ -95,13 +100,48 @@ class Paper(Strict):
     kind: PaperKind = "paper"
 
 
-class License(Strict):
+class LicenseSpec(Strict):
+    """The license of the weights, as a card writes it."""
+
     # the SPDX identifier (Apache-2.0, MIT, ...)
     spdx: Text
     # the license text
     url: Url
     # where the license is stated and anything a user must know about it
     note: str = ""
+
+
+class License(LicenseSpec):
+    """The license with what it binds a user to (catalog.cards.licenses), derived from its SPDX id."""
+
+    # allowed (notices only) | with conditions (copyleft, use clauses) | not allowed (non-commercial) | unknown
+    commercial_use: CommercialUse
+    # what the license asks of whoever ships the model, one line each
+    obligations: list[str]
+
+    @classmethod
+    def of(cls, spec: LicenseSpec) -> License:
+        terms = terms_of(spec.spdx)
+        return cls(**spec.model_dump(), commercial_use=commercial_use(terms), obligations=obligations(terms, spec.spdx))
+
+
+class OutOfScope(Strict):
+    """The uses the model's authors rule out, as their own model card words them: advice from the
+    authors, not a term of the license."""
+
+    # each use, as the authors write it; empty when their model card states none
+    uses: list[Text] = []
+    # the authors' document that says so
+    source: Reference
+
+
+class HighRiskUses(Strict):
+    """Uses a deployer should weigh before shipping any pose model: guidance, not a term of any license."""
+
+    # where the list comes from
+    source: Reference
+    # each use, as the source words it
+    uses: list[Text]
 
 
 with warnings.catch_warnings():
@@ -269,14 +309,12 @@ class FamilyFacts(Strict):
     paper: Paper | None
     # first release: YYYY-MM-DD, YYYY-MM or YYYY
     release_date: DateText
-    # the license of the weights
+    # the license of the weights, with what it binds a user to
     license: License
-    # uses the license or model card rules out, every one listed
-    usage_restrictions: list[Text]
-    # whether the list is the shared default (the family states none of its own)
-    restrictions_are_default: bool
-    # where the family's own list is stated
-    restrictions_source: Reference | None
+    # the uses the authors' own model card rules out, cited; null when the card records none
+    out_of_scope: OutOfScope | None
+    # what the models cannot do well (distance, occlusion, people count), one line each
+    limitations: list[Text]
     # further reading
     references: list[Reference]
     # the card's file name
@@ -349,11 +387,11 @@ class CardSpec(Strict):
     # first release: YYYY-MM-DD, YYYY-MM or YYYY
     release_date: DateText
     # the license of the weights
-    license: License
-    # `default` (the shared list in _defaults.yaml) or the family's own list
-    usage_restrictions: Literal["default"] | Annotated[list[Text], Field(min_length=1)] = "default"
-    # where the family's own list is stated
-    usage_restrictions_source: Reference | None = None
+    license: LicenseSpec
+    # the uses the authors' own model card rules out, with that card (an empty list where it states none)
+    out_of_scope: OutOfScope | None = None
+    # what the models cannot do well (distance, occlusion, people count), one line each
+    limitations: list[Text] = []
     # further reading
     references: list[Reference] = []
     # the model files
@@ -363,7 +401,7 @@ class CardSpec(Strict):
 class DefaultsSpec(Strict):
     """`_defaults.yaml`: what cards in its folder share."""
 
-    # the list `usage_restrictions: default` stands for
-    usage_restrictions: list[Text] = []
+    # high-risk uses every card's pages list as guidance (not a license term)
+    high_risk_uses: HighRiskUses | None = None
     # keypoint schemas a card may name without repeating them
     keypoint_schemas: dict[str, KeypointsSpec] = {}

@@ -2,7 +2,8 @@
 
 A card is Markdown with YAML front matter (`catalog.cards.facts.CardSpec`). Loading resolves
 everything a consumer needs, so nothing downstream re-merges defaults:
-`usage_restrictions: default` and `keypoints: {schema: NAME}` come from `_defaults.yaml`, and
+`keypoints: {schema: NAME}` comes from `_defaults.yaml` (as do the high-risk uses every page
+lists as guidance), the license's terms from `catalog.cards.licenses`, and
 every variant carries its own `task`, `preprocess`, `decode`, `keypoints` and `release_date`
 (variant fields over family fields). Every problem of a card is reported at once, one line
 each, naming the card file and the field (`variants[ID].sha256: ...`).
@@ -21,6 +22,7 @@ from catalog.cards.facts import (
     CardSpec,
     DefaultsSpec,
     FamilyFacts,
+    HighRiskUses,
     Keypoints,
     KeypointsSpec,
     License,
@@ -78,8 +80,8 @@ class Family(FamilyFacts):
 class Defaults(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    # the list `usage_restrictions: default` stands for
-    usage_restrictions: list[str] = []
+    # high-risk uses every card's pages list as guidance (not a license term)
+    high_risk_uses: HighRiskUses | None = None
     # keypoint schemas by name
     keypoint_schemas: dict[str, Keypoints] = {}
 
@@ -105,7 +107,7 @@ def load_defaults(folder: Path) -> Defaults:
         for name, schema in spec.keypoint_schemas.items()
     }
     _raise_all(where, problems)
-    return Defaults(usage_restrictions=list(spec.usage_restrictions), keypoint_schemas=resolved)  # type: ignore[arg-type]
+    return Defaults(high_risk_uses=spec.high_risk_uses, keypoint_schemas=resolved)  # type: ignore[arg-type]
 
 
 def load_cards(folder: Path) -> list[Family]:
@@ -156,7 +158,6 @@ def load_card(path: Path, defaults: Defaults | None = None) -> Family:
     problems: list[str] = []
     variants = [_variant(card, spec, defaults, path.parent, problems) for spec in card.variants]
     _check_ids(variants, problems)
-    restrictions, is_default = _restrictions(card, defaults, problems)
     _raise_all(where, problems)
     return Family(
         id=card.family,
@@ -165,10 +166,9 @@ def load_card(path: Path, defaults: Defaults | None = None) -> Family:
         authors=card.authors,
         paper=card.paper,
         release_date=card.release_date,
-        license=card.license,
-        usage_restrictions=restrictions,
-        restrictions_are_default=is_default,
-        restrictions_source=card.usage_restrictions_source,
+        license=License.of(card.license),
+        out_of_scope=card.out_of_scope,
+        limitations=card.limitations,
         references=card.references,
         card=path.name,
         body=match[2].strip(),
@@ -258,20 +258,23 @@ def _check_ids(variants: list[Variant | None], problems: list[str]) -> None:
             problems.append(f"variants[{variant.id}].detector: {variant.detector!r} has no role: detector")
 
 
-def _restrictions(card: CardSpec, defaults: Defaults, problems: list[str]) -> tuple[list[str], bool]:
-    if card.usage_restrictions == "default":
-        if not defaults.usage_restrictions:
-            problems.append(f"usage_restrictions: 'default' but no list in {DEFAULTS_FILE}")
-        return list(defaults.usage_restrictions), True
-    return list(card.usage_restrictions), False
-
-
 # --- errors --------------------------------------------------------------------------------
+
+
+class _CardLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: a date stays the text written, so an impossible one
+    (2021-02-30) is the card's field error, not PyYAML's uncaught ValueError."""
+
+
+_CardLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _yaml(text: str, where: str, first_line: int = 1) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_CardLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + first_line}" if mark is not None else ""

@@ -3,8 +3,8 @@
 The child only loads and runs the model, so its RSS high-water mark is the model's own peak
 memory plus the runtime's fixed cost (reported separately, measured before the model loads).
 Run as `python -m catalog.measure.latency RUNTIME MODEL SHAPES_JSON RUNS WARMUP THREADS`.
-Two models of the same input compared: `python -m catalog.measure.latency turns RUNTIME FIRST
-SECOND SHAPES_JSON RUNS WARMUP THREADS` times them in alternating turns in one child.
+A variant's forms compared: `python -m catalog.measure.latency turns FORMS_JSON RUNS WARMUP
+THREADS` times them in alternating turns in one child, until each median's interval is narrow.
 """
 
 from __future__ import annotations
@@ -157,22 +157,10 @@ def measure_here(runtime: str, model: Path, shapes: dict, runs: int, warmup: int
     )
 
 
-@dataclass
-class Turns:
-    """Two models timed in alternating turns in one process, so load from elsewhere hits both alike."""
-
-    runtime: str
-    runtime_version: str
-    first_median_ms: float
-    second_median_ms: float
-    runs: int  # per model
-    threads: int
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
 TURN_RUNS = 5  # runs of one model before the other takes its turn
+NARROW = 0.05  # a median whose 95 % interval's half-width is within 5 % of it is stated as measured
+MAX_RUNS = 200  # the most runs of each form before a wide interval is stated as noisy
+TURNS_BUDGET_S = 20.0  # ... or the most seconds spent timing one variant's forms
 
 
 def alternate(
@@ -194,16 +182,91 @@ def alternate(
     return times
 
 
-def turns_here(runtime: str, first: Path, second: Path, shapes: dict, runs: int, warmup: int, threads: int) -> Turns:
-    """Time both models in this process (the child): each warmed up, then in turns of TURN_RUNS.
-    onnxruntime's idle threads do not spin, so the model waiting its turn takes no core."""
-    if runtime != "onnxruntime":
-        raise ValueError(f"only onnxruntime's sessions can be timed in turns, not {runtime}'s")
-    version, run_first = onnxruntime_runner(first, shapes, threads, spinning=False)
-    _, run_second = onnxruntime_runner(second, shapes, threads, spinning=False)
-    times = alternate({"first": timed(run_first), "second": timed(run_second)}, runs, warmup, TURN_RUNS)
-    medians = (round(float(np.median(times[name])), 3) for name in ("first", "second"))
-    return Turns(runtime, version, *medians, runs=runs, threads=threads)
+def median_interval(times: list[float]) -> tuple[float, float]:
+    """The 95 % interval of the median of `times`, from their order statistics (no distribution assumed)."""
+    from scipy.stats import quantile_test
+
+    found = quantile_test(np.asarray(times), p=0.5).confidence_interval(0.95)
+    return float(found.low), float(found.high)
+
+
+def is_narrow(times: list[float]) -> bool:
+    low, high = median_interval(times)
+    return (high - low) / 2 <= NARROW * float(np.median(times))
+
+
+@dataclass
+class Timing:
+    """One form's runs from an alternating-turns run: its median with the median's interval."""
+
+    runtime: str
+    runtime_version: str
+    median_ms: float
+    median_low_ms: float
+    median_high_ms: float
+    p90_ms: float
+    min_ms: float
+    runs: int
+    warmup: int
+    threads: int
+    noisy: bool  # the interval stayed wider than NARROW after MAX_RUNS runs or TURNS_BUDGET_S
+    turns_with: list[str]  # every form of the run, this one included
+
+    @classmethod
+    def of(cls, times: list[float], runtime: str, version: str, warmup: int, threads: int, names: list[str]) -> Timing:
+        low, high = median_interval(times)
+        return cls(
+            runtime=runtime,
+            runtime_version=version,
+            median_ms=round(float(np.median(times)), 3),
+            median_low_ms=round(low, 3),
+            median_high_ms=round(high, 3),
+            p90_ms=round(float(np.percentile(times, 90)), 3),
+            min_ms=round(float(np.min(times)), 3),
+            runs=len(times),
+            warmup=warmup,
+            threads=threads,
+            noisy=not is_narrow(times),
+            turns_with=names,
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def until_narrow(
+    runners: Mapping[str, Callable[[int], list[float]]], min_runs: int, warmup: int,
+    max_runs: int = MAX_RUNS, budget_s: float = TURNS_BUDGET_S,
+) -> dict[str, list[float]]:  # fmt: skip
+    """Alternating turns (as `alternate`) until every runner's median is narrow, at least
+    `min_runs` each; at most `max_runs` each or `budget_s` seconds, whichever comes first."""
+    times = alternate(runners, min_runs, warmup, TURN_RUNS)
+    start = time.perf_counter()
+    while not all(is_narrow(t) for t in times.values()):
+        if len(next(iter(times.values()))) >= max_runs or time.perf_counter() - start > budget_s:
+            break
+        for name, more in alternate(runners, TURN_RUNS * 4, 0, TURN_RUNS).items():
+            times[name] += more
+    return times
+
+
+def turns_here(forms: dict[str, dict], min_runs: int, warmup: int, threads: int) -> dict[str, Timing]:
+    """Every form ({name: {runtime, model, shapes}}) of one variant timed in this process (the child)
+    in alternating turns until each median is narrow. onnxruntime's idle threads do not spin, so
+    the form waiting its turn takes no core."""
+    runners, versions = {}, {}
+    for name, form in forms.items():
+        runtime, model, shapes = form["runtime"], Path(form["model"]), form["shapes"]
+        if runtime == "onnxruntime":
+            versions[name], run = onnxruntime_runner(model, shapes, threads, spinning=False)
+        else:
+            versions[name], run = RUNNERS[runtime](model, shapes, threads)
+        runners[name] = timed(run)
+    times = until_narrow(runners, min_runs, warmup)
+    names = list(forms)
+    return {
+        name: Timing.of(times[name], forms[name]["runtime"], versions[name], warmup, threads, names) for name in names
+    }
 
 
 def measure(
@@ -219,32 +282,28 @@ def measure(
     threads = threads or os.cpu_count() or 1
     command = [sys.executable, "-m", "catalog.measure.latency", runtime, str(model), json.dumps(shapes or {}),
                str(runs), str(warmup), str(threads)]  # fmt: skip
-    return Measurement(**_child(command, f"{runtime} could not run {model.name}"))
+    return Measurement(**run_child(command, f"{runtime} could not run {model.name}"))
 
 
 def measure_turns(
-    runtime: str,
-    first: Path,
-    second: Path,
-    shapes: dict[str, list[int]] | None = None,
-    *,
-    runs: int = DEFAULT_RUNS,
-    warmup: int = DEFAULT_WARMUP,
-    threads: int | None = None,
-) -> Turns:
-    """Two models of the same input timed in alternating turns in a fresh child process (their
-    medians are comparable where two separate measurements, minutes apart, are not); raises
-    RuntimeError with the child's last line."""
+    forms: dict[str, dict], *, runs: int = DEFAULT_RUNS, warmup: int = DEFAULT_WARMUP, threads: int | None = None
+) -> dict[str, Timing]:
+    """Every form of a variant ({name: {runtime, model, shapes}}) timed in alternating turns in a
+    fresh child process, at least `runs` each and more until each median's interval is narrow:
+    their medians compare, where separate measurements minutes apart do not. Raises RuntimeError
+    with the child's last line."""
     threads = threads or os.cpu_count() or 1
-    command = [sys.executable, "-m", "catalog.measure.latency", "turns", runtime, str(first), str(second),
-               json.dumps(shapes or {}), str(runs), str(warmup), str(threads)]  # fmt: skip
-    return Turns(**_child(command, f"{runtime} could not run {first.name} and {second.name} in turns"))
+    spec = {name: {**form, "model": str(form["model"])} for name, form in forms.items()}
+    command = [sys.executable, "-m", "catalog.measure.latency", "turns", json.dumps(spec), str(runs), str(warmup),
+               str(threads)]  # fmt: skip
+    found = run_child(command, f"could not time {', '.join(forms)} in turns")
+    return {name: Timing(**timing) for name, timing in found.items()}
 
 
-def _child(command: list[str], failure: str) -> dict:
+def run_child(command: list[str], failure: str, stdin: str | None = None) -> dict:
     """The JSON line a measuring child printed last; RuntimeError(`failure`: its last error line)."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run(command, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, env=env)
+    result = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, env=env)
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"{failure}: {last}")
@@ -253,9 +312,9 @@ def _child(command: list[str], failure: str) -> dict:
 
 def main(argv: list[str]) -> None:
     if argv[0] == "turns":
-        runtime, first, second, shapes, runs, warmup, threads = argv[1:]
-        turns = turns_here(runtime, Path(first), Path(second), json.loads(shapes), int(runs), int(warmup), int(threads))
-        print(json.dumps(turns.to_dict()))
+        forms, runs, warmup, threads = argv[1:]
+        timings = turns_here(json.loads(forms), int(runs), int(warmup), int(threads))
+        print(json.dumps({name: timing.to_dict() for name, timing in timings.items()}))
         return
     runtime, model, shapes, runs, warmup, threads = argv
     found = measure_here(runtime, Path(model), json.loads(shapes), int(runs), int(warmup), int(threads))

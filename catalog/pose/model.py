@@ -20,7 +20,7 @@ class Model:
     """A variant's ONNX file loaded once; each call preprocesses, runs and decodes one image.
 
     The session is made at construction (by `catalog.runtime.onnx_session`, `threads` as
-    there) and kept for the object's lifetime: calls make no sessions.
+    there, its idle threads not spinning) and kept for the object's lifetime: calls make no sessions.
     """
 
     def __init__(self, variant: Variant, onnx_path: str | Path, *, threads: int | None = None) -> None:
@@ -28,7 +28,9 @@ class Model:
             raise ValueError(f"{variant.id}: no decoder for decode kind {variant.decode!r}")
         self.variant = variant
         self.onnx_path = Path(onnx_path)
-        self.session: Any = runtime.onnx_session(self.onnx_path, threads)  # onnxruntime.InferenceSession
+        # no spinning: a pipeline's sessions take turns, and an idle one spinning takes the cores from
+        # the running one (MoveNet Lightning top-down, 2 threads: 25-32 ms without, 34-41 ms with)
+        self.session: Any = runtime.onnx_session(self.onnx_path, threads, spinning=False)
         (model_input,) = self.session.get_inputs()
         self.input_name: str = model_input.name
         self.input_hw = input_size(variant.preprocess, model_input.shape)

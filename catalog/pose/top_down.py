@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from catalog.pose.built import Precision
 
 CROP_MARGIN = 1.25  # the crop's side over the box's longer side: wrists and feet past the box stay in
+# a detection the single-person model runs on scores at least this: MoveNet MultiPose always answers
+# six slots, and an empty one scores about 0 (web/pose/top_down.js keeps the same rule)
+PERSON_MIN_SCORE = 0.1
 
 
 def person_crop(image_hw: tuple[int, int], box: tuple[float, float, float, float]) -> Frame:
@@ -64,9 +67,11 @@ class TopDown:
         return f"TopDown({self.pose.variant.id} behind {self.people.variant.id})"
 
     def crops(self, image: np.ndarray) -> Detections:
-        """Each person the detector finds, with the crop the single-person model sees."""
+        """Each person the detector finds (scoring PERSON_MIN_SCORE or more), with the crop the
+        single-person model sees."""
         image = check_image(image)
-        return [(p, person_crop(image.shape[:2], p.box)) for p in self.people(image) if p.box is not None]
+        found = [p for p in self.people(image) if p.box is not None and p.score >= PERSON_MIN_SCORE]
+        return [(p, person_crop(image.shape[:2], p.box)) for p in found]
 
     def __call__(self, image: np.ndarray) -> list[Pose]:
         """One pose per person found, best first."""
@@ -86,3 +91,24 @@ def as_meant(
     if use.get("mode") == "top-down":
         return TopDown.from_catalog(variant_id, build_dir, threads=threads, precision=precision)
     return PoseEstimator.from_catalog(variant_id, build_dir, threads=threads, precision=precision)
+
+
+def as_meant_from_records(
+    record: dict, detector: dict | None, build_dir: str | Path, *, threads: int | None = None,
+    precision: Precision = "float",
+) -> PoseEstimator | TopDown:  # fmt: skip
+    """`as_meant` from catalog records in hand (a build's, before its catalog.json is written):
+    the variant's record and that of the detector its `use` names."""
+    from catalog.pose.built import onnx_path, variant_from_record
+
+    variant = variant_from_record(record)
+    mode = (record.get("use") or {}).get("mode")
+    path = onnx_path(record, build_dir, precision)
+    if mode not in ("top-down", "two-stage"):
+        return PoseEstimator(variant, path, threads=threads)
+    if detector is None:
+        raise ValueError(f"{record['id']} runs {mode}, behind a detector that is not built")
+    found, found_path = variant_from_record(detector), onnx_path(detector, build_dir)
+    if mode == "two-stage":
+        return PoseEstimator(variant, path, found, found_path, threads=threads)
+    return TopDown(PoseEstimator(variant, path, threads=threads), PoseEstimator(found, found_path, threads=threads))

@@ -11,9 +11,8 @@ from catalog.publish.records import (
     accuracy_flag,
     built,
     families_by_id,
-    latency_ms,
     model_title,
-    onnx_report,
+    pipeline_ms,
     scored,
     use_brief,
 )
@@ -56,7 +55,7 @@ def models_table(catalog: Catalog) -> Md:
     for variant in ranked:
         accuracy = variant.accuracy
         title = Md(f"[{text(model_title(variant, families))}](zoo/{variant.id}/index.md)")
-        latency = latency_ms(onnx_report(variant))
+        latency = pipeline_ms(variant)
         drop = variant.int8.ap_drop if variant.int8 and variant.int8.ap_drop is not None else None
         if scored(accuracy):
             assert accuracy is not None
@@ -67,13 +66,13 @@ def models_table(catalog: Catalog) -> Md:
             (
                 title,
                 *figures,
-                ("⚠ " if accuracy_flag(accuracy) else "") + (use_brief(variant.use) or "—"),
+                ("flagged: " if accuracy_flag(accuracy) else "") + (use_brief(variant.use) or "—"),
                 "—" if latency is None else f"{latency:.1f}",
                 "—" if drop is None else points(drop),
                 _published(variant),
             )
         )
-    header = ("Model", "AP", "AP50", "PCK@0.1", "Run as", "Latency (ms)", "int8 AP drop")
+    header = ("Model", "AP", "AP50", "PCK@0.1", "Run as", "Latency, whole pipeline (ms)", "int8 AP drop")
     header += ("Authors' figures (their set)",)
     return Table(header, rows, frozenset({5, 6})).markdown()
 
@@ -120,7 +119,7 @@ models of one family but do not compare with the zoo's.
 
 AP, AP50 and PCK@0.1 in points (0–100) with their 95 % intervals. Latency is the model run once
 (onnxruntime, CPU, median); a top-down or two-stage model also runs its detector once per frame and
-itself once per person. ⚠ marks a flagged model ({len(flagged)} here): even the top of its PCK@0.1
+itself once per person. "flagged" marks a model ({len(flagged)} here): even the top of its PCK@0.1
 interval is below 50.
 
 {models_table(catalog)}

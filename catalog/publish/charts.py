@@ -31,6 +31,7 @@ from catalog.publish.formatting import millions, ms_brief, points, size, with_in
 from catalog.publish.records import LATENCY_RUNTIME, accuracy_flag, use_text, variants_by_id
 from catalog.schema import Catalog
 
+LATENCY = "pipeline_ms"  # every chart's latency: the whole pipeline a user runs, as the tables show it
 PerformanceAxis = Literal["mflops", "size_mib"]
 
 FIGURE_HEIGHT = 520
@@ -131,7 +132,7 @@ def measured_onnx_rows(rows: pd.DataFrame, x_column: str) -> pd.DataFrame:
     than a detector is no worse for it."""
     measured = rows["format"].eq("onnx") & rows["runtime"].eq(LATENCY_RUNTIME) & rows["role"].eq("model")
     chosen = rows[measured.fillna(False)]
-    return chosen.dropna(subset=["latency_median_ms", x_column])
+    return chosen.dropna(subset=[LATENCY, x_column])
 
 
 def model_name(row: Any) -> str:
@@ -285,8 +286,8 @@ def timeline(frame: pd.DataFrame) -> go.Figure:
 
 AXES: dict[str, tuple[str, str, str]] = {
     # x: (DataFrame column, axis title, what the title says the chart compares)
-    "mflops": ("flops", "Compute (MFLOPs per inference, log scale)", "compute"),
-    "size_mib": ("size_mib", "ONNX file size (MiB, log scale)", "file size"),
+    "mflops": ("pipeline_flops", "Compute per frame, whole pipeline (MFLOPs, log scale)", "compute"),
+    "size_mib": ("pipeline_size_mib", "ONNX files to download: model and detector (MiB, log scale)", "file size"),
 }
 
 
@@ -301,8 +302,8 @@ def x_text(value: float, x: PerformanceAxis) -> str:
 
 
 def detectors(catalog: Catalog) -> dict[str, str]:
-    """Variant id -> its first stage's id, for two-stage variants (BlazePose's landmarks)."""
-    return {v.id: v.detector for v in catalog.variants if v.detector}
+    """Variant id -> the detector its pipeline runs first (two-stage and top-down variants)."""
+    return {v.id: v.use.detector for v in catalog.variants if v.use and v.use.detector}
 
 
 def performance_hover(row: Any, x_value: float, x: PerformanceAxis, on_front: bool, detector: str | None) -> str:
@@ -310,10 +311,10 @@ def performance_hover(row: Any, x_value: float, x: PerformanceAxis, on_front: bo
         f"<b>{model_name(row)}</b>",
         str(row["id"]),
         x_text(x_value, x),
-        f"{ms_brief(float(row['latency_median_ms']))} ms median latency (onnxruntime, CPU)",
+        f"{ms_brief(float(row[LATENCY]))} ms median latency, whole pipeline (onnxruntime, CPU)",
     ]
     if detector:
-        lines.append(f"this stage only: its detector ({detector}) runs first")
+        lines.append(f"its detector {detector} included")
     return "<br>".join(lines + ([FRONT_NOTE] if on_front else []))
 
 
@@ -331,7 +332,7 @@ def performance(frame: pd.DataFrame, x: PerformanceAxis = "mflops") -> go.Figure
     all_rows, catalog = split(frame)
     rows = measured_onnx_rows(all_rows, AXES[x][0]).reset_index(drop=True)
     xs = x_values(rows, x)
-    latencies = [float(value) for value in rows["latency_median_ms"]]
+    latencies = [float(value) for value in rows[LATENCY]]
     front = pareto_front(list(zip(xs, latencies, strict=True)))
     colours = family_colours(catalog)
     names = family_names(catalog)
@@ -358,11 +359,11 @@ def performance(frame: pd.DataFrame, x: PerformanceAxis = "mflops") -> go.Figure
     axis_title, compared = AXES[x][1], AXES[x][2]
     figure.update_layout(
         title={
-            "text": f"Latency against {compared}: the pose models in ONNX on onnxruntime (CPU)"
-            f"<br><sup>median of the timed runs on {machine_text(catalog)}; lower left is better</sup>"
+            "text": f"Latency against {compared}: each pose model's whole pipeline on onnxruntime (CPU)"
+            f"<br><sup>image in, poses out, median on {machine_text(catalog)}; lower left is better</sup>"
         },
         xaxis={"title": {"text": axis_title}, "type": "log"},
-        yaxis={"title": {"text": "Median latency (ms, log scale)"}, "type": "log"},
+        yaxis={"title": {"text": "Median latency, whole pipeline (ms, log scale)"}, "type": "log"},
         legend={"title": {"text": "Family"}},
         height=FIGURE_HEIGHT,
         hovermode="closest",
@@ -373,7 +374,7 @@ def performance(frame: pd.DataFrame, x: PerformanceAxis = "mflops") -> go.Figure
 # --- accuracy against latency ------------------------------------------------------------------
 
 
-def accuracy_hover(row: Any, on_front: bool, catalog: Catalog, latencies: dict[str, float]) -> str:
+def accuracy_hover(row: Any, on_front: bool, catalog: Catalog) -> str:
     variant = variants_by_id(catalog)[str(row["id"])]
     accuracy = variant.accuracy
     assert accuracy is not None and accuracy.ap is not None and accuracy.pck_10 is not None
@@ -383,14 +384,12 @@ def accuracy_hover(row: Any, on_front: bool, catalog: Catalog, latencies: dict[s
         f"AP {with_interval(accuracy.ap.value, accuracy.ap.low, accuracy.ap.high)}",
         f"PCK@0.1 {with_interval(accuracy.pck_10.value, accuracy.pck_10.low, accuracy.pck_10.high)}",
         f"run {use_text(variant.use)}",
-        f"{ms_brief(float(row['latency_median_ms']))} ms median latency, this model once (onnxruntime, CPU)",
+        f"{ms_brief(float(row[LATENCY]))} ms median latency, whole pipeline (onnxruntime, CPU)",
     ]
-    use = variant.use
-    if use and use.detector:
-        detector_ms = latencies.get(use.detector)
-        per_person = " and this model once per person" if use.mode == "top-down" else " and this model per person"
-        if detector_ms is not None:
-            lines.append(f"a frame also runs {use.detector} ({ms_brief(detector_ms)} ms){per_person}")
+    pipeline = variant.pipeline
+    if pipeline is not None:
+        stages = ", ".join(f"{s.variant or 'the rest'} {ms_brief(s.median_ms)} ms" for s in pipeline.stages)
+        lines.append(f"per frame: {stages}")
     if accuracy_flag(accuracy):
         lines.append("flagged: PCK@0.1 below half, interval included")
     return "<br>".join(lines + ([FRONT_NOTE] if on_front else []))
@@ -404,11 +403,9 @@ def accuracy(frame: pd.DataFrame) -> go.Figure:
     left out (it is scored through its pose models); a model the set could not score too."""
     all_rows, catalog = split(frame)
     rows = measured_onnx_rows(all_rows, "ap").reset_index(drop=True)
-    latencies = [float(value) for value in rows["latency_median_ms"]]
+    latencies = [float(value) for value in rows[LATENCY]]
     aps = [float(value) * 100 for value in rows["ap"]]
     front = pareto_front([(latency, -ap) for latency, ap in zip(latencies, aps, strict=True)])
-    timed = all_rows[all_rows["format"].eq("onnx").fillna(False)].dropna(subset=["latency_median_ms"])
-    every_latency = {str(i): float(ms) for i, ms in zip(timed["id"], timed["latency_median_ms"], strict=True)}
     colours = family_colours(catalog)
     names = family_names(catalog)
     figure = go.Figure()
@@ -430,7 +427,7 @@ def accuracy(frame: pd.DataFrame) -> go.Figure:
                 mode="markers",
                 marker=front_markers(colours[family], mine, front),
                 customdata=[rows.at[i, "id"] for i in mine],
-                hovertext=[accuracy_hover(rows.loc[i], i in front, catalog, every_latency) for i in mine],
+                hovertext=[accuracy_hover(rows.loc[i], i in front, catalog) for i in mine],
                 hovertemplate="%{hovertext}<extra></extra>",
             )
         )
@@ -453,10 +450,11 @@ def accuracy(frame: pd.DataFrame) -> go.Figure:
         title={
             "text": "Accuracy against latency, each model run as it is meant to be"
             f"<br><sup>AP on {about}; bars: 95 % intervals"
-            f"<br>latency: the model once, median, onnxruntime on {machine_text(catalog)}; upper left is better</sup>"
+            f"<br>latency: the whole pipeline, image in, poses out, median, onnxruntime on {machine_text(catalog)}; "
+            "upper left is better</sup>"
         },
         margin={"t": 110},
-        xaxis={"title": {"text": "Median latency of the model once (ms, log scale)"}, "type": "log"},
+        xaxis={"title": {"text": "Median latency, whole pipeline (ms, log scale)"}, "type": "log"},
         yaxis={"title": {"text": "AP (OKS, COCO sigmas; 0–100)"}, "rangemode": "tozero"},
         legend={"title": {"text": "Family"}},
         height=FIGURE_HEIGHT,

@@ -3,8 +3,9 @@ Compare page read them. A column names its figure, says how to read it from a va
 (and its family's) and how to show it, how the table sorts it, and where it is left out.
 
 Typed records in (`catalog.schema`), plain values out: the app runs it under Pyodide too.
-The figures are those of the variant's ONNX file (every built variant has one, and it is the file
-timed on onnxruntime).
+Size, parameters and precision are the variant's ONNX file's (every built variant has one); latency
+and MFLOPs are the whole pipeline's a user runs (detector and model, pre- and post-processing), so a
+two-stage model is never ranked by its second stage alone, and a person detector not at all.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from typing import Any, Literal
 
 from catalog.formats import INT8_FORMAT
 from catalog.publish.formatting import MIB_DIGITS, MS_DIGITS, dims, mib, ms, points
-from catalog.publish.records import FORMAT_NAMES, latency_ms, onnx_report, original_format, scored, use_brief
+from catalog.publish.records import (
+    FORMAT_NAMES,
+    onnx_report,
+    original_format,
+    pipeline_flops,
+    pipeline_ms,
+    scored,
+    use_brief,
+)
 from catalog.schema import FamilyRecord, FormatRecord, IntervalRecord, TensorRecord, VariantRecord
 
 MISSING = "—"
@@ -39,6 +48,7 @@ class Column:
     smaller_is_better: bool = False
     larger_is_better: bool = False
     detail_in_app: bool = True  # False: the app's table shows the bare figure, sortable as a number
+    absent: Callable[[VariantRecord], str | None] | None = None  # said instead of MISSING where there is no figure
 
     @property
     def name(self) -> str:
@@ -49,7 +59,7 @@ class Column:
         """The cell's text: the figure, and its detail in brackets; MISSING where unknown."""
         value = self.value(variant, family)
         if value is None:
-            return MISSING
+            return (self.absent(variant) if self.absent else None) or MISSING
         detail = self.detail(variant) if self.detail else None
         return f"{self.text(value)} ({detail})" if detail else self.text(value)
 
@@ -126,6 +136,15 @@ def _interval_detail(figure: Callable[[Any], IntervalRecord | None]) -> Callable
     return detail
 
 
+def _component(variant: VariantRecord) -> str | None:
+    """A person detector has no figure of its own to rank: it is timed inside its pose models' pipelines."""
+    return "component" if variant.use is not None and variant.use.mode is None else None
+
+
+def _noisy(variant: VariantRecord) -> str | None:
+    return "noisy" if variant.pipeline and variant.pipeline.latency.noisy else None
+
+
 def _two(value: float) -> str:
     return f"{value:,.2f}"
 
@@ -178,7 +197,17 @@ ZOO_COLUMNS: list[Column] = [
         title="Size of the ONNX file (MiB)",
         smaller_is_better=True,
     ),
-    Column("mflops", "MFLOPs", _onnx(lambda r: r.flops, 1e6), _two, "number", digits=2, smaller_is_better=True),
+    Column(
+        "mflops",
+        "MFLOPs",
+        lambda v, _: None if (flops := pipeline_flops(v)) is None else flops / 1e6,
+        _two,
+        "number",
+        digits=2,
+        title="Compute per frame, whole pipeline (MFLOPs: detector and model, one person)",
+        smaller_is_better=True,
+        absent=_component,
+    ),
     Column(
         "mparams",
         "M params",
@@ -193,12 +222,21 @@ ZOO_COLUMNS: list[Column] = [
     Column(
         "latency_ms",
         "Latency (ms)",
-        lambda v, _: latency_ms(_built(v)),
+        lambda v, _: pipeline_ms(v),
         ms,
         "number",
+        detail=_noisy,
+        detail_in_app=False,
         digits=MS_DIGITS,
-        title="Latency, onnxruntime CPU (ms, median)",
+        title="Latency, whole pipeline: image in, poses out (ms, median; onnxruntime CPU)",
         smaller_is_better=True,
+        absent=_component,
+    ),
+    Column(
+        "commercial",
+        "Commercial use",
+        lambda v, _: v.license.commercial_use,
+        title="Commercial use, by the license (catalog.cards.licenses)",
     ),
     Column("license", "License", lambda v, _: v.license.spdx, phone=False),
     # last: the widest, and read less often than the figures

@@ -110,11 +110,12 @@ def trade(variant: VariantRecord) -> str | None:
         return None
     int8_mib, float_mib = formats[INT8_FORMAT].size_mib, formats[ONNX_FORMAT].size_mib
     parts = [f"{ratio(record.size_ratio)} the size ({size(int8_mib)} against {mib(float_mib)})"]
-    turns = record.cpu_turns
-    if record.cpu_latency_ratio is not None and turns:
+    timed = formats[INT8_FORMAT].latency, formats[ONNX_FORMAT].latency
+    if record.cpu_latency_ratio is not None and timed[0] and timed[1]:
+        int8_ms, float_ms = timed[0], timed[1]
         parts.append(
-            f"{ratio(record.cpu_latency_ratio)} the CPU time ({ms_brief(turns.int8_median_ms)} ms against "
-            f"{ms_brief(turns.float_median_ms)}, {turns.runtime}, {turns.threads} threads, timed in turns)"
+            f"{ratio(record.cpu_latency_ratio)} the CPU time ({ms_brief(int8_ms.median_ms)} ms against "
+            f"{ms_brief(float_ms.median_ms)}, {int8_ms.runtime}, {int8_ms.threads} threads, timed in turns)"
         )
     if record.browser_latency_ratio is not None:
         parts.append(

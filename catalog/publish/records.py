@@ -37,8 +37,31 @@ def original_format(variant: VariantRecord) -> str | None:
 
 
 def latency_ms(report: FormatRecord | None) -> float | None:
+    """One form's inference alone, median ms (onnxruntime): a stage's figure, not what a user waits for."""
     latency = report.latency if report else None
     return latency.median_ms if latency and latency.runtime == LATENCY_RUNTIME else None
+
+
+def pipeline_ms(variant: VariantRecord) -> float | None:
+    """The headline latency: the whole pipeline a user runs, image in, poses out, median ms; None for
+    a component (a person detector) and where it was not timed."""
+    return variant.pipeline.latency.median_ms if variant.status == "ok" and variant.pipeline else None
+
+
+def pipeline_flops(variant: VariantRecord) -> int | None:
+    """The whole pipeline's FLOPs per frame (detector and model); None where there is no pipeline figure."""
+    return variant.pipeline.flops if variant.status == "ok" and variant.pipeline else None
+
+
+def used_by(variant: VariantRecord, catalog: Catalog) -> list[VariantRecord]:
+    """The pose models whose pipeline runs this variant first (a person detector's)."""
+    return [v for v in catalog.variants if v.use and v.use.detector == variant.id and v.id != variant.id]
+
+
+def component_text(variant: VariantRecord, catalog: Catalog) -> str:
+    """What a component is part of: "a person detector, the first stage of blazepose-lite, blazepose-full"."""
+    users = ", ".join(v.id for v in used_by(variant, catalog))
+    return f"a person detector, the first stage of {users}" if users else "a person detector"
 
 
 def runnable(variant: VariantRecord) -> bool:

@@ -34,6 +34,13 @@ COLUMNS: dict[str, str] = {
     "peak_rss_mib": "Float64",
     "model_peak_mib": "Float64",
     "conversion_max_relative": "Float64",
+    # the whole pipeline a user runs (detector and model, pre- and post-processing), on the float ONNX
+    # form's row only: median ms, its 95 % interval, and FLOPs per frame
+    "pipeline_ms": "Float64",
+    "pipeline_low_ms": "Float64",
+    "pipeline_high_ms": "Float64",
+    "pipeline_flops": "Int64",
+    "pipeline_size_mib": "Float64",
     # accuracy on the evaluation set, of the ONNX form the row is (float or int8); null on the original's row
     "accuracy_mode": "string",
     "ap": "Float64",
@@ -44,6 +51,7 @@ COLUMNS: dict[str, str] = {
     "pck_10_low": "Float64",
     "pck_10_high": "Float64",
     "license": "string",
+    "commercial_use": "string",
     "status": "string",
 }
 
@@ -76,8 +84,17 @@ def _accuracy(record: dict | None) -> dict[str, Any]:
     }
 
 
+def _pipeline_size(variant: dict, variants: dict[str, dict]) -> float | None:
+    """MiB a user downloads to run the pipeline: the model's ONNX file and its detector's."""
+    use = variant.get("use") or {}
+    parts = [variant, variants.get(use.get("detector") or "", {})] if use.get("detector") else [variant]
+    sizes = [((part.get("formats") or {}).get("onnx") or {}).get("size_mib") for part in parts]
+    return None if None in sizes or not variant.get("pipeline") else round(sum(sizes), 4)
+
+
 def rows(document: dict[str, Any]) -> list[dict[str, Any]]:
     families = {f["id"]: f for f in document.get("families", [])}
+    variants = {v["id"]: v for v in document.get("variants", [])}
     table = []
     for variant in document.get("variants", []):
         family = families.get(variant.get("family"), {})
@@ -90,6 +107,7 @@ def rows(document: dict[str, Any]) -> list[dict[str, Any]]:
             "task": variant.get("task"),
             "release_date": variant.get("release_date"),
             "license": (family.get("license") or {}).get("spdx"),
+            "commercial_use": (family.get("license") or {}).get("commercial_use"),
             "status": variant.get("status"),
         }
         formats = variant.get("formats") or {}
@@ -98,6 +116,8 @@ def rows(document: dict[str, Any]) -> list[dict[str, Any]]:
         check = (variant.get("conversion") or {}).get("check") or {}
         worst = max((o["relative"] for o in check.get("outputs", [])), default=None)
         accuracy = {"onnx": variant.get("accuracy"), INT8_FORMAT: (variant.get("int8") or {}).get("accuracy")}
+        pipeline = variant.get("pipeline") or {}
+        whole = pipeline.get("latency") or {}
         for fmt, report in formats.items():
             latency = report.get("latency") or {}
             table.append(
@@ -121,6 +141,11 @@ def rows(document: dict[str, Any]) -> list[dict[str, Any]]:
                     "peak_rss_mib": latency.get("peak_rss_mib"),
                     "model_peak_mib": latency.get("model_peak_mib"),
                     "conversion_max_relative": worst if fmt == "onnx" else None,
+                    "pipeline_ms": whole.get("median_ms") if fmt == "onnx" else None,
+                    "pipeline_low_ms": whole.get("median_low_ms") if fmt == "onnx" else None,
+                    "pipeline_high_ms": whole.get("median_high_ms") if fmt == "onnx" else None,
+                    "pipeline_flops": pipeline.get("flops") if fmt == "onnx" else None,
+                    "pipeline_size_mib": _pipeline_size(variant, variants) if fmt == "onnx" else None,
                     **_accuracy(accuracy.get(fmt)),
                 }
             )

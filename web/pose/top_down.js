@@ -7,6 +7,9 @@ import { Frame } from "./geometry.js";
 
 /** the crop's side over the box's longer side: wrists and feet past the box stay in */
 export const CROP_MARGIN = 1.25;
+/** a detection the single-person model runs on scores at least this: MoveNet MultiPose always
+ * answers six slots, and an empty one scores about 0 */
+export const PERSON_MIN_SCORE = 0.1;
 
 /**
  * The square, upright crop around a person's box (x0, y0, x1, y1, normalised to the image).
@@ -24,7 +27,8 @@ export function personCrop(imageHW, box) {
 
 /**
  * The crop a second stage sees around one detected person: BlazePose's detector gives keypoints
- * (hip centre, scale point), a multi-person model a box; null for a person with no box.
+ * (hip centre, scale point), a multi-person model a box; null for a person with no box, or one
+ * a multi-person model scores below PERSON_MIN_SCORE.
  * @param {string} detectorDecode the first stage's decode kind
  * @param {[number, number]} imageHW
  * @param {import("./poses.js").Pose} detection
@@ -37,5 +41,5 @@ export function cropFor(detectorDecode, imageHW, detection) {
       detection.keypoints.map((k) => [k.x, k.y]),
     );
   }
-  return detection.box ? personCrop(imageHW, detection.box) : null;
+  return detection.box && detection.score >= PERSON_MIN_SCORE ? personCrop(imageHW, detection.box) : null;
 }

@@ -9,7 +9,7 @@ import { TRADE_LEAD, size, trade } from "./format.js";
  * @typedef {"float"|"int8"} Precision which ONNX form runs: `formats.onnx`, or its int8 form `formats.onnx_int8`
  * @typedef {{format: string|null, reason?: string|null, size_ratio?: number|null, cpu_latency_ratio?: number|null,
  *   browser_latency_ratio?: number|null, browser_threads?: number|null, mean_drift?: number|null,
- *   max_drift?: number|null, cpu_turns?: import("./format.js").CpuTurns|null}} Int8 the variant's int8 record: the trade, or why there is no int8 form
+ *   max_drift?: number|null}} Int8 the variant's int8 record: the trade, or why there is no int8 form
  * @typedef {import("../pose/pipeline.js").Variant & {
  *   name: string, family: string, role: string, status?: string, task?: string, detector?: string|null,
  *   use?: {mode: string|null, detector?: string|null}|null,

@@ -13,9 +13,9 @@ export const MS_DIGITS = 3;
 export const TRADE_LEAD = "The trade, int8 against the float ONNX form";
 
 /**
- * @typedef {{size_mib?: number}} SizedFile
- * @typedef {{int8_median_ms: number, float_median_ms: number, runtime: string, threads: number}} CpuTurns
- * @typedef {{size_ratio?: number|null, cpu_latency_ratio?: number|null, cpu_turns?: CpuTurns|null,
+ * @typedef {{median_ms: number, runtime: string, threads: number}} Timed a form's latency record (one turns run)
+ * @typedef {{size_mib?: number, latency?: Timed|null}} SizedFile
+ * @typedef {{size_ratio?: number|null, cpu_latency_ratio?: number|null,
  *   browser_latency_ratio?: number|null, browser_threads?: number|null, mean_drift?: number|null,
  *   max_drift?: number|null}} TradeRecord the int8 record's figures the trade names
  * @typedef {{formats?: {[format: string]: SizedFile|undefined}, int8?: TradeRecord|null}} TradedVariant
@@ -109,11 +109,10 @@ export function trade(variant) {
   const float = variant.formats?.[ONNX_FORMAT];
   if (!record || int8?.size_mib == null || float?.size_mib == null) return null;
   const parts = [`${ratio(record.size_ratio ?? NaN)} the size (${size(int8.size_mib)} against ${mib(float.size_mib)})`];
-  const turns = record.cpu_turns;
-  if (record.cpu_latency_ratio != null && turns) {
+  if (record.cpu_latency_ratio != null && int8.latency && float.latency) {
     parts.push(
-      `${ratio(record.cpu_latency_ratio)} the CPU time (${msBrief(turns.int8_median_ms)} ms against ` +
-        `${msBrief(turns.float_median_ms)}, ${turns.runtime}, ${turns.threads} threads, timed in turns)`,
+      `${ratio(record.cpu_latency_ratio)} the CPU time (${msBrief(int8.latency.median_ms)} ms against ` +
+        `${msBrief(float.latency.median_ms)}, ${int8.latency.runtime}, ${int8.latency.threads} threads, timed in turns)`,
     );
   }
   if (record.browser_latency_ratio != null) {

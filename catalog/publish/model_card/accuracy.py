@@ -4,11 +4,13 @@ The authors' own figures stay in the Published figures section: never mixed with
 
 from __future__ import annotations
 
-from catalog.formats import INT8_FORMAT
+from html import escape
+
+from catalog.formats import INT8_FORMAT, ONNX_FORMAT
 from catalog.publish.formatting import fraction, ms_brief, points, size, with_interval
-from catalog.publish.model_card.inputs import CardInputs
+from catalog.publish.model_card.inputs import SITE_ROOT, CardInputs
 from catalog.publish.model_card.markdown import Md, Table, code, text
-from catalog.publish.records import accuracy_flag, latency_ms, onnx_report, scored, use_text
+from catalog.publish.records import FORMAT_NAMES, accuracy_flag, onnx_report, safe_relative, scored, use_text
 from catalog.schema import AccuracyRecord, IntervalRecord
 
 FIGURES = (("AP", "ap"), ("AP50", "ap50"), ("PCK@0.05", "pck_05"), ("PCK@0.1", "pck_10"))
@@ -16,6 +18,37 @@ FIGURES = (("AP", "ap"), ("AP50", "ap50"), ("PCK@0.05", "pck_05"), ("PCK@0.1", "
 
 def _interval(interval: IntervalRecord | None) -> str:
     return with_interval(interval.value, interval.low, interval.high) if interval else "—"
+
+
+def _pipeline(card: CardInputs) -> str:
+    pipeline = card.variant.pipeline
+    if pipeline is None:
+        if card.used_by:
+            return f"a component: timed in the pipelines of {', '.join(card.used_by)}"
+        return card.variant.pipeline_note or "not timed by this build"
+    timing = pipeline.latency
+    noisy = "; noisy" if timing.noisy else ""
+    return (
+        f"{ms_brief(timing.median_ms)} ms ({ms_brief(timing.median_low_ms)}–{ms_brief(timing.median_high_ms)}{noisy}), "
+        "image in, poses out, onnxruntime CPU; stages under Performance"
+    )
+
+
+def downloads(card: CardInputs) -> Md:
+    """Links to the files the site serves (the ONNX forms), and where the original comes from. HTML
+    links: the files are the site's, not pages mkdocs checks."""
+    links = [
+        Md(
+            f'<a href="{escape(SITE_ROOT + relative.as_posix())}" download>'
+            f"{escape(FORMAT_NAMES.get(fmt, fmt))} ({escape(size(report.size_mib))})</a>"
+        )  # fmt: skip
+        for fmt in (ONNX_FORMAT, INT8_FORMAT)
+        if (report := card.variant.formats.get(fmt)) is not None and (relative := safe_relative(report.path))
+    ]
+    provenance = card.variant.provenance
+    source = provenance.source if provenance else card.variant.source
+    links.append(Md(f"the original: {code(source)}"))
+    return Md(" · ".join(links))
 
 
 def glance(card: CardInputs) -> Md:
@@ -31,13 +64,13 @@ def glance(card: CardInputs) -> Md:
         note = accuracy.note if accuracy else "not measured by this build"
         rows.append((card.label("Accuracy on the zoo's set", "accuracy"), note))
     rows.append(("Run as", use_text(v.use) or "—"))
-    latency = latency_ms(onnx_report(v))
-    if latency is not None:
-        rows.append(("Latency, the model once (onnxruntime CPU, median)", f"{ms_brief(latency)} ms"))
+    rows.append(("Latency, whole pipeline (median)", _pipeline(card)))
     report = onnx_report(v)
     if report is not None:
         rows.append((card.label("ONNX file", "size"), size(report.size_mib)))
-    rows.append(("License", v.license.spdx))
+    rows.append(("License", f"{v.license.spdx}: commercial use {v.license.commercial_use}"))
+    if card.site:
+        rows.append(("Download", downloads(card)))
     parts = [Table(("At a glance", ""), rows).markdown()]
     flag = accuracy_flag(accuracy)
     if flag:
@@ -97,8 +130,7 @@ def accuracy_section(card: CardInputs) -> Md:
             )
         )
     per_keypoint = [
-        (text(name), "—" if share is None else points(share))
-        for name, share in accuracy.pck_10_per_keypoint.items()
+        (text(name), "—" if share is None else points(share)) for name, share in accuracy.pck_10_per_keypoint.items()
     ]
     if per_keypoint:
         parts.append(Md("PCK@0.1 per keypoint (%):"))

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from catalog.formats import INT8_FORMAT
 from catalog.publish.model_card.markdown import Md, text
-from catalog.publish.records import FORMAT_NAMES, built, families_by_id, variants_by_id
-from catalog.schema import Catalog, EvaluationRecord, FamilyRecord, FormatRecord, Machine, VariantRecord
+from catalog.publish.records import FORMAT_NAMES, built, families_by_id, used_by, variants_by_id
+from catalog.schema import Catalog, EvaluationRecord, FamilyRecord, FormatRecord, HighRiskUses, Machine, VariantRecord
 
-NUMBERS_PAGE = "../../numbers/"  # from a site page at zoo/<id>/
+SITE_ROOT = "../../"  # the site's root from a card's page at zoo/<id>/
+NUMBERS_PAGE = f"{SITE_ROOT}numbers/"
 # the Numbers page's anchor for each convention a figure follows
 CONVENTION_ANCHORS = {
     "shapes": "shapes",
@@ -34,6 +35,8 @@ class CardInputs:
     machine: Machine
     site: bool
     evaluation: EvaluationRecord | None = None  # the set the accuracy figures were measured on
+    high_risk_uses: HighRiskUses | None = None  # the guidance every card lists apart from the license
+    used_by: tuple[str, ...] = ()  # the pose models whose pipeline runs this variant first (a detector's)
 
     @property
     def family_name(self) -> str:
@@ -72,4 +75,5 @@ def card_inputs(catalog: Catalog, variant_id: str, site: bool) -> CardInputs:
         reason = variant.error.reason if variant.error else "no model files"
         raise ValueError(f"variant {variant_id!r} did not build ({reason}): there is nothing to describe")
     family = families_by_id(catalog).get(variant.family)
-    return CardInputs(variant, family, catalog.machine, site, catalog.evaluation)
+    users = tuple(v.id for v in used_by(variant, catalog))
+    return CardInputs(variant, family, catalog.machine, site, catalog.evaluation, catalog.high_risk_uses, users)

@@ -10,7 +10,7 @@ from catalog.atomic import write_text
 from catalog.publish.model_card.accuracy import accuracy_section, glance
 from catalog.publish.model_card.inputs import NUMBERS_PAGE, card_inputs
 from catalog.publish.model_card.int8 import int8_section
-from catalog.publish.model_card.markdown import Md, bullets, code, text
+from catalog.publish.model_card.markdown import Md, code, text
 from catalog.publish.model_card.metadata import LIBRARY_NAME, front_matter
 from catalog.publish.model_card.sections import (
     SKELETON_FILE,
@@ -26,9 +26,9 @@ from catalog.publish.model_card.sections import (
     published_figures,
     references,
     reproduce,
-    restrictions_intro,
     skeleton_figure,
     summary,
+    uses_section,
 )
 from catalog.publish.model_card.snippets import usage
 from catalog.publish.records import built
@@ -88,8 +88,7 @@ def render_card(catalog: Catalog, variant_id: str, *, site: bool = False, metada
         "int8": int8_section(card),
         "published": published_figures(card),
         "license": license_section(card),
-        "restrictions_intro": restrictions_intro(card),
-        "restrictions": bullets(v.usage_restrictions),
+        "uses": uses_section(card),
         "references": references(card),
         "usage": usage(card),
         "library_name": code(LIBRARY_NAME),

@@ -19,20 +19,22 @@ from catalog.publish.formatting import (
     mib,
     millions,
     ms,
+    ms_brief,
     percent,
     score,
 )
 from catalog.publish.model_card.inputs import CardInputs
 from catalog.publish.model_card.markdown import Md, Table, bullets, code, fence, link, text
-from catalog.publish.records import FORMAT_NAMES
-from catalog.schema import FormatRecord, Machine
+from catalog.publish.records import FORMAT_NAMES, use_text
+from catalog.schema import FormatRecord, Machine, TimingRecord
 
 SKELETON_FILE = "skeleton.svg"
 PAPER_KINDS = {"paper": "paper", "blog-post": "blog post", "model-card": "model card"}
 
 
 def passed(value: bool) -> str:
-    return "✅ passed" if value else "❌ FAILED"
+    # words, not emoji: a machine without an emoji font shows those as boxes
+    return "passed" if value else "**FAILED**"
 
 
 def summary(card: CardInputs) -> Md:
@@ -108,58 +110,118 @@ def _cpu(machine: Machine) -> str:
     return f"{machine.cpu}, {machine.cores} cores" if machine.cores else machine.cpu
 
 
+def _interval_ms(timing: TimingRecord) -> str:
+    return f"{ms(timing.median_low_ms)}–{ms(timing.median_high_ms)}"
+
+
+def _noise(timing: TimingRecord) -> str:
+    if timing.noisy:
+        return (" **Noisy:** the median's interval stayed wider than 5 % of it after the most runs; the "
+                "machine was busy, so read this figure as rough.")  # fmt: skip
+    return ""
+
+
+def pipeline_section(card: CardInputs) -> Md:
+    """The headline: the whole pipeline a user runs, then its stages beneath."""
+    v = card.variant
+    pipeline = v.pipeline
+    if pipeline is None:
+        if card.used_by:
+            users = ", ".join(code(u) for u in card.used_by)
+            return Md(f"A component, not ranked on its own: it is the first stage of {users}, and its time is "
+                      "counted in their pipelines (see their cards).")  # fmt: skip
+        return Md(f"Not timed: {text(v.pipeline_note or 'this build did not time it')}.")
+    timing = pipeline.latency
+    people = "one person" if pipeline.people == 1 else f"{pipeline.people} people"
+    lead = Md(
+        f"**Whole pipeline: {ms_brief(timing.median_ms)} ms** per frame (median; 95 % interval "
+        f"{ms_brief(timing.median_low_ms)}–{ms_brief(timing.median_high_ms)} ms over {timing.runs} runs), "
+        f"image in, poses out, run {text(use_text(v.use) or '')}: "
+        f"every stage's preprocessing, inference and decoding, on {text(pipeline.image)} (it found {people}). "
+        f"{text(timing.runtime)} {text(timing.runtime_version)}, {timing.threads} threads, "
+        f"on {text(_cpu(card.machine))}. "
+        f"Compute: {millions(pipeline.flops)} million FLOPs per frame.{_noise(timing)}"
+    )
+    rows = [
+        (
+            {"detector": "Detector", "model": "This model", "rest": "The rest"}[stage.role],
+            code(stage.variant) if stage.variant else text("crops, mapping back"),
+            ms(stage.median_ms),
+            "–" if stage.inference_ms is None else ms(stage.inference_ms),
+            stage.calls or "–",
+        )
+        for stage in pipeline.stages
+    ]
+    header = ("Stage", "Model", "Per frame (ms)", "Inference (ms)", "Calls")
+    parts = [lead, Md("The stages, medians per frame:"), Table(header, rows, frozenset({2, 3, 4})).markdown()]
+    if pipeline.mode == "top-down":
+        parts.append(Md("Top-down: the model runs once per person the detector finds, so a frame with more "
+                        "people takes longer by its per-person time."))  # fmt: skip
+    return Md("\n\n".join(parts))
+
+
 def performance(card: CardInputs) -> Md:
+    """The pipeline, then each form's inference alone (one alternating-turns run), then the browser."""
+    parts = [pipeline_section(card)]
     rows, unmeasured = [], []
+    timed = [card.report(fmt).latency for fmt in card.formats if card.report(fmt).latency]
     for fmt in card.formats:
         report = card.report(fmt)
         latency = report.latency
         if latency is None:
             unmeasured.append(f"{card.format_title(fmt)}: {report.latency_note or 'not measured'}")
-        else:
-            rows.append(
-                (
-                    f"{latency.runtime} {latency.runtime_version}",
-                    card.format_title(fmt),
-                    _cpu(card.machine),
-                    latency.threads,
-                    ms(latency.median_ms),
-                    ms(latency.p90_ms),
-                    ms(latency.min_ms),
-                    memory(latency.peak_rss_mib),
-                    memory(latency.model_peak_mib),
-                    f"{latency.runs} (+{latency.warmup} warm-up)",
-                )
-            )
-        for b in report.browser_latency or []:  # onnxruntime-web in headless Chromium, same machine
-            rows.append(
-                (
-                    f"{b.runtime} {b.runtime_version}",
-                    f"{card.format_title(fmt)} in {b.browser}, {b.backend}",
-                    _cpu(card.machine),
-                    b.threads,
-                    ms(b.median_ms),
-                    ms(b.p90_ms),
-                    "–",
-                    "–",
-                    "–",
-                    f"{b.runs} (+{b.warmup} warm-up)",
-                )
-            )
-    header = ("Runtime", "Format", "CPU", "Threads", "Median (ms)", "p90 (ms)", "Min (ms)")
-    header += ("Peak memory (MiB)", "Model's share (MiB)", "Runs")
-    parts = [Table(header, rows, frozenset(range(3, 9))).markdown()] if rows else [Md("No runtime measured it here.")]
-    browser = [b for fmt in card.formats for b in card.report(fmt).browser_latency or []]
-    if browser:
-        options = ", ".join(f"`{k}: {json.dumps(v)}`" for k, v in browser[0].session_options.items())
-        parts.append(
-            Md(
-                "In the browser: the ONNX files the Try-it page downloads, run as the page runs them "
-                f"(session options {options or 'none'}), at 1 thread and at every core."
+            continue
+        rows.append(
+            (
+                card.format_title(fmt),
+                f"{latency.runtime} {latency.runtime_version}",
+                ms(latency.median_ms) + (" (noisy)" if latency.noisy else ""),
+                _interval_ms(latency),
+                memory(latency.model_peak_mib),
+                latency.runs,
             )
         )
+    if rows:
+        first = timed[0]
+        parts.append(
+            Md(
+                f"Inference alone, each form (the model's session, no pre- or post-processing): timed in one "
+                f"run, in alternating turns, so their medians compare; {first.threads} threads, "
+                f"{first.warmup} warm-up runs each, on {text(_cpu(card.machine))}. Memory: what loading and "
+                "running the form alone added to a fresh process."
+            )
+        )
+        header = ("Form", "Runtime", "Median (ms)", "95 % interval (ms)", "Memory (MiB)", "Runs")
+        parts.append(Table(header, rows, frozenset({2, 3, 4, 5})).markdown())
+    else:
+        parts.append(Md("No runtime timed the model's inference alone here."))
+    parts.append(browser_rows(card))
     if unmeasured:
-        parts.append(Md("Not measured here:\n\n" + bullets(unmeasured)))
+        parts.append(Md("Not timed here:\n\n" + bullets(unmeasured)))
     return Md("\n\n".join(parts))
+
+
+def browser_rows(card: CardInputs) -> Md:
+    """onnxruntime-web in headless Chromium, where the build measured it (`--browser`)."""
+    measured = [(fmt, b) for fmt in card.formats for b in card.report(fmt).browser_latency or []]
+    if not measured:
+        return Md(
+            "In the browser: not measured by this build (a build with `posezoo build --browser` adds "
+            "onnxruntime-web timings here). The Try-it page times the model in your own browser."
+        )
+    rows = [
+        (card.format_title(fmt), f"{b.browser}, {b.backend}", b.threads, ms(b.median_ms), ms(b.cold_ms), b.runs)
+        for fmt, b in measured
+    ]
+    options = ", ".join(f"`{k}: {json.dumps(v)}`" for k, v in measured[0][1].session_options.items())
+    return Md(
+        f"In the browser, {text(measured[0][1].runtime)} {text(measured[0][1].runtime_version)}: the ONNX files "
+        f"the Try-it page downloads, run as the page runs them (session options {options or 'none'}), "
+        "inference alone.\n\n"
+        + Table(
+            ("Form", "Browser", "Threads", "Median (ms)", "First run (ms)", "Runs"), rows, frozenset({2, 3, 4, 5})
+        ).markdown()  # fmt: skip
+    )
 
 
 def keypoint_check(card: CardInputs) -> Md:
@@ -170,7 +232,7 @@ def keypoint_check(card: CardInputs) -> Md:
         return Md(f"Not run on {code(check.image)}: {text(check.note or 'no keypoint could be compared')}.")
     rows = [
         (code(k.name), coordinate(k.x), coordinate(k.y), score(k.score), fraction(k.distance))
-        + ("✅ within" if k.passed else "❌ beyond",)
+        + ("within" if k.passed else "**beyond**",)
         for k in check.keypoints
     ]
     table = Table(("Keypoint", "x", "y", "Score", "Distance", "Result"), rows, frozenset(range(1, 5))).markdown()
@@ -249,24 +311,75 @@ def published_figures(card: CardInputs) -> Md:
     return Md("\n\n".join(parts))
 
 
+COMMERCIAL_WORDS = {
+    "allowed": "allowed: the license asks for notices, nothing more",
+    "with conditions": "allowed with conditions beyond notices (below)",
+    "not allowed": "not allowed: the license is non-commercial",
+    "unknown": "unknown: this zoo has no summary of this license",
+}
+
+
 def license_section(card: CardInputs) -> Md:
+    """What binds: the license, what it obliges, and whether it allows commercial use."""
     record = card.variant.license
-    parts = [Md(f"**{text(record.spdx)}**: {link('the license text', record.url)}.")]
+    parts = [
+        Md(
+            f"**{text(record.spdx)}** ({link('the license text', record.url)}). "
+            f"Commercial use: **{text(COMMERCIAL_WORDS[record.commercial_use])}**."
+        ),  # fmt: skip
+        Md("What the license asks of whoever ships the model:\n\n" + bullets([text(o) for o in record.obligations])),
+    ]
     if record.note:
         parts.append(text(record.note))
+    parts.append(
+        Md(
+            "A summary for choosing a model, not legal advice: the license text decides. Nothing below this "
+            "section is a license term."
+        )  # fmt: skip
+    )
     return Md("\n\n".join(parts))
 
 
-def restrictions_intro(card: CardInputs) -> Md:
-    if card.family is None or card.family.restrictions_are_default:
-        return Md(
-            "The family's license and model card state no restrictions of their own; this zoo applies its "
-            "default list, the Qualcomm AI Hub model cards' prohibited uses. "
-            "The model may not be used for or in connection with any of the following:"
-        )
-    source = card.family.restrictions_source
-    where = link(source.title, source.url) if source else text("the family's model card")
-    return Md(f"Out of scope, as {where} states it:")
+def out_of_scope(card: CardInputs) -> Md:
+    """What the authors advise against, as their own model card says it, cited."""
+    family = card.family
+    said = family.out_of_scope if family else None
+    if said is None:
+        return Md("Not recorded: the family's card names no model card of the authors that states one.")
+    where = link(said.source.title, said.source.url)
+    if not said.uses:
+        return Md(f"The authors' own document ({where}) states no out-of-scope uses.")
+    return Md(f"As the authors' own document ({where}) words them:\n\n" + bullets([text(u) for u in said.uses]))
+
+
+def limitations(card: CardInputs) -> Md:
+    """What the model cannot do well: technical limits, not rules."""
+    said = card.family.limitations if card.family else []
+    return bullets([text(item) for item in said]) if said else Md("None recorded on the family's card.")
+
+
+def high_risk_uses(card: CardInputs) -> Md:
+    """Guidance a deployer should weigh, labelled as guidance: no license here makes it a term."""
+    guidance = card.high_risk_uses
+    if guidance is None:
+        return Md("None listed by this zoo.")
+    where = link(guidance.source.title, guidance.source.url)
+    return Md(
+        f"Guidance, not a license term: uses a deployer should weigh before shipping any pose model, "
+        f"whatever its license. The list is {where}, kept word for word.\n\n"
+        + bullets([text(use) for use in guidance.uses])
+    )
+
+
+def uses_section(card: CardInputs) -> Md:
+    """The advice, apart from the license: the authors' out-of-scope uses, the technical limitations,
+    and the high-risk uses to weigh, each under its own heading."""
+    parts = [
+        ("Out of scope, as the authors say", out_of_scope(card)),
+        ("Limitations", limitations(card)),
+        ("High-risk uses to weigh (guidance, not a license term)", high_risk_uses(card)),
+    ]
+    return Md("\n\n".join(f"### {heading}\n\n{body}" for heading, body in parts))
 
 
 def references(card: CardInputs) -> Md:
