@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog.cards.load import Family, load_card, load_cards, load_defaults
+from catalog.cards.load import Family, load_card, load_cards, load_cards_leniently, load_defaults
 from catalog.errors import CardError
 from catalog.fetch.sources import fetch, parse_source
 from catalog.pose.decoders import DECODERS
@@ -230,3 +230,13 @@ def test_a_card_without_front_matter(own_zoo: Path) -> None:
     (own_zoo / "mine.md").write_text("# Just prose\n")
     with pytest.raises(CardError, match="no YAML front matter"):
         load_cards(own_zoo)
+
+
+def test_an_impossible_date_is_its_cards_one_line_and_the_other_cards_still_read(own_zoo: Path) -> None:
+    other = CARD.replace("family: mine", "family: other").replace("id: mine-", "id: other-")
+    (own_zoo / "other.md").write_text(other)
+    (own_zoo / "mine.md").write_text(CARD.replace("release_date: 2024-01-02", "release_date: 2021-02-30"))
+    families, problems = load_cards_leniently(own_zoo)
+    assert [f.id for f in families] == ["other"]
+    (problem,) = problems
+    assert str(problem) == f"{own_zoo / 'mine.md'}: release_date: 2021-02-30 is not a date on the calendar"

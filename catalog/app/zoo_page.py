@@ -91,11 +91,12 @@ def open_buttons(zoo: Zoo, ids: list[str]) -> None:
 def zoo_page(zoo: Zoo) -> None:
     st.title("The zoo")
     st.write(
-        "Every variant in the catalog, one row each. The figures are those of the variant's ONNX file: "
-        f"every variant has one, checked against its original, and it is the file timed on {LATENCY_RUNTIME} "
-        f"(CPU, median of the timed runs on {zoo.catalog.machine.cpu}). "
-        "The original file's figures are on each model's page; "
-        f"*{zt.FORMAT}* names what the ONNX file was converted from."
+        "Every variant in the catalog, one row each. Latency and MFLOPs are the whole pipeline's a user "
+        "runs, image in, poses out, its person detector included, on the variant's ONNX files "
+        f"({LATENCY_RUNTIME}, CPU, median on {zoo.catalog.machine.cpu}); a person detector is a component, "
+        "with no figure of its own to rank. Size, parameters and precision are the variant's ONNX file's: "
+        f"*{zt.FORMAT}* names what it was converted from. The original file's figures, and the stages of "
+        "the pipeline, are on each model's page."
     )
     table = zt.zoo_table(zoo.catalog)
     shown = zt.apply(table, filters(table))

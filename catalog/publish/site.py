@@ -176,11 +176,16 @@ hide: [navigation, toc]
 
 # The zoo
 
-Every variant in the catalog, one row each. The figures are those of the variant's ONNX file: every
-variant has one, checked against its original, and it is the file timed on onnxruntime (CPU, median
-of the timed runs on {cpu}). The original file's figures, and the inputs and outputs, are on each
-model's page. Click a header to sort by it (again to reverse); type words in the filter (a name, a
-task, a license...) or choose a family to narrow the table. The page's address keeps the filter and
+Every variant in the catalog, one row each. Latency and MFLOPs are the whole pipeline's a user
+runs, image in, poses out: the person detector in front where the model needs one, and every
+stage's pre- and post-processing (median on onnxruntime, CPU, {cpu}). A person detector is a
+component: it has no figure of its own to rank. Size, parameters and precision are the variant's
+ONNX file's (every variant has one, checked against its original). Commercial use is what the
+license allows; the uses its authors advise against are on each model's page, with the original
+file's figures, the stages of the pipeline, and the inputs and outputs.
+
+Click a header to sort by it (again to reverse); type words in the filter (a name, a task, a
+license...) or choose a family to narrow the table. The page's address keeps the filter and
 the order: copy it to share this view. How each figure is counted: [the Numbers page](../numbers.md).
 
 {zoo_table(catalog)}

@@ -64,7 +64,7 @@ def glance(card: CardInputs) -> Md:
         note = accuracy.note if accuracy else "not measured by this build"
         rows.append((card.label("Accuracy on the zoo's set", "accuracy"), note))
     rows.append(("Run as", use_text(v.use) or "—"))
-    rows.append(("Latency, whole pipeline (median)", _pipeline(card)))
+    rows.append((card.label("Latency, whole pipeline (median)", "latency"), _pipeline(card)))
     report = onnx_report(v)
     if report is not None:
         rows.append((card.label("ONNX file", "size"), size(report.size_mib)))

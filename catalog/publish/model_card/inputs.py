@@ -21,6 +21,7 @@ CONVENTION_ANCHORS = {
     "precision": "precision",
     "size": "size",
     "accuracy": "accuracy",
+    "latency": "latency",
 }
 # the order of a card's columns: the original first, then its ONNX form, then the int8 form
 DERIVED_FORMATS = ("onnx", INT8_FORMAT)
