@@ -29,7 +29,9 @@ def test_every_built_variant_has_its_card(visit, app_zoo_build):
         assert not at.error, (variant["id"], [e.value for e in at.error])
         text = "\n".join(m.value for m in at.markdown)
         assert f"**{variant['license']['spdx']}**" in text
-        assert all(f"- {restriction}" in text for restriction in variant["usage_restrictions"])
+        family = next(f for f in document["families"] if f["id"] == variant["family"])
+        advice = family["out_of_scope"]["uses"] + family["limitations"] + document["high_risk_uses"]["uses"]
+        assert all(f"- {said}" in text for said in advice)
         # the original and the ONNX file, and the int8 file where the variant has one
         expected = 3 if "onnx_int8" in variant["formats"] else 2
         assert len(at.get("download_button")) == expected, variant["id"]

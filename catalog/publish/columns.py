@@ -167,6 +167,7 @@ ZOO_COLUMNS: list[Column] = [
         digits=1,
         detail_in_app=False,
         larger_is_better=True,
+        absent=_component,
         title="AP on the zoo's evaluation set (OKS, COCO sigmas; 95 % interval)",
     ),
     Column(
@@ -180,6 +181,7 @@ ZOO_COLUMNS: list[Column] = [
         phone=False,
         detail_in_app=False,
         larger_is_better=True,
+        absent=_component,
         title="PCK@0.1 on the zoo's evaluation set (% of keypoints; 95 % interval)",
     ),
     Column("use", "Run as", lambda v, _: use_brief(v.use), phone=False, title="How it is run (and scored)"),
