@@ -121,6 +121,9 @@ def _noise(timing: TimingRecord) -> str:
     return ""
 
 
+STAGE_NAMES = {"detector": "Detector", "model": "This model", "rest": "The rest"}
+
+
 def pipeline_section(card: CardInputs) -> Md:
     """The headline: the whole pipeline a user runs, then its stages beneath."""
     v = card.variant
@@ -144,16 +147,15 @@ def pipeline_section(card: CardInputs) -> Md:
     )
     rows = [
         (
-            {"detector": "Detector", "model": "This model", "rest": "The rest"}[stage.role],
-            code(stage.variant) if stage.variant else text("crops, mapping back"),
+            Md(f"{STAGE_NAMES[stage.role]} {code(stage.variant) if stage.variant else text('(crops, mapping back)')}"),
             ms(stage.median_ms),
             "–" if stage.inference_ms is None else ms(stage.inference_ms),
             stage.calls or "–",
         )
         for stage in pipeline.stages
     ]
-    header = ("Stage", "Model", "Per frame (ms)", "Inference (ms)", "Calls")
-    parts = [lead, Md("The stages, medians per frame:"), Table(header, rows, frozenset({2, 3, 4})).markdown()]
+    header = ("Stage", "Per frame (ms)", "Inference (ms)", "Calls")
+    parts = [lead, Md("The stages, medians per frame:"), Table(header, rows, frozenset({1, 2, 3})).markdown()]
     if pipeline.mode == "top-down":
         parts.append(Md("Top-down: the model runs once per person the detector finds, so a frame with more "
                         "people takes longer by its per-person time."))  # fmt: skip
@@ -173,12 +175,10 @@ def performance(card: CardInputs) -> Md:
             continue
         rows.append(
             (
-                card.format_title(fmt),
-                f"{latency.runtime} {latency.runtime_version}",
+                f"{card.format_title(fmt)}, {latency.runtime} {latency.runtime_version}",
                 ms(latency.median_ms) + (" (noisy)" if latency.noisy else ""),
                 _interval_ms(latency),
                 memory(latency.model_peak_mib),
-                latency.runs,
             )
         )
     if rows:
@@ -186,13 +186,13 @@ def performance(card: CardInputs) -> Md:
         parts.append(
             Md(
                 f"Inference alone, each form (the model's session, no pre- or post-processing): timed in one "
-                f"run, in alternating turns, so their medians compare; {first.threads} threads, "
-                f"{first.warmup} warm-up runs each, on {text(_cpu(card.machine))}. Memory: what loading and "
-                "running the form alone added to a fresh process."
+                f"run, in alternating turns, so their medians compare; {first.runs} runs each after "
+                f"{first.warmup} warm-up runs, {first.threads} threads, on {text(_cpu(card.machine))}. Memory: "
+                "what loading and running the form alone added to a fresh process."
             )
         )
-        header = ("Form", "Runtime", "Median (ms)", "95 % interval (ms)", "Memory (MiB)", "Runs")
-        parts.append(Table(header, rows, frozenset({2, 3, 4, 5})).markdown())
+        header = ("Form, runtime", "Median (ms)", "95 % interval (ms)", "Memory (MiB)")
+        parts.append(Table(header, rows, frozenset({1, 2, 3})).markdown())
     else:
         parts.append(Md("No runtime timed the model's inference alone here."))
     parts.append(browser_rows(card))
@@ -209,18 +209,14 @@ def browser_rows(card: CardInputs) -> Md:
             "In the browser: not measured by this build (a build with `posezoo build --browser` adds "
             "onnxruntime-web timings here). The Try-it page times the model in your own browser."
         )
-    rows = [
-        (card.format_title(fmt), f"{b.browser}, {b.backend}", b.threads, ms(b.median_ms), ms(b.cold_ms), b.runs)
-        for fmt, b in measured
-    ]
+    rows = [(f"{card.format_title(fmt)}, {b.threads} threads", ms(b.median_ms), ms(b.cold_ms)) for fmt, b in measured]
     options = ", ".join(f"`{k}: {json.dumps(v)}`" for k, v in measured[0][1].session_options.items())
+    first = measured[0][1]
     return Md(
-        f"In the browser, {text(measured[0][1].runtime)} {text(measured[0][1].runtime_version)}: the ONNX files "
-        f"the Try-it page downloads, run as the page runs them (session options {options or 'none'}), "
-        "inference alone.\n\n"
-        + Table(
-            ("Form", "Browser", "Threads", "Median (ms)", "First run (ms)", "Runs"), rows, frozenset({2, 3, 4, 5})
-        ).markdown()  # fmt: skip
+        f"In the browser, {text(first.runtime)} {text(first.runtime_version)} ({text(first.backend)}) in "
+        f"{text(first.browser)}: the ONNX files the Try-it page downloads, run as the page runs them (session "
+        f"options {options or 'none'}), inference alone, {first.runs} runs each.\n\n"
+        + Table(("Form, threads", "Median (ms)", "First run (ms)"), rows, frozenset({1, 2})).markdown()
     )
 
 
