@@ -498,3 +498,23 @@ def test_pages_read_at_this_width(visit, width):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         name = path.strip("/").replace("/", "-")
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+
+
+@WIDTHS
+@pytest.mark.parametrize("variant_id", ["movenet-lightning", "blazepose-lite"])
+def test_a_cards_performance_and_license_read_whole_at_this_width(visit, width, variant_id):
+    v = visit(width)
+    page = v.open(f"zoo/{variant_id}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # every table from the glance to the conversion check fits the article: no column scrolled out of view
+    widths = page.eval_on_selector_all(
+        "article table",
+        "tables => tables.map(t => [t.querySelector('th').innerText.trim(), t.scrollWidth,"
+        " t.closest('article').clientWidth])",
+    )
+    cut = [(first, wide, room) for first, wide, room in widths if wide > room + 1]
+    assert cut == [], cut
+    text = " ".join(page.inner_text("article").split())
+    assert "Whole pipeline:" in text and "Commercial use:" in text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"card-{variant_id}-{width}.png"), full_page=True)
