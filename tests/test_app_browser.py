@@ -212,7 +212,7 @@ def test_the_zoo_says_which_file_its_figures_are_of(visit, width):
     one = visit(width=width, height=900)
     page = one.open()
     wait_for_table(page, WAIT_MS)
-    assert page.get_by_text("Figures of names what the ONNX file was converted from").is_visible()
+    assert page.get_by_text("Figures of names what it was converted from").is_visible()
     assert page.evaluate(OVERFLOW) <= 0
     one.screenshot(f"zoo-{width}")
     # the grid draws the columns in view, and an accessible table of them (hidden) that it renews
