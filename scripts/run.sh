@@ -11,5 +11,6 @@ if [ -z "${POSEZOO_MIRROR:-}" ] && [ -d ../shared/models/efficientpose ]; then
     export POSEZOO_MIRROR
 fi
 POSEZOO_EXTRAS=convert,docs,app bash scripts/site.sh
-.venv/bin/python -c "import catalog; print(catalog.load()[['id', 'format', 'size_mib', 'precision', 'params', 'flops', 'latency_median_ms']].to_string())"
+# the zoo table's first columns: AP, and the whole pipeline's MFLOPs and latency
+.venv/bin/python -c "import catalog; from catalog.app.zoo_table import overview; print(overview(catalog.load_records()).to_string())"
 exec .venv/bin/posezoo serve --out build --port "${PORT:-8501}"
