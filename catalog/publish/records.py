@@ -58,11 +58,6 @@ def used_by(variant: VariantRecord, catalog: Catalog) -> list[VariantRecord]:
     return [v for v in catalog.variants if v.use and v.use.detector == variant.id and v.id != variant.id]
 
 
-def component_text(variant: VariantRecord, catalog: Catalog) -> str:
-    """What a component is part of: "a person detector, the first stage of blazepose-lite, blazepose-full"."""
-    users = ", ".join(v.id for v in used_by(variant, catalog))
-    return f"a person detector, the first stage of {users}" if users else "a person detector"
-
 
 def runnable(variant: VariantRecord) -> bool:
     """A variant the Try-it page lists: a built model with an ONNX file."""
