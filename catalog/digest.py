@@ -45,3 +45,10 @@ def sha256_file(path: Path) -> str:
             digest.update(chunk)
     remember(path, digest.hexdigest())
     return digest.hexdigest()
+
+
+def pass_key(record: dict, detector: dict | None, *more: str) -> str:
+    """The key of a figure a pass after the variants' builds derives from a built record and its
+    detector's (accuracy, the pipeline's latency): the figure is reused while the key holds."""
+    parts = [record.get("cache_key", ""), (detector or {}).get("cache_key", ""), *more]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]

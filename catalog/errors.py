@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def first_line(error: BaseException) -> str:
+    """An error's message in one line: its first, or its type's name where it says nothing."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 class PosezooError(Exception):
     """Something posezoo cannot use; `where` is the file, card or source, `reason` one line."""
 

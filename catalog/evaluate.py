@@ -9,10 +9,12 @@ scored says why in its record.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from catalog.digest import pass_key
+from catalog.errors import first_line
 
 if TYPE_CHECKING:
     from catalog.measure.evaluation import EvalSet, Use
@@ -22,8 +24,7 @@ Progress = Callable[[str, str], None]
 
 
 def _key(record: dict, detector: dict | None, eval_set: EvalSet, precision: str) -> str:
-    parts = [record.get("cache_key", ""), (detector or {}).get("cache_key", ""), eval_set.version, precision]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    return pass_key(record, detector, eval_set.version, precision)
 
 
 def _form_accuracy(
@@ -38,8 +39,7 @@ def _form_accuracy(
         estimator = as_meant_from_records(record, detector, out, precision=precision)
         scored = evaluate(estimator, names, eval_set, use)
     except Exception as error:  # a form the pose API cannot run is recorded, never a build failure
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        scored = not_scored(f"not scored: {first}"[:300], use)
+        scored = not_scored(f"not scored: {first_line(error)}"[:300], use)
     return {**scored, "key": key}
 
 

@@ -9,18 +9,14 @@ fails a build: a pipeline that cannot be timed says why in `pipeline_note`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+from catalog.digest import pass_key
+from catalog.errors import first_line
 from catalog.formats import ONNX_FORMAT
 
 Progress = Callable[[str, str], None]
-
-
-def _key(record: dict, detector: dict | None) -> str:
-    parts = ["pipeline", record.get("cache_key", ""), (detector or {}).get("cache_key", "")]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def _flops(record: dict, detector: dict | None, calls: int) -> int:
@@ -43,15 +39,14 @@ def time_pipelines(records: list[dict], out: Path, runs: int, progress: Progress
         if use.get("detector") and detector is None:
             record.update(pipeline=None, pipeline_note=f"its detector {use['detector']} is not in this build")
             continue
-        key = _key(record, detector)
+        key = pass_key(record, detector, "pipeline")
         if (record.get("pipeline") or {}).get("key") == key:
             continue
         progress(record["id"], "time the pipeline")
         try:
             found = time_pipeline(record, detector, out, runs=runs)
         except Exception as error:  # recorded, never a build failure
-            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            record.update(pipeline=None, pipeline_note=f"not timed: {first}"[:300])
+            record.update(pipeline=None, pipeline_note=f"not timed: {first_line(error)}"[:300])
             continue
         record["pipeline_note"] = ""
         record["pipeline"] = {

@@ -109,7 +109,6 @@ def time_here(spec: dict[str, Any]) -> Pipeline:
     people = int(sum(pose.score >= PERSON_MIN_SCORE for pose in estimator(image)))
     stages = stage_models(estimator)
     clocks = [_Clock(model) for _, model in stages]
-    totals: list[float] = []
 
     def frame(k: int) -> list[float]:
         times = []
@@ -131,15 +130,8 @@ def time_here(spec: dict[str, Any]) -> Pipeline:
     found = []
     for (role, model), clock in zip(stages, clocks, strict=True):
         calls, inference, counts = (np.array(column) for column in zip(*clock.frames, strict=True))
-        found.append(
-            Stage(
-                role,
-                model.variant.id,
-                round(float(np.median(calls)), 3),
-                round(float(np.median(inference)), 3),
-                int(np.median(counts)),
-            )  # fmt: skip
-        )
+        per_frame, inferring = (round(float(np.median(column)), 3) for column in (calls, inference))
+        found.append(Stage(role, model.variant.id, per_frame, inferring, int(np.median(counts))))
     rest = np.array(totals) - sum(np.array([f[0] for f in clock.frames]) for clock in clocks)
     found.append(Stage("rest", None, round(max(float(np.median(rest)), 0.0), 3), None, 0))
     return Pipeline(timing, people, found)

@@ -87,10 +87,11 @@ def as_meant(
     two-stage one with its own detector)."""
     from catalog.pose.built import read_catalog, variant_record
 
-    use = variant_record(read_catalog(build_dir), variant_id).get("use") or {}
-    if use.get("mode") == "top-down":
-        return TopDown.from_catalog(variant_id, build_dir, threads=threads, precision=precision)
-    return PoseEstimator.from_catalog(variant_id, build_dir, threads=threads, precision=precision)
+    document = read_catalog(build_dir)
+    record = variant_record(document, variant_id)
+    detector_id = (record.get("use") or {}).get("detector")
+    detector = variant_record(document, detector_id) if detector_id else None
+    return as_meant_from_records(record, detector, build_dir, threads=threads, precision=precision)
 
 
 def as_meant_from_records(
