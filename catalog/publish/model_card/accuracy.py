@@ -41,7 +41,7 @@ def downloads(card: CardInputs) -> Md:
         Md(
             f'<a href="{escape(SITE_ROOT + relative.as_posix())}" download>'
             f"{escape(FORMAT_NAMES.get(fmt, fmt))} ({escape(size(report.size_mib))})</a>"
-        )  # fmt: skip
+        )
         for fmt in (ONNX_FORMAT, INT8_FORMAT)
         if (report := card.variant.formats.get(fmt)) is not None and (relative := safe_relative(report.path))
     ]

@@ -116,8 +116,10 @@ def _interval_ms(timing: TimingRecord) -> str:
 
 def _noise(timing: TimingRecord) -> str:
     if timing.noisy:
-        return (" **Noisy:** the median's interval stayed wider than 5 % of it after the most runs; the "
-                "machine was busy, so read this figure as rough.")  # fmt: skip
+        return (
+            " **Noisy:** the median's interval stayed wider than 5 % of it after the most runs; the "
+            "machine was busy, so read this figure as rough."
+        )
     return ""
 
 
@@ -131,8 +133,10 @@ def pipeline_section(card: CardInputs) -> Md:
     if pipeline is None:
         if card.used_by:
             users = ", ".join(code(u) for u in card.used_by)
-            return Md(f"A component, not ranked on its own: it is the first stage of {users}, and its time is "
-                      "counted in their pipelines (see their cards).")  # fmt: skip
+            return Md(
+                f"A component, not ranked on its own: it is the first stage of {users}, and its time is "
+                "counted in their pipelines (see their cards)."
+            )
         return Md(f"Not timed: {text(v.pipeline_note or 'this build did not time it')}.")
     timing = pipeline.latency
     people = "one person" if pipeline.people == 1 else f"{pipeline.people} people"
@@ -157,8 +161,12 @@ def pipeline_section(card: CardInputs) -> Md:
     header = ("Stage", "Per frame (ms)", "Inference (ms)", "Calls")
     parts = [lead, Md("The stages, medians per frame:"), Table(header, rows, frozenset({1, 2, 3})).markdown()]
     if pipeline.mode == "top-down":
-        parts.append(Md("Top-down: the model runs once per person the detector finds, so a frame with more "
-                        "people takes longer by its per-person time."))  # fmt: skip
+        parts.append(
+            Md(
+                "Top-down: the model runs once per person the detector finds, so a frame with more "
+                "people takes longer by its per-person time."
+            )
+        )
     return Md("\n\n".join(parts))
 
 
@@ -331,7 +339,7 @@ def license_section(card: CardInputs) -> Md:
         Md(
             f"**{text(record.spdx)}** ({link('the license text', record.url)}). "
             f"Commercial use: **{text(COMMERCIAL_WORDS[record.commercial_use])}**."
-        ),  # fmt: skip
+        ),
         Md("What the license asks of whoever ships the model:\n\n" + bullets([text(o) for o in record.obligations])),
     ]
     if record.note:
@@ -340,7 +348,7 @@ def license_section(card: CardInputs) -> Md:
         Md(
             "A summary for choosing a model, not legal advice: the license text decides. Nothing below this "
             "section is a license term."
-        )  # fmt: skip
+        )
     )
     return Md("\n\n".join(parts))
 
