@@ -14,9 +14,9 @@ from elsewhere on the machine (a shared runner) hits both alike; the build's own
 (`formats.*.latency`) are each measured alone, minutes apart, and on a busy machine their ratio
 says less. CPU: one onnxruntime session per form in this process, at each --threads count, its idle
 threads not spinning (the form waiting its turn takes no core).
-Browser: one bench page per form and thread count (web/bench/, as `posezoo build --browser`
-uses), so each keeps its own wasm module; skipped, with the reason, where Chromium, Playwright
-or onnxruntime-web is missing.
+Browser: the build's browser measurement (catalog.measure.browser.measure_forms) on the two
+forms, at 1 thread and at every core whatever --threads says; skipped, with the reason, where
+Chromium, Playwright or a runtime is missing.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,7 @@ def plan(build: Path, only: list[str] | None) -> list[dict[str, Any]]:
         formats = variant.get("formats") or {}
         if variant.get("status") != "ok" or "onnx" not in formats or (only and variant["id"] not in only):
             continue
-        jobs.append({"id": variant["id"], "formats": formats, "int8": variant.get("int8") or {}})
+        jobs.append({"id": variant["id"], "formats": formats, "int8": variant.get("int8") or {}, "status": "ok"})
     return jobs
 
 
@@ -71,41 +70,21 @@ def present(job: dict) -> list[str]:
     return [form for form in FORMS if form in job["formats"]]
 
 
-def time_browser(build: Path, jobs: list[dict], threads: list[int], args: argparse.Namespace) -> dict[str, Any]:
-    """{variant: {"<n>t": {form: median ms}}} on onnxruntime-web, both forms in turns, one page each."""
-    from playwright.sync_api import sync_playwright
-
-    options = web.session_options()
+def time_browser(build: Path, jobs: list[dict], args: argparse.Namespace) -> dict[str, Any]:
+    """{variant: {"<n>t": {form: median ms}}} on onnxruntime-web at 1 thread and every core, both
+    forms in turns (catalog.measure.browser.measure_forms, as the build's browser pass)."""
+    groups = {job["id"]: [f for f in web.forms_of(job) if f.name in FORMS] for job in jobs}
     found: dict[str, Any] = {}
-    models = {job["formats"][f]["path"]: build / job["formats"][f]["path"] for job in jobs for f in present(job)}
-    with tempfile.TemporaryDirectory(prefix="posezoo-int8-bench-") as tmp:
-        site = Path(tmp)
-        web.assemble_ort(site, models)
-        with web.serve(site) as base, sync_playwright() as playwright:
-            chromium = web.launch(playwright)
-            context = chromium.new_context()
-            pages = {(form, n): web.open_page(context, base, "ort", n, args.timeout) for form in FORMS for n in threads}
-            found["browser"] = f"Chromium {chromium.version}"
-            for job in jobs:
-                entry = found.setdefault(job["id"], {})
-                for n in threads:
-                    runners = {}
-                    for form in present(job):
-                        report, page = job["formats"][form], pages[form, n]
-                        spec = {"url": f"models/{report['path']}", "shape": web.concrete_shape(report),
-                                "dtype": report["inputs"][0].get("dtype", "float32"), "options": options}  # fmt: skip
-                        loaded = page.evaluate("spec => window.bench.load(spec)", spec)
-                        if loaded["threads"] != n:
-                            raise SystemExit(
-                                f"{job['id']} {form}: onnxruntime-web used {loaded['threads']} of {n} threads"
-                            )
-                        runners[form] = lambda k, p=page: p.evaluate("k => window.bench.step(k)", k)
-                    times = alternate(runners, args.runs, args.warmup, args.chunk)
-                    for form in runners:
-                        pages[form, n].evaluate("window.bench.unload()")
-                    entry[f"{n}t"] = {form: round(statistics.median(t), 2) for form, t in times.items()}
-                print(f"# {job['id']}: browser {entry}", file=sys.stderr)
-            chromium.close()
+    for variant, results in web.measure_forms(build, groups, args.runs, args.warmup).items():
+        entry = found.setdefault(variant, {})
+        for form, rows in results.items():
+            if isinstance(rows, str):
+                print(f"# {variant} {form}: {rows}", file=sys.stderr)
+                continue
+            for row in rows:
+                entry.setdefault(f"{row['threads']}t", {})[form] = round(row["median_ms"], 2)
+                found["browser"] = row["browser"]
+        print(f"# {variant}: browser {entry}", file=sys.stderr)
     return found
 
 
@@ -184,7 +163,7 @@ def main() -> int:
     browser: dict[str, Any] = {}
     why_not = "--no-browser" if args.no_browser else web.missing()
     if why_not is None:
-        browser = time_browser(build, jobs, threads, args)
+        browser = time_browser(build, jobs, args)
     print(f"float / int8 ({INT8_FORMAT}) of {build / 'catalog.json'}; ms are medians of {args.runs} runs after "
           f"{args.warmup} warm-up runs, the two forms in turns of {args.chunk}")  # fmt: skip
     print(f"CPU: onnxruntime; web: onnxruntime-web wasm in {browser.get('browser', 'no browser')}" +

@@ -25,7 +25,7 @@ from catalog.cards.load import Family, Variant
 from catalog.digest import identity, known_sha256, remember, sha256_file
 from catalog.errors import PosezooError
 from catalog.fetch.sources import FileDigest
-from catalog.formats import INT8_FORMAT, ONNX_FORMAT
+from catalog.formats import INT8_FORMAT, ONNX_FORMAT, TFLITE_FORMAT
 from catalog.measure.inspection import inspect
 from catalog.measure.latency import DEFAULT_RUNS, machine_description
 from catalog.measure.metrics import CONVENTIONS
@@ -45,7 +45,9 @@ class BuildOptions:
     cache: Path | None = None  # the fetch cache; platformdirs' user cache by default
     strict: bool = False  # stop at the first failure
     measure: bool = True
-    browser: bool = False  # time the ONNX form on onnxruntime-web in headless Chromium too
+    # time every form on its browser runtime in headless Chromium (catalog/time_browser.py): about
+    # 10 minutes for the default zoo on 2 cores, once; later builds reuse what did not change
+    browser: bool = True
     accuracy: bool = True  # score every form on the evaluation set (eval/), fetched into the cache
     runs: int = DEFAULT_RUNS
     only: list[str] = field(default_factory=list)  # variant ids; all when empty
@@ -146,7 +148,6 @@ def cache_key(card_path: Path, defaults_path: Path, variant_id: str, options: Bu
             "schema": SCHEMA_VERSION,
             "variant": variant_id,
             "measure": options.measure,
-            "browser": options.browser,
             "runs": options.runs,
         }
     ).encode()
@@ -254,15 +255,9 @@ def build_variant(
         }
         if not check["passed"]:
             raise StepFailed("check", check["message"])
-    if options.browser and "onnx" in formats:
-        from catalog.measure.browser import measure_browser
-
-        progress(variant.id, "measure onnxruntime-web")
-        onnx_report = formats["onnx"]
-        onnx_report["browser_latency"] = _step(
-            "measure",
-            lambda: measure_browser(options.out / onnx_report["path"], onnx_report, runs=options.runs),
-        )
+    tflite_conversion = None
+    if fmt == "tfjs":
+        tflite_conversion = _tflite_form(variant, original, folder, formats, options, progress)
     progress(variant.id, "keypoint check")
     keypoint_check = _step("keypoint check", lambda: _keypoint_check(variant, options.out, formats, detector))
     int8 = None
@@ -280,6 +275,7 @@ def build_variant(
         "use": asdict(how_used(variant)),
         "formats": formats,
         "conversion": conversion,
+        "tflite_conversion": tflite_conversion,
         "keypoint_check": keypoint_check,
         "int8": int8,
         "provenance": {
@@ -291,6 +287,36 @@ def build_variant(
             "builder": BUILDER_VERSION,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
+    }
+
+
+def _tflite_form(
+    variant: Variant, original: Path, folder: Path, formats: dict, options: BuildOptions, progress: Progress
+) -> dict:
+    """A TFJS original's TFLite form, for LiteRT.js: converted, inspected and checked against the
+    original as the ONNX form is; its image input fixed at the size the ONNX form is counted at."""
+    from catalog.convert.to_tflite import convert_tfjs_to_tflite
+
+    progress(variant.id, "convert to TFLite")
+    source = formats["tfjs"]
+    (spec,) = formats[ONNX_FORMAT]["inputs"]
+    shape = formats[ONNX_FORMAT]["reference_shapes"].get(spec["name"], spec["shape"])
+    path = folder / f"{variant.id}.tflite"
+    fp16 = "fp16" in source["precision_split"]
+    converted = _step("convert", lambda: convert_tfjs_to_tflite(original, path, shape, fp16_weights=fp16))
+    formats[TFLITE_FORMAT] = _step("inspect", lambda: _report(path, options.out))
+    progress(variant.id, "check TFLite")
+    check = _step("check", lambda: _check(variant, original, "tfjs", path, source))
+    if not check["passed"]:
+        raise StepFailed("check", f"TFLite form: {check['message']}")
+    return {
+        "converter": converted.converter,
+        "versions": converted.versions,
+        "seconds": converted.seconds,
+        "fp16_weights": converted.fp16_weights,
+        "input_shape": converted.input_shape,
+        "notes": converted.notes,
+        "check": check,
     }
 
 
@@ -393,14 +419,6 @@ def _int8_steps(
     record["keypoint_check"] = check_keypoints(estimator).to_dict()
     progress(variant.id, "inspect int8")
     report = _report(path, out)
-    if options.browser:
-        from catalog.measure.browser import measure_browser
-
-        progress(variant.id, "measure int8 onnxruntime-web")
-        try:
-            report["browser_latency"] = measure_browser(path, report, runs=options.runs)
-        except Exception as error:
-            raise Int8Absent(f"onnxruntime-web could not run it: {_first_line(error)}") from None
     return report
 
 
@@ -410,17 +428,9 @@ def _first_line(error: BaseException) -> str:
 
 
 def _int8_ratios(float_report: dict, int8_report: dict) -> dict[str, Any]:
-    """The trade, int8 over float: size, and browser latency at the most threads both ran (the CPU
-    latency ratio comes with the forms' timings, `_time_forms`)."""
-    ratios: dict[str, Any] = {"size_ratio": round(int8_report["size_bytes"] / float_report["size_bytes"], 3)}
-    timed = [
-        {b["threads"]: b["median_ms"] for b in r.get("browser_latency") or []} for r in (float_report, int8_report)
-    ]
-    shared = set(timed[0]) & set(timed[1])
-    if shared:
-        threads = max(shared)
-        ratios.update(browser_threads=threads, browser_latency_ratio=round(timed[1][threads] / timed[0][threads], 3))
-    return ratios
+    """The trade, int8 over float: size (the CPU latency ratio comes with the forms' timings,
+    `_time_forms`, the browser's with the browser pass, catalog/time_browser.py)."""
+    return {"size_ratio": round(int8_report["size_bytes"] / float_report["size_bytes"], 3)}
 
 
 MEMORY_RUNS = 3  # the memory child runs a form this often: its peak, not its time, is the figure
@@ -631,6 +641,12 @@ def _build(options: BuildOptions, progress: Progress, started: float) -> BuildRe
     else:
         for record in records:
             record.update(pipeline=None, pipeline_note="not measured (posezoo build --no-measure)")
+    from catalog.time_browser import not_measured, time_browser
+
+    if options.browser:
+        time_browser(records, options.out, options.runs, progress)
+    else:
+        not_measured(records, "not measured by this build (posezoo build --no-browser)")
     for record in records:
         if record["status"] == "ok":
             _keep(options.out, record)

@@ -206,8 +206,12 @@ def build_command(
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first failure")] = False,
     measure: Annotated[bool, typer.Option(help="Measure latency and peak memory")] = True,
     browser: Annotated[
-        bool, typer.Option("--browser", help="Also time each ONNX form on onnxruntime-web in headless Chromium")
-    ] = False,
+        bool,
+        typer.Option(
+            help="Time every form on its browser runtime (onnxruntime-web, LiteRT.js, TFJS) in headless Chromium "
+            "and choose each model's fastest; about 10 minutes for the default zoo on 2 cores, then only what changed"
+        ),
+    ] = True,
     runs: Annotated[int, typer.Option(help="Timed runs per model and runtime", min=1)] = DEFAULT_RUNS,
     accuracy: Annotated[
         bool, typer.Option(help="Score every form on the evaluation set (eval/; its images are fetched once)")

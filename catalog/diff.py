@@ -38,6 +38,13 @@ BUILD_NOISE: tuple[str, ...] = (
     "variants[*].pipeline.stages[*].*_ms",
     "variants[*].int8.cpu_latency_ratio",
     "variants[*].int8.browser_latency_ratio",
+    "variants[*].tflite_conversion.seconds",
+    "variants[*].tflite_conversion.versions.*",
+    "variants[*].formats.*.browser_latency[*].*_ms",
+    "variants[*].formats.*.browser_latency[*].browser",
+    "variants[*].formats.*.browser_latency[*].runtime_version",
+    "variants[*].browser_runtime.*_ms",
+    "variants[*].browser_runtime.key",
 )
 # the converted files' bytes (their names, not their figures), where converting changed
 CONVERTED_BYTES: tuple[str, ...] = (

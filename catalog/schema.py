@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from catalog.cards.facts import FamilyFacts, HighRiskUses, License, VariantFacts
 from catalog.errors import PosezooError
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 Dim = int | str | None  # a size, a symbolic name for a dynamic size (H, W, N), or unknown
 
 
@@ -105,17 +105,21 @@ class LatencyRecord(TimingRecord):
     model_peak_mib: float
 
 
+BrowserRuntime = Literal["onnxruntime-web", "litert.js", "tfjs"]
+
+
 class BrowserLatencyRecord(Record):
-    # onnxruntime-web
-    runtime: str
-    # the runtime's version (ort.env.versions.web)
+    # the browser runtime that ran the form: onnxruntime-web (ONNX), litert.js (TFLite), tfjs (TFJS)
+    runtime: BrowserRuntime
+    # the runtime's version, as its pinned npm package states it
     runtime_version: str
     # the browser and its version: Chromium 140.0.7339.185
     browser: str
     # the runtime's backend: wasm
     backend: str
-    # the session options it ran with: web/try/session-options.json, the Try-it page's own
-    session_options: dict[str, Any]
+    # the session options it ran with (onnxruntime-web: web/try/session-options.json, the Try-it
+    # page's own); empty for the other runtimes, which take none
+    session_options: dict[str, Any] = {}
     # threads the runtime used, verified: 1, or navigator.hardwareConcurrency
     threads: int
     # median time of one inference, ms
@@ -181,7 +185,8 @@ class FormatRecord(Record):
     latency: LatencyRecord | None = None
     # why there is no latency
     latency_note: str | None = None
-    # latency on onnxruntime-web in headless Chromium (`posezoo build --browser`); null when not measured
+    # latency in headless Chromium on the browser runtime that runs this form (onnxruntime-web,
+    # LiteRT.js, TFJS), at 1 thread and at every core; null when not measured
     browser_latency: list[BrowserLatencyRecord] | None = None
 
 
@@ -238,6 +243,40 @@ class ConversionRecord(Record):
     notes: list[str] = []
     # the numeric check of the ONNX against the original
     check: CheckRecord
+
+
+class TfliteConversionRecord(Record):
+    # tf.lite.TFLiteConverter
+    converter: str
+    # versions of what it ran on: tensorflow
+    versions: dict[str, str]
+    # seconds the conversion took
+    seconds: float
+    # float weights stored as fp16, dequantized when the model loads (the source stored fp16)
+    fp16_weights: bool
+    # the image input's fixed shape: LiteRT.js compiles one shape
+    input_shape: list[int]
+    # what the conversion changed or noticed
+    notes: list[str] = []
+    # the numeric check of the TFLite form against the original
+    check: CheckRecord
+
+
+class BrowserChoiceRecord(Record):
+    # the runtime the Try-it page runs this variant on by default: the fastest measured
+    runtime: BrowserRuntime
+    # the form it runs: onnx, tflite or tfjs
+    format: str
+    # the thread count the choice was made at: the most every runtime ran at
+    threads: int
+    # its median ms per inference there
+    median_ms: float
+    # the next fastest runtime there; null when only one was measured
+    runner_up: BrowserRuntime | None = None
+    # its median there, ms
+    runner_up_ms: float | None = None
+    # the pass's key: the figures are reused while it holds
+    key: str
 
 
 class SourceFileRecord(Record):
@@ -533,6 +572,8 @@ class VariantRecord(VariantFacts):
     formats: dict[str, FormatRecord] = {}
     # how the ONNX form was made and checked; null when the original is ONNX
     conversion: ConversionRecord | None = None
+    # how the TFLite form (formats.tflite) was made and checked; null unless the original is TFJS
+    tflite_conversion: TfliteConversionRecord | None = None
     # where the files came from
     provenance: ProvenanceRecord | None = None
     # the pose API on a hand-annotated photo: does the model find the person?
@@ -548,6 +589,11 @@ class VariantRecord(VariantFacts):
     pipeline_note: str = ""
     # the int8 form (formats.onnx_int8), or why there is none; null where no ONNX form was built
     int8: Int8Record | None = None
+    # the browser runtime the Try-it page runs it on by default, chosen by the build's browser
+    # measurement (formats.*.browser_latency); null when not measured
+    browser_runtime: BrowserChoiceRecord | None = None
+    # why there is no browser measurement, when there is none
+    browser_note: str = ""
     # hash of everything the variant's build depends on; equal keys reuse the previous record
     cache_key: str
 

@@ -11,9 +11,10 @@ command -v npm >/dev/null || { echo "posezoo needs the npm client to fetch the m
 if [ -f package-lock.json ]; then
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
-# the docs site's browser tests (tests/test_site_browser.py) drive Debian's chromium through
+# the build's browser measurement and the browser tests drive Debian's chromium through
 # playwright: install the distribution's package, never a downloaded browser
-if [[ ",$extras," == *,dev,* ]] && ! command -v chromium >/dev/null && [ ! -x /usr/bin/chromium ]; then
+if [[ ",$extras," == *,dev,* || ",$extras," == *,browser,* ]] && [ -z "${POSEZOO_CHROMIUM:-}" ] \
+    && ! command -v chromium >/dev/null && [ ! -x /usr/bin/chromium ]; then
     if command -v apt-get >/dev/null; then
         sudo_cmd=""
         [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

@@ -31,7 +31,12 @@ def test_stage_serves_the_try_page_its_runtime_the_catalog_and_the_models(tmp_pa
     assert json.loads((static / "catalog.json").read_text("utf-8")) == document
     models = {p.parent.name for p in (static / "models").rglob("*.onnx")}
     assert models == {*RUNNABLE, "blazepose-detector"}  # BlazePose Lite runs after its detector
-    assert not list((static / "models").rglob("*.json"))  # the originals are not served
+    # every form a browser runtime runs: a TFLite file (LiteRT.js), a TFJS original with its weights (TensorFlow.js)
+    for variant in (v for v in document["variants"] if v["id"] in models):
+        for form in ("tflite", "tfjs"):
+            report = variant["formats"].get(form)
+            for listed in [report, *report.get("files", [])] if report else []:
+                assert (static / listed["path"]).is_file(), listed["path"]
     onnx = static / "models" / "movenet-lightning" / "movenet-lightning.onnx"
     assert os.path.samefile(onnx, build / "models" / "movenet-lightning" / "movenet-lightning.onnx")
 

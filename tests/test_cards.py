@@ -25,7 +25,8 @@ from catalog.schema import Catalog, read_catalog
 
 SVG = "{http://www.w3.org/2000/svg}"
 FORMAT_OF_COLUMN = {"ONNX": "onnx", "ONNX int8": "onnx_int8", "TFJS": "tfjs", "TFLite": "tflite"}
-ORDER = {"onnx": 1, "onnx_int8": 2}  # a card's columns: the original, its ONNX form, the int8 form
+# a card's columns: the original, its ONNX form, the int8 form, a TFJS original's TFLite form
+ORDER = {"onnx": 1, "onnx_int8": 2, "tflite": 3}
 HOSTILE_NAME = "<script>alert(1)</script> | x"
 HOSTILE_NOTE = '"quotes" & <b>'
 
@@ -144,9 +145,11 @@ def test_every_figure_in_every_card_is_the_catalogs(built_zoo, cards):
         details = section(card, "Model details")
         figures = {row["Figure"]: row for row in table_with(details, "Figure")}
         columns = [c for c in next(iter(figures.values())) if c != "Figure"]
-        assert [FORMAT_OF_COLUMN[c.removesuffix(" (original)")] for c in columns] == sorted(
-            variant["formats"], key=lambda f: ORDER.get(f, 0)
-        ), "the original first, then its ONNX form, then the int8 form"
+        original, *derived = variant["formats"]  # the build writes the original first
+        assert [FORMAT_OF_COLUMN[c.removesuffix(" (original)")] for c in columns] == [
+            original,
+            *sorted(derived, key=lambda f: ORDER[f]),
+        ], "the original first, then its ONNX form, the int8 form and the TFLite form"
         for column in columns:
             report = variant["formats"][FORMAT_OF_COLUMN[column.removesuffix(" (original)")]]
             assert int(number(figures["Params"][column])) == report["params"]
@@ -195,34 +198,24 @@ def test_every_figure_in_every_card_is_the_catalogs(built_zoo, cards):
 
 def test_each_browser_measurement_is_a_row_of_the_performance_table(built_zoo):
     _, document = built_zoo
-    document = copy.deepcopy(document)
-    variant = next(v for v in built(document) if "onnx" in v["formats"])
-    browser = [
-        {
-            "runtime": "onnxruntime-web",
-            "runtime_version": "1.30.0",
-            "browser": "Chromium 140.0.7339.185",
-            "backend": "wasm",
-            "session_options": {"graphOptimizationLevel": "all"},
-            "threads": n,
-            "median_ms": median,
-            "p90_ms": p90,
-            "cold_ms": 80.5,
-            "runs": 20,
-            "warmup": 10,
-        }
-        for n, median, p90 in ((1, 31.234, 33.5), (8, 9.876, 11.125))
-    ]
-    variant["formats"]["onnx"]["browser_latency"] = browser
-    card = render_card(Catalog.model_validate(document), variant["id"])
-    performance = section(card, "Performance")
-    assert "onnxruntime-web 1.30.0 (wasm) in Chromium 140.0.7339.185" in performance
-    rows = table_with(performance, "First run (ms)")
-    assert len(rows) == len(browser)
-    for row, b in zip(rows, browser, strict=True):
-        assert row["Form, threads"] == f"ONNX, {b['threads']} threads"
-        assert number(row["Median (ms)"]) == pytest.approx(b["median_ms"], abs=5e-4)
-        assert number(row["First run (ms)"]) == pytest.approx(b["cold_ms"], abs=5e-4)
+    for variant in built(document):
+        original, *derived = variant["formats"]
+        forms = [original, *sorted(derived, key=lambda f: ORDER[f])]  # as the card orders them
+        measured = [(form, b) for form in forms for b in variant["formats"][form].get("browser_latency") or []]
+        if not measured:
+            continue
+        performance = section(render_card(Catalog.model_validate(document), variant["id"]), "Performance")
+        rows = table_with(performance, "First run (ms)")
+        assert len(rows) == len(measured), variant["id"]
+        for row, (form, b) in zip(rows, measured, strict=True):
+            assert row["Form, runtime"].endswith(f", {b['runtime']} {b['runtime_version']}")
+            assert FORMAT_OF_COLUMN[row["Form, runtime"].split(", ")[0].removesuffix(" (original)")] == form
+            assert number(row["Threads"]) == b["threads"]
+            assert number(row["Median (ms)"]) == pytest.approx(b["median_ms"], abs=5e-3)
+            assert number(row["First run (ms)"]) == pytest.approx(b["cold_ms"], abs=5e-3)
+        # the Try-it page's default, named, and onnxruntime-web's options said
+        assert f"runs it on **{variant['browser_runtime']['runtime']}**" in performance
+        assert 'session options `graphOptimizationLevel: "all"`' in performance
 
 
 def test_the_authors_figures_are_shown_with_their_source(built_zoo, cards):

@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("catalog.pose",),
     ("catalog.measure",),
     ("catalog.convert",),
-    ("catalog.build", "catalog.diff", "catalog.evaluate", "catalog.time_pipelines"),
+    ("catalog.build", "catalog.diff", "catalog.evaluate", "catalog.time_pipelines", "catalog.time_browser"),
     ("catalog.publish",),
     ("catalog.app",),
     ("catalog.cli", "catalog"),

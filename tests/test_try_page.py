@@ -1,11 +1,15 @@
 """The Try-it page (web/try/) in headless Chromium with a fake camera showing the astronaut:
-every variant runs with onnxruntime-web (wasm) and finds the keypoints the Python pipeline
-finds, BlazePose through its detector, MultiPose at least one person; the page asks only its
-own site for static files, nothing once the model runs, and never sends a body. At a desktop's
-and a phone's width the page fits the width, prompts before a picture, and runs the chosen model
-on the sample photo (fetched when the site is built, never committed), counting the people it
-draws; embedded in the app, its frame is as tall as the page, timings included. The site is
-built once per session from the test zoo and served by `posezoo preview`'s server (COOP/COEP)."""
+every variant runs on every browser runtime that has a form of it (onnxruntime-web: ONNX,
+LiteRT.js: TFLite, TensorFlow.js: TFJS; wasm) and finds the keypoints the Python pipeline finds,
+BlazePose through its detector, MultiPose at least one person; the page asks only its own site
+for static files, nothing once the model runs, and never sends a body. By default each stage
+runs on the build's choice (`browser_runtime`, the fastest measured), named on the page with the
+other runtimes one click away; `&runtime=` forces one, the int8 form runs on onnxruntime-web,
+WebGPU's absence is said, and the cold start's parts are timed. At a desktop's and a phone's
+width the page fits the width, prompts before a picture, and runs the chosen model on the sample
+photo (fetched when the site is built, never committed), counting the people it draws; embedded
+in the app, its frame is as tall as the page, timings included. The site is built once per
+session from the test zoo and served by `posezoo preview`'s server (COOP/COEP)."""
 
 from __future__ import annotations
 
@@ -37,6 +41,8 @@ COMPARED = {  # the keypoints compared with Python, where the schema has them
     "mpii-16": ["head_top", "upper_neck", "left_shoulder", "right_shoulder"],
 }
 SCREENSHOT_OF = {"movenet-lightning", "blazepose-full", "efficientpose-i"}
+# the browser runtimes and the form each runs (web/try/runtimes/adapter.js's RUNTIMES)
+RUNTIME_FORMS = {"onnxruntime-web": "onnx", "litert.js": "tflite", "tfjs": "tfjs"}
 TIMINGS = SCREENSHOTS / "try-timings.json"
 WAIT_MS = 60_000
 
@@ -214,6 +220,22 @@ def runnable(document: dict) -> list[dict]:
     return [v for v in document["variants"] if v["status"] == "ok" and v["role"] == "model" and v.get("formats")]
 
 
+def by_id(document: dict, variant_id: str) -> dict:
+    return next(v for v in document["variants"] if v["id"] == variant_id)
+
+
+def form_paths(variant: dict, form: str) -> list[str]:
+    """Every file of a variant's form, relative to the catalog: its own, then a TFJS graph's weights."""
+    record = variant["formats"][form]
+    return [record["path"], *(f["path"] for f in record.get("files", []) if f["path"] != record["path"])]
+
+
+def models_fetched(visit: TryVisit) -> set[str]:
+    """The model files the page asked for, relative to the site."""
+    paths = {urlparse(r["url"]).path.lstrip("/") for r in visit.requests}
+    return {p for p in paths if p.startswith("models/")}
+
+
 # the default zoo's single-person variants (test_every_single_person_variant_is_tested checks the list)
 SINGLE = [
     "movenet-lightning",
@@ -230,25 +252,45 @@ SINGLE = [
     "blazepose-full",
     "blazepose-heavy",
 ]
+# those whose original is a TFJS graph: TensorFlow.js runs them too (every variant has ONNX and TFLite forms)
+TFJS_ORIGINALS = {"movenet-lightning", "movenet-thunder", "posenet-mobilenet-v1", "efficientpose-ii-lite-tfjs"}
+RUNS_ON = [
+    (variant_id, runtime)
+    for variant_id in SINGLE
+    for runtime in RUNTIME_FORMS
+    if runtime != "tfjs" or variant_id in TFJS_ORIGINALS
+]
 
 
 # --------------------------------------------------------------------------- the tests
 
 
-def test_site_has_the_page_its_runtime_and_the_headers(try_site):
-    from catalog.publish.site import ORT_FILES
+def test_site_has_the_page_its_runtimes_and_the_headers(try_site):
+    from catalog.publish.site import LITERT_FILES, ORT_FILES, TFJS_FILES
 
     site, build, document = try_site
-    for name in ("index.html", "main.js", "runtime.js"):
+    pages = ("index.html", "main.js", "choice.js", "support.js", "runtimes/adapter.js", "runtimes/ort.js")
+    for name in (*pages, "runtimes/litert.js", "runtimes/tfjs.js"):
         assert (site / "try" / name).is_file()
     assert (site / "pose" / "pipeline.js").is_file()
+    # each runtime's files, copied from node_modules: only those it loads
     assert sorted(p.name for p in (site / "try" / "ort").iterdir()) == sorted(ORT_FILES)
+    for folder, expected in (("litert", LITERT_FILES), ("tfjs", TFJS_FILES)):
+        found = {p.relative_to(site / "try" / folder).as_posix() for p in (site / "try" / folder).rglob("*")}
+        assert {f for f in found if (site / "try" / folder / f).is_file()} == set(expected), folder
+    for relative, source in {**LITERT_FILES, **TFJS_FILES}.items():
+        folder = "litert" if relative in LITERT_FILES else "tfjs"
+        assert (site / "try" / folder / relative).read_bytes() == source.read_bytes()
+    # LiteRT.js imports its helper by bare name: the import map comes before any module script
+    index = (site / "try" / "index.html").read_text("utf-8")
+    assert '"@litertjs/wasm-utils": "./litert/wasm-utils/index.js"' in index
+    assert index.index('type="importmap"') < index.index('type="module"')
     assert json.loads((site / "catalog.json").read_text("utf-8")) == document
     for variant in runnable(document):
-        for form in ("onnx", INT8_FORMAT):  # the float form, and the int8 form where there is one
+        for form in ("onnx", INT8_FORMAT, "tflite", "tfjs"):  # every form a runtime runs
             if form in variant["formats"]:
-                path = variant["formats"][form]["path"]
-                assert (site / path).read_bytes() == (build / path).read_bytes()
+                for path in form_paths(variant, form):
+                    assert (site / path).read_bytes() == (build / path).read_bytes()
     headers = (site / "_headers").read_text("utf-8")
     assert "Cross-Origin-Opener-Policy: same-origin" in headers
     assert "Cross-Origin-Embedder-Policy: require-corp" in headers
@@ -260,15 +302,23 @@ def test_site_has_the_page_its_runtime_and_the_headers(try_site):
 def test_every_single_person_variant_is_tested(try_site):
     document = try_site[2]
     assert sorted(v["id"] for v in runnable(document) if v["task"].startswith("single-person")) == sorted(SINGLE)
+    # on every runtime that has a form of it
+    for variant_id in SINGLE:
+        formats = by_id(document, variant_id)["formats"]
+        has = {runtime for runtime, form in RUNTIME_FORMS.items() if form in formats}
+        assert has == {runtime for v, runtime in RUNS_ON if v == variant_id}, variant_id
 
 
-@pytest.mark.parametrize("variant_id", SINGLE)
-def test_camera_keypoints_match_python(variant_id, camera_browser, try_served, try_site, python_poses, timings):
+@pytest.mark.parametrize(("variant_id", "runtime"), RUNS_ON, ids=[f"{v}-{r}" for v, r in RUNS_ON])
+def test_camera_keypoints_match_python(
+    variant_id, runtime, camera_browser, try_served, try_site, python_poses, timings
+):
     site, _, document = try_site
-    variant = next(v for v in document["variants"] if v["id"] == variant_id)
+    variant = by_id(document, variant_id)
+    form = RUNTIME_FORMS[runtime]
     visit = TryVisit(camera_browser, try_served)
     try:
-        page = visit.open(f"?model={variant_id}&input=camera")
+        page = visit.open(f"?model={variant_id}&runtime={runtime}&input=camera")
         visit.wait_for_picture(0)  # the model is loaded and has run on the picture
         loaded = len(visit.requests)
         state = visit.wait_for_picture(1)
@@ -276,11 +326,22 @@ def test_camera_keypoints_match_python(variant_id, camera_browser, try_served, t
         visit.check_requests(site)
         assert visit.errors == []
 
-        assert state["model"] == variant_id and state["backend"] == "wasm"
+        assert (state["model"], state["runtime"], state["backend"]) == (variant_id, runtime, "wasm")
+        assert state["file"] == variant["formats"][form]["path"]
+        # every stage on the runtime asked for, where it has its form (a detector without it: its default)
+        for stage in state["stages"]:
+            record = by_id(document, stage["id"])
+            if form in record["formats"]:
+                assert (stage["runtime"], stage["form"], stage["why"]) == (runtime, form, "asked"), stage
+            assert stage["files"] == form_paths(record, stage["form"])
+            assert stage["url"] == try_served + stage["file"]
+        assert models_fetched(visit) == {path for stage in state["stages"] for path in stage["files"]}
         assert page.evaluate("crossOriginIsolated") is True
         assert state["threads"] == page.evaluate("navigator.hardwareConcurrency")
         assert state["input"] == {"kind": "camera", "width": 512, "height": 512}
-        assert state["inference_ms"] > 0 and all(state["cold"][k] > 0 for k in ("download_ms", "session_ms"))
+        assert state["inference_ms"] > 0
+        parts = ("runtime_ms", "download_ms", "session_ms", "first_inference_ms", "keypoints_ms")
+        assert all(state["cold"][k] > 0 for k in parts), state["cold"]
 
         pose = state["poses"][0]
         expected = python_poses(variant_id)[0]
@@ -295,18 +356,19 @@ def test_camera_keypoints_match_python(variant_id, camera_browser, try_served, t
         if variant.get("detector"):
             assert pose["detection"]["box"] is not None  # BlazePose ran its detector, then the landmarks
             assert len(pose["detection"]["box"]) == 4
-        timings[variant_id] = {
+        timings[f"{variant_id} on {runtime}"] = {
             "inference_ms": round(state["inference_ms"], 2),
             "fps": round(state["fps"], 1) if state["fps"] else None,
             "threads": state["threads"],
             "backend": state["backend"],
+            "stages": {stage["id"]: stage["runtime"] for stage in state["stages"]},
             **{k: round(v, 1) for k, v in state["cold"].items() if isinstance(v, float)},
         }
         if variant_id in SCREENSHOT_OF:
             if variant["keypoints"]["schema"] == "mpii-16":  # EfficientPose's heatmap peaks score low: show them
                 page.eval_on_selector("#threshold", "t => { t.value = '0.05'; t.dispatchEvent(new Event('input')); }")
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / f"try-{variant_id}.png"), full_page=True)
+            page.screenshot(path=str(SCREENSHOTS / f"try-{variant_id}-{runtime}.png"), full_page=True)
     finally:
         visit.close()
 
@@ -319,13 +381,25 @@ def test_the_int8_form_runs_on_request_and_finds_what_python_int8_finds(camera_b
     int8 = variant["formats"][INT8_FORMAT]
     visit = TryVisit(camera_browser, try_served)
     try:
-        page = visit.open("?model=movenet-lightning&precision=int8&input=camera")
+        # int8 and LiteRT.js asked for together: the int8 form runs on onnxruntime-web, the one runtime
+        # that runs it, and says so; the float person detector runs on LiteRT.js, as asked
+        page = visit.open("?model=movenet-lightning&precision=int8&runtime=litert.js&input=camera")
         state = visit.wait_for_picture(1)
         assert (state["model"], state["precision"], state["file"]) == ("movenet-lightning", "int8", int8["path"])
+        detector = variant["use"]["detector"]
+        stages = [(s["id"], s["runtime"], s["form"], s["why"]) for s in state["stages"]]
+        assert stages == [
+            (detector, "litert.js", "tflite", "asked"),
+            ("movenet-lightning", "onnxruntime-web", INT8_FORMAT, "int8"),
+        ]
+        assert (state["runtime"], state["detector_runtime"]) == ("onnxruntime-web", "litert.js")
+        said = page.inner_text("#runtime-choice")
+        assert "movenet-lightning runs its int8 form on onnxruntime-web, the one runtime that runs it;" in said
+        assert page.inner_text("#runtime-used") == "onnxruntime-web"
+        assert page.inner_text("#detector-runtime-used") == "LiteRT.js"
         # top-down: the int8 form, and the float person detector whose people it runs on
-        people = next(v for v in document["variants"] if v["id"] == variant["use"]["detector"])["formats"]["onnx"]
-        models = sorted(r["url"] for r in visit.requests if r["url"].endswith(".onnx"))
-        assert models == sorted([try_served + int8["path"], try_served + people["path"]])
+        people = by_id(document, detector)["formats"]["tflite"]
+        assert models_fetched(visit) == {int8["path"], people["path"]}
         assert "precision=int8" in page.url and page.input_value("#precision") == "int8"
         trade, record = page.inner_text("#int8-trade"), variant["int8"]
         assert f"{record['size_ratio']:.2f}× the size" in trade, trade
@@ -393,12 +467,21 @@ def test_image_file_and_the_cache(camera_browser, try_served, try_site, python_p
             assert abs(keypoint["x"] - x) <= 1e-3 and abs(keypoint["y"] - y) <= 1e-3, keypoint  # the same pixels
         assert page.locator("#keypoints tbody tr").count() == 17
 
-        # a second visit takes the model from Cache Storage: no download
+        # a second visit takes the model from Cache Storage: no download; the cold start's parts, timed
         before = len(visit.requests)
-        page.goto(f"{try_served}try/?model=movenet-lightning", wait_until="load")
-        page.wait_for_function("window.posezooTry.model === 'movenet-lightning'", timeout=WAIT_MS)
-        assert visit.state()["cold"]["cached"] is True
-        assert not [r for r in visit.requests[before:] if r["url"].endswith(".onnx")]
+        page.goto(f"{try_served}try/?model=movenet-lightning&input=sample", wait_until="load")
+        state = visit.wait_for_picture(0)
+        cold = state["cold"]
+        assert cold["cached"] is True
+        assert not [r for r in visit.requests[before:] if "/models/" in r["url"]]
+        assert all(cold[k] > 0 for k in ("runtime_ms", "download_ms", "session_ms", "first_inference_ms"))
+        # the choice waits for the runtime (started alongside the files' read) and the sessions, then
+        # the first frame: its inference, preprocessing and drawing
+        assert cold["ready_ms"] >= max(cold["runtime_ms"], cold["download_ms"], cold["session_ms"]) - 1
+        assert cold["keypoints_ms"] >= cold["ready_ms"] + cold["frame_ms"] - 1
+        assert cold["frame_ms"] >= cold["first_inference_ms"]
+        for part in ("runtime-ms", "download-ms", "session-ms", "first-ms", "keypoints-ms"):
+            assert page.inner_text(f"#{part}").endswith(("ms", "ms (cached)")), part
         visit.check_requests(try_site[0])
         assert visit.errors == []
     finally:
@@ -469,6 +552,45 @@ def test_unknown_model_and_missing_webgpu_are_said(camera_browser, try_served):
         assert visit.state()["backend"] == "wasm"
         options = page.eval_on_selector_all("#model option", "o => o.map(x => x.value)")
         assert "blazepose-detector" not in options and "movenet-lightning" in options
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("runtime", ["litert.js", "onnxruntime-web"])
+def test_webgpu_asked_for_without_an_adapter_runs_on_wasm_and_says_so(runtime, camera_browser, try_served):
+    """WebGPU runs onnxruntime-web and LiteRT.js where the browser gives an adapter; headless
+    Chromium gives none: the page says so, and the model runs on wasm."""
+    visit = TryVisit(camera_browser, try_served)
+    try:
+        page = visit.open(f"?model=movenet-multipose&backend=webgpu&runtime={runtime}&input=sample")
+        state = visit.wait_for_picture(0)
+        note = page.inner_text("#runtime-note")
+        assert "WebGPU is not available: " in note and "; running on wasm." in note, note
+        assert state["backend"] == "wasm" and [s["backend"] for s in state["stages"]] == ["wasm"]
+        assert state["runtime"] == runtime and page.inner_text("#backend-used") == "wasm (SIMD)"
+        assert page.eval_on_selector("#backend option[value=webgpu]", "o => o.disabled") is True
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+def test_a_runtime_the_model_has_no_form_for_or_none_at_all_is_said(camera_browser, try_served, try_site):
+    without = "blazepose-lite"  # a TFLite original: no TFJS form
+    assert "tfjs" not in by_id(try_site[2], without)["formats"]
+    visit = TryVisit(camera_browser, try_served)
+    try:
+        page = visit.open(f"?model={without}&runtime=tfjs")
+        page.wait_for_function(f"window.posezooTry.model === '{without}'", timeout=WAIT_MS)
+        said = f"TensorFlow.js has no form of {without} (no tfjs file): running each stage's default."
+        assert page.inner_text("#message") == said
+        assert page.eval_on_selector("#runtime option[value=tfjs]", "o => o.disabled") is True
+        assert all(s["why"] in ("catalog", "unmeasured") for s in visit.state()["stages"])
+
+        page.goto(f"{try_served}try/?model=movenet-multipose&runtime=no-such-runtime", wait_until="load")
+        page.wait_for_function("window.posezooTry.model === 'movenet-multipose'", timeout=WAIT_MS)
+        message = page.inner_text("#message")
+        assert message.startswith("No runtime no-such-runtime here (onnxruntime-web, litert.js, tfjs)"), message
+        assert visit.errors == []
     finally:
         visit.close()
 
@@ -683,3 +805,192 @@ def test_the_apps_frame_is_as_tall_as_the_page_so_the_timings_show(camera_browse
         page.screenshot(path=str(SCREENSHOTS / f"app-try-sample-{width}.png"), full_page=True)
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------- the build's choice of runtime
+
+# the build's choice, made up for these tests: (runtime, median ms, runner-up, its median ms) at 2 threads
+MEASURED = {
+    "movenet-multipose": ("litert.js", 12.3, "onnxruntime-web", 17.0),
+    "blazepose-detector": ("tfjs", 8.5, "litert.js", 9.1),
+    "blazepose-lite": ("litert.js", 6.2, "onnxruntime-web", 7.4),
+}
+UNMEASURED_NOTE = "built without --browser"
+
+
+def schema_filled(model, values: dict) -> dict:
+    """`values`, with a placeholder for any further text field the schema requires (a pass's key)."""
+    required = {name for name, field in model.model_fields.items() if field.is_required() and name not in values}
+    return {**values, **dict.fromkeys(required, "made up for the test")}
+
+
+def browser_row(runtime: str, median_ms: float, threads: int = 2) -> dict:
+    """One BrowserLatencyRecord as the build's measurement writes it."""
+    from catalog.schema import BrowserLatencyRecord
+
+    return schema_filled(
+        BrowserLatencyRecord,
+        {
+            "runtime": runtime,
+            "runtime_version": "0",
+            "browser": "Chromium",
+            "backend": "wasm",
+            "threads": threads,
+            "median_ms": median_ms,
+            "p90_ms": median_ms * 1.1,
+            "cold_ms": median_ms * 5,
+            "runs": 50,
+            "warmup": 10,
+            "session_options": {},
+        },
+    )
+
+
+def with_choices(document: dict, choices: dict, threads: int = 2) -> dict:
+    """A copy of the catalog whose build chose `choices`, with the rows it measured; every other
+    variant not measured."""
+    from catalog.schema import BrowserChoiceRecord
+
+    measured = json.loads(json.dumps(document))
+    for variant in measured["variants"]:
+        if variant["id"] not in choices:
+            variant["browser_runtime"], variant["browser_note"] = None, UNMEASURED_NOTE
+            continue
+        runtime, ms, runner_up, runner_up_ms = choices[variant["id"]]
+        variant["browser_runtime"] = schema_filled(
+            BrowserChoiceRecord,
+            {
+                "runtime": runtime,
+                "format": RUNTIME_FORMS[runtime],
+                "threads": threads,
+                "median_ms": ms,
+                "runner_up": runner_up,
+                "runner_up_ms": runner_up_ms,
+            },
+        )
+        for form in RUNTIME_FORMS.values():
+            if form in variant["formats"]:
+                variant["formats"][form]["browser_latency"] = None
+        for name, median in ((runtime, ms), (runner_up, runner_up_ms)):
+            variant["formats"][RUNTIME_FORMS[name]]["browser_latency"] = [browser_row(name, median, threads)]
+    return measured
+
+
+@pytest.fixture(scope="module")
+def measured_served(try_site, tmp_path_factory):
+    """(base URL, catalog, site folder): the Try-it page on a copy of the test zoo's catalog whose
+    build chose the runtimes in MEASURED, served with COOP/COEP."""
+    from catalog.publish.preview import make_server
+    from catalog.publish.site import copy_try_page
+    from catalog.schema import read_catalog
+
+    _, build, document = try_site
+    measured = with_choices(document, MEASURED)
+    folder = tmp_path_factory.mktemp("measured")
+    staged = _stage(build, measured, folder / "build")
+    copy_try_page(staged, read_catalog(staged / "catalog.json"), folder / "site")
+    server = make_server(folder / "site", 0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", measured, folder / "site"
+    server.shutdown()
+    server.server_close()
+
+
+def chosen(page) -> str:
+    """The Runtime choice's text as shown."""
+    return page.eval_on_selector("#runtime", "s => s.selectedOptions[0].textContent")
+
+
+def alternatives(page) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        "#runtime-choice .alternatives a", "as => as.map(a => [a.textContent, a.getAttribute('href')])"
+    )
+
+
+@WIDTHS
+def test_each_stage_runs_on_the_builds_choice_named_with_the_others_a_click_away(
+    camera_browser, measured_served, width
+):
+    base, document, site = measured_served
+    visit = sized_visit(camera_browser, base, width)
+    try:
+        page = visit.open("?model=blazepose-lite&input=sample")
+        state = visit.wait_for_picture(0)
+        # BlazePose's detector on its own choice, its landmarks on theirs, each from that runtime's form
+        stages = [(s["id"], s["runtime"], s["form"], s["why"]) for s in state["stages"]]
+        assert stages == [
+            ("blazepose-detector", "tfjs", "tfjs", "catalog"),
+            ("blazepose-lite", "litert.js", "tflite", "catalog"),
+        ]
+        assert (state["runtime"], state["detector_runtime"]) == ("litert.js", "tfjs")
+        lite, detector = by_id(document, "blazepose-lite"), by_id(document, "blazepose-detector")
+        assert (state["file"], state["detector_file"]) == (
+            lite["formats"]["tflite"]["path"],
+            detector["formats"]["tfjs"]["path"],
+        )
+        assert models_fetched(visit) == {*form_paths(lite, "tflite"), *form_paths(detector, "tfjs")}
+        said = page.inner_text("#runtime-choice")
+        assert (
+            "blazepose-lite runs on LiteRT.js, fastest measured by this build: 6.2 ms at 2 threads;"
+            " onnxruntime-web 7.4 ms." in said
+        ), said
+        assert (
+            "blazepose-detector (its person detector) runs on TensorFlow.js, fastest measured by this build:"
+            " 8.5 ms at 2 threads; LiteRT.js 9.1 ms." in said
+        ), said
+        assert page.inner_text("#runtime-used") == "LiteRT.js"
+        assert page.inner_text("#detector-runtime-used") == "TensorFlow.js"
+        assert chosen(page) == "fastest measured: LiteRT.js"
+        # the other runtime with a form of BlazePose Lite (it has no TFJS one), one click away
+        assert alternatives(page) == [["onnxruntime-web", "?model=blazepose-lite&input=sample&runtime=onnxruntime-web"]]
+        assert_in_view_sideways(page, width, ["#runtime", "#runtime-choice", "#figures", "#cold"])
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"try-runtime-choice-{width}.png"), full_page=True)
+
+        # the click runs every stage on onnxruntime-web, in this page, and the address says so
+        page.click("#runtime-choice a[data-runtime=onnxruntime-web]")
+        page.wait_for_function("window.posezooTry.runtime === 'onnxruntime-web' && window.posezooTry.frames > 0")
+        state = visit.state()
+        assert [(s["runtime"], s["why"]) for s in state["stages"]] == [("onnxruntime-web", "asked")] * 2
+        assert "runtime=onnxruntime-web" in page.url and page.input_value("#runtime") == "onnxruntime-web"
+        said = page.inner_text("#runtime-choice")
+        assert (
+            "blazepose-lite runs on onnxruntime-web, as asked; the build's choice is LiteRT.js (fastest measured"
+            " by this build: 6.2 ms at 2 threads; onnxruntime-web 7.4 ms)." in said
+        ), said
+        assert [a[0] for a in alternatives(page)] == ["LiteRT.js", "the build's choice"]
+
+        # and back: each stage on the build's choice again
+        page.click("#runtime-choice a[data-runtime='']")
+        page.wait_for_function("window.posezooTry.runtime === 'litert.js' && window.posezooTry.frames > 0")
+        assert [s["runtime"] for s in visit.state()["stages"]] == ["tfjs", "litert.js"]
+        assert "runtime=" not in page.url
+        visit.check_requests(site)
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+def test_where_the_build_measured_no_runtime_onnxruntime_web_runs_and_the_page_says_so(camera_browser, measured_served):
+    base, _, site = measured_served
+    visit = TryVisit(camera_browser, base)
+    try:
+        page = visit.open("?model=posenet-mobilenet-v1&input=sample")
+        state = visit.wait_for_picture(0)
+        # top-down: its person detector on the build's choice, PoseNet on onnxruntime-web (not measured)
+        stages = [(s["id"], s["runtime"], s["why"]) for s in state["stages"]]
+        assert stages == [
+            ("movenet-multipose", "litert.js", "catalog"),
+            ("posenet-mobilenet-v1", "onnxruntime-web", "unmeasured"),
+        ]
+        said = page.inner_text("#runtime-choice")
+        assert (
+            "posenet-mobilenet-v1 runs on onnxruntime-web: this build did not measure the browser runtimes"
+            f" ({UNMEASURED_NOTE}), so it runs the ONNX form." in said
+        ), said
+        assert chosen(page) == "default: onnxruntime-web"
+        assert [a[0] for a in alternatives(page)] == ["LiteRT.js", "TensorFlow.js"]
+        visit.check_requests(site)
+        assert visit.errors == []
+    finally:
+        visit.close()

@@ -1,4 +1,4 @@
-"""Check a conversion numerically: run the original and the ONNX on the same feeds and compare.
+"""Check a conversion numerically: run the original and its ONNX or TFLite form on the same feeds and compare.
 
 Feeds are matched to a model's inputs by name, a trailing ":0" ignored (TFJS tensor names carry
 it, ONNX names may not); a model with one input takes a single feed whatever its key. Outputs are
@@ -102,11 +102,17 @@ def run_onnx(onnx_path: Path, feeds: Feeds) -> dict[str, np.ndarray]:
 
 
 def check_conversion(
-    model_path: Path, fmt: str, onnx_path: Path, feeds: Feeds, *, tolerance: float = TOLERANCE
+    model_path: Path, fmt: str, converted_path: Path, feeds: Feeds, *, tolerance: float = TOLERANCE
 ) -> CheckResult:
-    """Run both on the same feeds and compare; see `compare`."""
+    """Run the original and its converted form (ONNX, or TFLite by its suffix) on the same feeds
+    and compare; see `compare`."""
     original = run_original(model_path, fmt, feeds)
-    return compare(original, run_onnx(onnx_path, feeds), tolerance=tolerance)
+    converted_path = Path(converted_path)
+    if converted_path.suffix == ".tflite":
+        converted = _run_tflite(converted_path, feeds)
+    else:
+        converted = run_onnx(converted_path, feeds)
+    return compare(original, converted, tolerance=tolerance)
 
 
 def _bare(name: str) -> str:

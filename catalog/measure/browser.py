@@ -1,19 +1,22 @@
-"""ms per inference of an ONNX model on onnxruntime-web (wasm) in headless Chromium.
+"""ms per inference of every form of a model on the browser runtime that runs it, in headless Chromium.
 
-`posezoo build --browser` records these figures; bench/browser_bench.py builds its comparison
-with TensorFlow.js on the same pieces:
+The build's browser pass (catalog/time_browser.py) records these figures and bench/browser_bench.py
+prints them side by side; both call `measure_forms`:
 
-- a temporary folder holds web/bench/ (the page and its ES modules), onnxruntime-web's dist
-  files from node_modules (pinned in package.json) and links to the model files;
+- each form runs on its runtime (`FORM_RUNTIMES`): the ONNX forms on onnxruntime-web, the TFLite
+  form on LiteRT.js (`@litertjs/core`, XNNPACK wasm), a TFJS original on TensorFlow.js (wasm);
+- a temporary folder holds web/bench/ (the page and its ES modules), the runtimes' files from
+  node_modules (pinned in package.json) and links to the model files;
 - a local http.server on 127.0.0.1 serves it with COOP/COEP headers, so the page is
   cross-origin isolated and multi-threaded wasm (SharedArrayBuffer) works;
 - Chromium (Debian's /usr/bin/chromium, driven by Playwright) runs with
   `--js-flags=--no-liftoff`: otherwise V8 starts ORT's wasm on its baseline compiler and tiers
   up in the background, and the first 30-60 runs are about twice as slow;
-- each thread count gets its own page (a wasm module's thread count is fixed when it starts);
-  ORT writes the count it really uses back into `ort.env.wasm.numThreads`, which the page
-  reads after the first session: a count above 1 is only reported when it was used and the
-  page was cross-origin isolated.
+- each runtime x thread count gets its own page (a wasm module's thread count is fixed when it
+  starts), kept open for the whole pass; a count above 1 is only recorded when the runtime
+  reports using it and the page was cross-origin isolated;
+- a variant's forms are loaded on every page at once, warmed up, then timed in alternating turns,
+  so load from elsewhere on the machine hits all alike and their medians compare.
 """
 
 from __future__ import annotations
@@ -28,12 +31,14 @@ import shutil
 import statistics
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from catalog.errors import PosezooError
+from catalog.errors import PosezooError, first_line
+from catalog.formats import INT8_FORMAT, ONNX_FORMAT, TFLITE_FORMAT
 from catalog.paths import ROOT
 
 WEB = ROOT / "web" / "bench"
@@ -41,13 +46,78 @@ WEB = ROOT / "web" / "bench"
 SESSION_OPTIONS_FILE = ROOT / "web" / "try" / "session-options.json"
 NODE = ROOT / "node_modules"
 CHROMIUM = os.environ.get("POSEZOO_CHROMIUM", "/usr/bin/chromium")
-DEFAULT_WARMUP = 10
+DEFAULT_WARMUP = 5
+CHUNK = 5  # timed runs per form per turn
 PAGE_TIMEOUT_S = 300
 
-ORT_FILES = [
-    NODE / "onnxruntime-web" / "dist" / name
-    for name in ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
-]
+
+@dataclass(frozen=True)
+class Runtime:
+    """A browser runtime: its name in the records, the bench page's engine, the npm package whose
+    version is recorded, and its files (node_modules path -> path in the page's folder)."""
+
+    name: str
+    engine: str
+    package: str
+    files: tuple[tuple[Path, str], ...]
+
+    def version(self) -> str:
+        manifest = NODE / self.package / "package.json"
+        return str(json.loads(manifest.read_text("utf-8"))["version"]) if manifest.is_file() else "unknown"
+
+
+_LITERT = NODE / "@litertjs"
+_LITERT_WASM = ("litert_wasm_internal", "litert_wasm_threaded_internal", "litert_wasm_compat_internal")
+RUNTIMES = {
+    runtime.name: runtime
+    for runtime in (
+        Runtime(
+            "onnxruntime-web",
+            "ort",
+            "onnxruntime-web",
+            tuple(
+                (NODE / "onnxruntime-web" / "dist" / name, f"ort/{name}")
+                for name in ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
+            ),
+        ),
+        Runtime(
+            "litert.js",
+            "litert",
+            "@litertjs/core",
+            (
+                (_LITERT / "core" / "dist" / "index.js", "litert/core/index.js"),
+                (_LITERT / "wasm-utils" / "dist" / "index.js", "litert/wasm-utils/index.js"),
+                *(
+                    (_LITERT / "core" / "wasm" / f"{n}.{ext}", f"litert/wasm/{n}.{ext}")
+                    for n in _LITERT_WASM
+                    for ext in ("js", "wasm")
+                ),
+            ),
+        ),
+        Runtime(
+            "tfjs",
+            "tfjs",
+            "@tensorflow/tfjs",
+            tuple(
+                (NODE / "@tensorflow" / package / "dist" / name, f"tfjs/{name}")
+                for package, name in (
+                    ("tfjs", "tf.min.js"),
+                    ("tfjs-backend-wasm", "tf-backend-wasm.min.js"),
+                    ("tfjs-backend-wasm", "tfjs-backend-wasm.wasm"),
+                    ("tfjs-backend-wasm", "tfjs-backend-wasm-simd.wasm"),
+                    ("tfjs-backend-wasm", "tfjs-backend-wasm-threaded-simd.wasm"),
+                )
+            ),
+        ),
+    )
+}
+# the runtime that runs each form in the browser (the Try-it page's choices)
+FORM_RUNTIMES = {
+    ONNX_FORMAT: "onnxruntime-web",
+    INT8_FORMAT: "onnxruntime-web",
+    TFLITE_FORMAT: "litert.js",
+    "tfjs": "tfjs",
+}
 # the flags that keep headless Chromium quiet and off the network (the browser tests use them too)
 HEADLESS_FLAGS = [
     "--headless",
@@ -70,7 +140,7 @@ CHROMIUM_FLAGS = [
 ISOLATION_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
 INSTALL = (
     "install them with `pip install playwright` and `apt-get install chromium` "
-    "(or set POSEZOO_CHROMIUM), and onnxruntime-web with `npm ci`"
+    "(or set POSEZOO_CHROMIUM), and the browser runtimes with `npm ci`"
 )
 
 
@@ -117,31 +187,23 @@ def missing() -> str | None:
         return f"the browser measurement needs Playwright and Chromium: {INSTALL}"
     if not Path(CHROMIUM).is_file():
         return f"the browser measurement needs Chromium (no {CHROMIUM}): {INSTALL}"
-    absent = [f for f in ORT_FILES if not f.is_file()]
-    if absent:
-        return f"the browser measurement needs onnxruntime-web (no {absent[0]}): {INSTALL}"
+    for runtime in RUNTIMES.values():
+        absent = [src for src, _ in runtime.files if not src.is_file()]
+        if absent:
+            return f"the browser measurement needs {runtime.package} (no {absent[0]}): {INSTALL}"
     return None
 
 
 def link(src: Path, dst: Path) -> None:
     if not src.is_file():
-        raise PosezooError(str(src), "missing (run `npm ci` for the engines, or build the catalog)")
+        raise PosezooError(str(src), "missing (run `npm ci` for the runtimes, or build the catalog)")
     dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists():
+        return
     try:
         dst.symlink_to(src.resolve())
     except OSError:
         shutil.copyfile(src, dst)
-
-
-def assemble_ort(site: Path, models: dict[str, Path]) -> None:
-    """The page, onnxruntime-web under ort/, and each model under models/<its relative path>."""
-    for f in WEB.iterdir():
-        if f.suffix in (".html", ".js"):
-            link(f, site / f.name)
-    for f in ORT_FILES:
-        link(f, site / "ort" / f.name)
-    for rel, src in models.items():
-        link(src, site / "models" / rel)
 
 
 @contextmanager
@@ -175,16 +237,6 @@ def open_page(context: Any, base: str, engine: str, threads: int, timeout_s: flo
     return page
 
 
-def time_model(page: Any, spec: dict, warmup: int, runs: int) -> dict:
-    """Loads `spec` ({url, shape, dtype}) on the page, runs it once cold, `warmup` times, then
-    `runs` timed times; the page's figures (threads, load_ms, cold_ms, warmup_ms, times_ms)."""
-    raw = page.evaluate("spec => window.bench.load(spec)", spec)
-    raw["warmup_ms"] = page.evaluate("k => window.bench.step(k)", warmup)
-    raw["times_ms"] = page.evaluate("k => window.bench.step(k)", runs)
-    page.evaluate("window.bench.unload()")
-    return raw
-
-
 def p90(times: list[float]) -> float:
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, math.ceil(0.9 * len(ordered)) - 1)]
@@ -204,68 +256,190 @@ def session_options() -> dict[str, Any]:
     return json.loads(SESSION_OPTIONS_FILE.read_text("utf-8"))
 
 
-def measure_browser(model: Path, report: dict, runs: int, warmup: int = DEFAULT_WARMUP) -> list[dict]:
-    """The ONNX `model` (its inspect `report` gives shape and dtype) timed on onnxruntime-web's
-    wasm backend, with the Try-it page's session options, at 1 thread and at
-    navigator.hardwareConcurrency threads: one record each (BrowserLatencyRecord). Raises
-    PosezooError, one line, when it cannot."""
+# ---------------------------------------------------------------------------------- the forms
+
+
+@dataclass(frozen=True)
+class Form:
+    """One form of a variant as the browser runs it."""
+
+    variant: str
+    name: str  # its key in `formats`: onnx, onnx_int8, tflite, tfjs
+    runtime: str  # a key of RUNTIMES
+    files: tuple[str, ...]  # relative to the build folder, the model file first
+    shape: tuple[int, ...]
+    dtype: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.variant}/{self.name}"
+
+
+def forms_of(record: dict) -> list[Form]:
+    """Every form of a built record that a browser runtime runs, the ONNX form first."""
+    forms = []
+    for name, report in (record.get("formats") or {}).items():
+        runtime = FORM_RUNTIMES.get(name)
+        if runtime is None:
+            continue
+        files = tuple(f["path"] for f in report.get("files") or []) or (report["path"],)
+        if report["path"] in files:
+            files = (report["path"], *(f for f in files if f != report["path"]))
+        dtype = report["inputs"][0].get("dtype", "float32")
+        forms.append(Form(record["id"], name, runtime, files, tuple(concrete_shape(report)), dtype))
+    return sorted(forms, key=lambda form: form.name != ONNX_FORMAT)
+
+
+def _spec(form: Form) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "key": form.key,
+        "url": f"models/{form.files[0]}",
+        "shape": list(form.shape),
+        "dtype": form.dtype,
+    }
+    if form.runtime == "onnxruntime-web":
+        spec["options"] = session_options()
+    return spec
+
+
+Progress = Callable[[str, str], None]
+# what a variant's measurement gives: per form, its records (one per thread count) or why none
+Results = dict[str, list[dict] | str]
+
+
+def measure_forms(
+    build: Path,
+    groups: dict[str, list[Form]],
+    runs: int,
+    warmup: int = DEFAULT_WARMUP,
+    progress: Progress = lambda variant, step: None,
+    liftoff: bool = False,
+) -> dict[str, Results]:
+    """Each group's forms (a variant's), timed on their runtimes at 1 thread and at every core, in
+    one Chromium: per variant, per form, a BrowserLatencyRecord per thread count, or the one line
+    that says why that form could not run. Raises PosezooError, one line, when the browser cannot
+    be measured at all (no Chromium, no Playwright, a runtime that does not start)."""
     reason = missing()
     if reason:
-        raise PosezooError("--browser", reason)
+        raise PosezooError("browser", reason)
     # Playwright's sync API refuses to start inside a running event loop (a notebook, or a caller
     # already driving a browser): its own thread has none.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
-        return worker.submit(_measure_browser, model, report, runs, warmup).result()
+        job = worker.submit(_measure_forms, build, groups, runs, warmup, progress, liftoff)
+        return job.result()
 
 
-def _measure_browser(model: Path, report: dict, runs: int, warmup: int) -> list[dict]:
+def _measure_forms(
+    build: Path, groups: dict[str, list[Form]], runs: int, warmup: int, progress: Progress, liftoff: bool
+) -> dict[str, Results]:
     from playwright.sync_api import sync_playwright
 
-    options = session_options()
-    spec = {
-        "url": f"models/{model.name}",
-        "shape": concrete_shape(report),
-        "dtype": report["inputs"][0].get("dtype", "float32"),
-        "options": options,
-    }
-    records = []
+    needed = {form.runtime for forms in groups.values() for form in forms}
+    results: dict[str, Results] = {}
     with tempfile.TemporaryDirectory(prefix="posezoo-browser-") as tmp:
         site = Path(tmp)
-        assemble_ort(site, {model.name: model})
+        for f in WEB.iterdir():
+            if f.suffix in (".html", ".js"):
+                link(f, site / f.name)
+        for name in needed:
+            for src, dst in RUNTIMES[name].files:
+                link(src, site / dst)
+        for forms in groups.values():
+            for form in forms:
+                for rel in form.files:
+                    link(build / rel, site / "models" / rel)
         with serve(site) as base, sync_playwright() as playwright:
-            browser = launch(playwright)
+            browser = launch(playwright, liftoff)
             try:
-                context = browser.new_context()
-                page = open_page(context, base, "ort", 1)
-                info = page.evaluate("window.bench.info")
-                counts = [1] + ([info["hardwareConcurrency"]] if info["hardwareConcurrency"] > 1 else [])
-                for n in counts:
-                    if n != 1:
-                        page.close()
-                        page = open_page(context, base, "ort", n)
-                        info = page.evaluate("window.bench.info")
-                    raw = time_model(page, spec, warmup, runs)
-                    if raw["threads"] != n or (n > 1 and not info["crossOriginIsolated"]):
-                        raise PosezooError(
-                            str(model),
-                            f"onnxruntime-web used {raw['threads']} thread(s) for {n} requested "
-                            f"(crossOriginIsolated {info['crossOriginIsolated']})",
-                        )
-                    records.append(
-                        {
-                            "runtime": "onnxruntime-web",
-                            "runtime_version": str(info.get("version") or "unknown"),
-                            "browser": f"Chromium {browser.version}",
-                            "backend": "wasm",
-                            "session_options": options,
-                            "threads": n,
-                            "median_ms": round(statistics.median(raw["times_ms"]), 3),
-                            "p90_ms": round(p90(raw["times_ms"]), 3),
-                            "cold_ms": round(raw["cold_ms"], 3),
-                            "runs": len(raw["times_ms"]),
-                            "warmup": warmup,
-                        }
-                    )
+                pages = _Pages(browser.new_context(), base, f"Chromium {browser.version}")
+                for variant, forms in groups.items():
+                    progress(variant, f"time {', '.join(f.name for f in forms)} in the browser")
+                    results[variant] = _time_variant(pages, forms, runs, warmup)
             finally:
                 browser.close()
-    return records
+    return results
+
+
+class _Pages:
+    """The bench pages, one per runtime x thread count, opened when first needed and kept."""
+
+    def __init__(self, context: Any, base: str, browser: str) -> None:
+        self.context, self.base, self.browser = context, base, browser
+        self.pages: dict[tuple[str, int], Any] = {}
+        self.infos: dict[tuple[str, int], dict] = {}
+
+    def thread_counts(self, runtime: str) -> list[int]:
+        """1, and every core (navigator.hardwareConcurrency, as the runtime's page reads it)."""
+        self.get(runtime, 1)
+        cores = int(self.infos[runtime, 1]["hardwareConcurrency"] or 1)
+        return [1] + ([cores] if cores > 1 else [])
+
+    def get(self, runtime: str, threads: int) -> Any:
+        key = (runtime, threads)
+        if key not in self.pages:
+            page = open_page(self.context, self.base, RUNTIMES[runtime].engine, threads)
+            self.pages[key] = page
+            self.infos[key] = page.evaluate("window.bench.info")
+        return self.pages[key]
+
+
+def _stepper(page: Any, key: str) -> Callable[[int], list[float]]:
+    """Times k runs of the model loaded under `key` on `page`: ms per run."""
+    return lambda k: page.evaluate("a => window.bench.step(a[0], a[1])", [key, k])
+
+
+def _time_variant(pages: _Pages, forms: list[Form], runs: int, warmup: int) -> Results:
+    from catalog.measure.latency import alternate
+
+    results: Results = {}
+    loaded: dict[tuple[str, int], tuple[Any, dict]] = {}
+    for form in forms:
+        for n in pages.thread_counts(form.runtime):
+            page = pages.get(form.runtime, n)
+            try:
+                raw = page.evaluate("spec => window.bench.load(spec)", _spec(form))
+            except Exception as error:  # one form that does not run costs that form only
+                results[form.name] = f"{RUNTIMES[form.runtime].name} could not run it: {first_line(error)}"[:300]
+                break
+            info = pages.infos[form.runtime, n]
+            if raw["threads"] != n or (n > 1 and not info["crossOriginIsolated"]):
+                results[form.name] = (
+                    f"{form.runtime} used {raw['threads']} thread(s) for {n} requested "
+                    f"(crossOriginIsolated {info['crossOriginIsolated']})"
+                )
+                break
+            loaded[form.name, n] = (page, raw)
+    steps = {
+        (name, n): _stepper(page, f"{forms[0].variant}/{name}")
+        for (name, n), (page, _) in loaded.items()
+        if name not in results
+    }
+    timed = alternate(steps, runs, warmup, CHUNK)
+    for form in forms:
+        if form.name in results:
+            continue
+        runtime = RUNTIMES[form.runtime]
+        rows = []
+        for (name, n), times in timed.items():
+            if name != form.name:
+                continue
+            raw = loaded[name, n][1]
+            rows.append(
+                {
+                    "runtime": runtime.name,
+                    "runtime_version": runtime.version(),
+                    "browser": pages.browser,
+                    "backend": "wasm",
+                    "session_options": session_options() if runtime.name == "onnxruntime-web" else {},
+                    "threads": n,
+                    "median_ms": round(statistics.median(times), 3),
+                    "p90_ms": round(p90(times), 3),
+                    "cold_ms": round(raw["cold_ms"], 3),
+                    "runs": len(times),
+                    "warmup": warmup,
+                }
+            )
+        results[form.name] = rows
+    for (name, _), (page, _) in loaded.items():
+        page.evaluate("key => window.bench.unload(key)", f"{forms[0].variant}/{name}")
+    return results

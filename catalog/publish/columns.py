@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from catalog.formats import INT8_FORMAT
+from catalog.formats import INT8_FORMAT, TFLITE_FORMAT
 from catalog.publish.formatting import MIB_DIGITS, MS_DIGITS, dims, mib, ms, points
 from catalog.publish.records import (
     FORMAT_NAMES,
@@ -82,7 +82,19 @@ def _format(variant: VariantRecord, _: FamilyRecord | None) -> str | None:
     if not original:
         return None
     shown = f"{FORMAT_NAMES.get(original, original)} → ONNX" if original != "onnx" else "ONNX"
-    return shown + (" + int8" if INT8_FORMAT in variant.formats else "")
+    shown += " + int8" if INT8_FORMAT in variant.formats else ""
+    return shown + (" + TFLite" if original != TFLITE_FORMAT and TFLITE_FORMAT in variant.formats else "")
+
+
+def _browser_ms(variant: VariantRecord, _: FamilyRecord | None) -> float | None:
+    """The Try-it page's default runtime (the fastest the build measured), median ms at every core."""
+    choice = variant.browser_runtime if variant.status == "ok" else None
+    return choice.median_ms if choice else None
+
+
+def _browser_runtime(variant: VariantRecord) -> str | None:
+    choice = variant.browser_runtime
+    return f"{choice.runtime}, {choice.threads} threads" if choice else None
 
 
 def _keypoints(variant: VariantRecord, _: FamilyRecord | None) -> int:
@@ -233,6 +245,19 @@ ZOO_COLUMNS: list[Column] = [
         title="Latency, whole pipeline: image in, poses out (ms, median; onnxruntime CPU)",
         smaller_is_better=True,
         absent=_component,
+    ),
+    Column(
+        "browser_ms",
+        "In the browser (ms)",
+        _browser_ms,
+        ms,
+        "number",
+        detail=_browser_runtime,
+        detail_in_app=False,
+        digits=MS_DIGITS,
+        phone=False,
+        title="In the browser: the model's inference on its fastest runtime, the Try-it page's default (ms, median)",
+        smaller_is_better=True,
     ),
     Column(
         "commercial",

@@ -7,8 +7,12 @@
     BUILD/site/                   `mkdocs build --strict` of the above: the static site
     BUILD/site/try/, pose/        the Try-it page (web/try/, web/pose/), copied after mkdocs' build
     BUILD/site/try/ort/           onnxruntime-web's runtime files the page's two builds need
-    BUILD/site/catalog.json       the catalog, and models/<id>/<id>.onnx beside it: the page reads
-                                  `formats.onnx.path` relative to catalog.json
+    BUILD/site/try/litert/        LiteRT.js: its module, the helper it imports (the page's import
+                                  map names it) and the wasm builds it picks from
+    BUILD/site/try/tfjs/          TensorFlow.js and its wasm backend
+    BUILD/site/catalog.json       the catalog, and models/<id>/ beside it: every form the page runs
+                                  (ONNX float and int8, TFLite, TFJS with its weights), at the
+                                  `formats.<form>.path` relative to catalog.json
     BUILD/site/_headers           COOP/COEP for static hosts that read it (Netlify, Cloudflare Pages)
 
 What is copied after mkdocs' build may not take a page's place: the build stops if it did
@@ -36,8 +40,7 @@ from typing import Any
 import yaml
 
 from catalog.atomic import write_text
-from catalog.formats import INT8_FORMAT, ONNX_FORMAT
-from catalog.measure.browser import ISOLATION_HEADERS
+from catalog.measure.browser import FORM_RUNTIMES, ISOLATION_HEADERS, RUNTIMES
 from catalog.paths import CATALOG_FILE, ROOT
 from catalog.publish.accuracy_page import mapping_markdown
 from catalog.publish.columns import ZOO_COLUMNS, Column
@@ -67,7 +70,8 @@ FAVICON = "assets/favicon.svg"  # site/docs/assets/favicon.svg, mkdocs.yml's the
 EMPTY_ICON = '<link rel="icon" href="data:,">'  # a page outside the theme names no icon with it
 TRY_DIR = "try"  # the Try-it page, a static page outside mkdocs' theme, at site/try/
 TRY_PAGE = "try-it.md"  # the nav's "Try it": a generated page linking to it
-ORT_DIST = ROOT / "node_modules" / "onnxruntime-web" / "dist"  # `npm ci` installs it (package-lock.json)
+NODE_MODULES = ROOT / "node_modules"  # `npm ci` installs the runtimes (package-lock.json)
+ORT_DIST = NODE_MODULES / "onnxruntime-web" / "dist"
 # only what the page's two builds load: ort.wasm (wasm EP, SIMD, threads) and ort.webgpu (asyncify)
 ORT_FILES = (
     "ort.wasm.min.mjs",
@@ -77,7 +81,8 @@ ORT_FILES = (
     "ort-wasm-simd-threaded.asyncify.mjs",
     "ort-wasm-simd-threaded.asyncify.wasm",
 )
-# cross-origin isolation lets onnxruntime-web's wasm use threads (SharedArrayBuffer)
+# the forms the page runs: onnxruntime-web the ONNX ones, LiteRT.js the TFLite one, TensorFlow.js the TFJS one
+SERVED_FORMS = tuple(FORM_RUNTIMES)
 
 
 class SiteError(Exception):
@@ -368,23 +373,49 @@ threads: [Try it in the browser](browser.md).
 """
 
 
+def runtime_files() -> dict[Path, Path]:
+    """The browser runtimes' files the Try-it page loads, copied from node_modules (never a CDN):
+    {path under try/: the installed file}; a SiteError naming the first one missing."""
+    files = {Path("ort") / name: ORT_DIST / name for name in ORT_FILES}
+    # LiteRT.js and TensorFlow.js: the files and the layout the build's browser measurement serves
+    # (its three LiteRT.js wasm builds, never the JSPI one the page does not ask for)
+    files |= {Path(served): source for name in ("litert.js", "tfjs") for source, served in RUNTIMES[name].files}
+    missing = [source for source in files.values() if not source.is_file()]
+    if missing:
+        absent = missing[0].relative_to(NODE_MODULES)
+        raise SiteError(f"a browser runtime is not installed (no node_modules/{absent}): run npm ci")
+    return files
+
+
+def model_files(variant: VariantRecord) -> list[Path]:
+    """Every file of the forms the Try-it page runs (`SERVED_FORMS`), relative to the catalog."""
+    paths = []
+    for fmt in SERVED_FORMS:
+        report = variant.formats.get(fmt)
+        if report is None:
+            continue
+        for path in [report.path, *(f.path for f in report.files)]:
+            relative = safe_relative(path)
+            if relative is not None and relative not in paths:
+                paths.append(relative)
+    return paths
+
+
 def try_page_files(build_dir: Path, catalog: Catalog | None) -> dict[Path, Path]:
     """What the Try-it page needs, as {path in the served folder: the file to copy}: web/try/
-    and web/pose/ as they are (the page imports ../pose/), onnxruntime-web's runtime files under
-    try/ort/, the sample photo and try/sample.json (`catalog.publish.try_sample`), catalog.json,
-    and every runnable variant's ONNX files, float and int8 (and its detector's), at the catalog's
-    relative paths; without models where there is no catalog. The site copies them; `posezoo
-    serve` links them for Streamlit."""
-    missing = [name for name in ORT_FILES if not (ORT_DIST / name).is_file()]
-    if missing:
-        raise SiteError(f"onnxruntime-web is not installed ({ORT_DIST} lacks {missing[0]}): run npm ci")
+    and web/pose/ as they are (the page imports ../pose/), the browser runtimes' files under
+    try/ort/, try/litert/ and try/tfjs/ (`runtime_files`), the sample photo and try/sample.json
+    (`catalog.publish.try_sample`), catalog.json, and every runnable variant's files in the forms
+    the page runs (and its detector's), at the catalog's relative paths; without models where
+    there is no catalog. The site copies them; `posezoo serve` links them for Streamlit."""
+    runtimes = runtime_files()
     files: dict[Path, Path] = {}
     for name in (TRY_DIR, "pose"):
         for source in sorted((WEB / name).rglob("*")):
             if source.is_file():
                 files[Path(name) / source.relative_to(WEB / name)] = source
-    for name in ORT_FILES:
-        files[Path(TRY_DIR) / "ort" / name] = ORT_DIST / name
+    for relative, source in runtimes.items():
+        files[Path(TRY_DIR) / relative] = source
     from catalog.publish.try_sample import sample_files
 
     files.update(sample_files(TRY_DIR))  # the sample photo, fetched from its pinned package, not git
@@ -395,10 +426,8 @@ def try_page_files(build_dir: Path, catalog: Catalog | None) -> dict[Path, Path]
     for variant in variants:
         if variant.id not in wanted:
             continue
-        for fmt in (ONNX_FORMAT, INT8_FORMAT):  # the float form, and the int8 form where there is one
-            report = variant.formats.get(fmt)
-            relative = safe_relative(report.path) if report else None
-            if relative is not None and (build_dir / relative).is_file():
+        for relative in model_files(variant):
+            if (build_dir / relative).is_file():
                 files[relative] = build_dir / relative
     return files
 

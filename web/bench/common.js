@@ -51,3 +51,38 @@ export function loadScript(src) {
     document.head.appendChild(s);
   });
 }
+
+/**
+ * The models a runner has loaded, by key: `step` times k runs of one, `unload` releases one.
+ * @template {{infer: () => Promise<void>}} M
+ * @param {(model: M) => void | Promise<void>} release
+ */
+export function loadedModels(release) {
+  /** @type {Map<string, M>} */
+  const models = new Map();
+  return {
+    /**
+     * @param {string} key
+     * @param {M} model
+     */
+    add(key, model) {
+      models.set(key, model);
+    },
+    /**
+     * @param {string} key the model's, as the runner's `load` was given it
+     * @param {number} count
+     * @returns {Promise<number[]>} ms per inference of that model
+     */
+    step(key, count) {
+      const model = models.get(key);
+      if (!model) throw new Error(`no model loaded as ${key}`);
+      return timeRuns(model.infer, count);
+    },
+    /** @param {string} key */
+    async unload(key) {
+      const model = models.get(key);
+      models.delete(key);
+      if (model) await release(model);
+    },
+  };
+}

@@ -1,11 +1,14 @@
-// Entry point of the browser benchmark page: bench.html?engine=ort|tfjs&threads=N.
+// Entry point of the browser benchmark page: bench.html?engine=ort|litert|tfjs&threads=N.
 // It loads one engine with one thread count (both are global to an engine's wasm module) and
-// exposes `window.bench` (load a model and run it once, step: time N runs, unload) for
-// bench/browser_bench.py to drive over Playwright, which interleaves the engines run by run.
+// exposes `window.bench` (load: a model under a key, run once; step: time N runs of a key's
+// model; unload: a key's) for catalog/measure/browser.py to drive over Playwright, which
+// interleaves a variant's forms and engines run by run.
 
 const params = new URLSearchParams(location.search);
 const engine = params.get('engine') || 'ort';
 const threads = Number(params.get('threads') || '1');
+/** @type {Record<string, string>} each engine's runner module */
+const RUNNERS = { ort: './ort_runner.js', litert: './litert_runner.js', tfjs: './tfjs_runner.js' };
 
 /**
  * @param {string} line
@@ -17,7 +20,7 @@ function log(line) {
 
 async function start() {
   const hardwareConcurrency = navigator.hardwareConcurrency; // before a runner changes it
-  const runner = engine === 'tfjs' ? await import('./tfjs_runner.js') : await import('./ort_runner.js');
+  const runner = await import(RUNNERS[engine] ?? './ort_runner.js');
   const info = await runner.init(threads);
   const page = {
     crossOriginIsolated: self.crossOriginIsolated,

@@ -1,5 +1,5 @@
 // onnxruntime-web (wasm backend) runner of the browser benchmark.
-import { makeInput, timeRuns } from './common.js';
+import { loadedModels, makeInput } from './common.js';
 
 /** @type {typeof import('./ort/ort.wasm.min.mjs')} */
 let ort;
@@ -20,12 +20,12 @@ export async function init(threads) {
   return { engine: 'onnxruntime-web', version: ort.env.versions?.web ?? null, requested_threads: threads };
 }
 
-/** @type {{session: any, infer: () => Promise<void>} | null} */
-let current = null;
+/** the loaded models by their key */
+const loaded = loadedModels(/** @param {{session: any, infer: () => Promise<void>}} model */ (model) => model.session.release());
 
 /**
- * Loads one ONNX model and runs it once (the cold run).
- * @param {{url: string, shape: number[], dtype: import('./ort/ort.wasm.min.mjs').Tensor.Type, options?: object}} spec
+ * Loads one ONNX model under `spec.key` and runs it once (the cold run).
+ * @param {{key: string, url: string, shape: number[], dtype: import('./ort/ort.wasm.min.mjs').Tensor.Type, options?: object}} spec
  * @returns {Promise<{threads: number, load_ms: number, cold_ms: number}>}
  */
 export async function load(spec) {
@@ -44,22 +44,11 @@ export async function load(spec) {
     const out = await session.run({ [name]: input });
     for (const k of Object.keys(out)) out[k].dispose?.();
   };
-  current = { session, infer };
+  loaded.add(spec.key, { session, infer });
   const t1 = performance.now();
   await infer();
   return { threads, load_ms, cold_ms: performance.now() - t1 };
 }
 
-/**
- * @param {number} count
- * @returns {Promise<number[]>} ms per inference of the loaded model
- */
-export function step(count) {
-  if (!current) throw new Error('no model loaded');
-  return timeRuns(current.infer, count);
-}
-
-export async function unload() {
-  if (current) await current.session.release();
-  current = null;
-}
+export const step = loaded.step;
+export const unload = loaded.unload;

@@ -1,5 +1,5 @@
 // TensorFlow.js (wasm backend) runner of the browser benchmark, for TFJS graph models.
-import { loadScript, makeInput, timeRuns } from './common.js';
+import { loadScript, loadedModels, makeInput } from './common.js';
 
 /**
  * @typedef {typeof import("@tensorflow/tfjs") & {wasm: typeof import("@tensorflow/tfjs-backend-wasm")}} Tf
@@ -46,12 +46,15 @@ export async function init(threads) {
   };
 }
 
-/** @type {{model: any, input: any, infer: () => Promise<void>} | null} */
-let current = null;
+/** the loaded models by their key */
+const loaded = loadedModels(/** @param {{model: any, input: any, infer: () => Promise<void>}} model */ (model) => {
+  model.input.dispose();
+  model.model.dispose();
+});
 
 /**
- * Loads one TFJS graph model (model.json with its weight files beside it) and runs it once.
- * @param {{url: string, shape: number[], dtype: import("@tensorflow/tfjs").DataType}} spec
+ * Loads one TFJS graph model (model.json with its weight files beside it) under `spec.key` and runs it once.
+ * @param {{key: string, url: string, shape: number[], dtype: import("@tensorflow/tfjs").DataType}} spec
  * @returns {Promise<{threads: number, load_ms: number, cold_ms: number, execute_async: boolean}>}
  */
 export async function load(spec) {
@@ -67,7 +70,7 @@ export async function load(spec) {
     for (const t of list) await t.data(); // read back, as ORT returns outputs in JS memory
     tf.dispose(list);
   };
-  current = { model, input, infer };
+  loaded.add(spec.key, { model, input, infer });
   const t1 = performance.now();
   try {
     await infer();
@@ -79,19 +82,5 @@ export async function load(spec) {
   return { threads: tf.wasm.getThreadsCount(), load_ms, cold_ms, execute_async: useAsync };
 }
 
-/**
- * @param {number} count
- * @returns {Promise<number[]>} ms per inference of the loaded model
- */
-export function step(count) {
-  if (!current) throw new Error('no model loaded');
-  return timeRuns(current.infer, count);
-}
-
-export async function unload() {
-  if (current) {
-    current.input.dispose();
-    current.model.dispose();
-  }
-  current = null;
-}
+export const step = loaded.step;
+export const unload = loaded.unload;

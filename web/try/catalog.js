@@ -1,11 +1,18 @@
 // The zoo as the Try-it page sees it: catalog.json's variants that can run here (an ONNX form,
-// role "model"), their detectors, the URL of their ONNX files (the float form, or the int8 form
-// where the variant has one), what a load downloads and the int8 form's trade.
+// role "model"), their detectors, the files of each form (ONNX float or int8, TFLite, TFJS) and
+// their URLs, and the int8 form's trade.
 
 import { TRADE_LEAD, size, trade } from "./format.js";
 
 /**
- * @typedef {{path: string, size_bytes: number, size_mib?: number, sha256?: string, inputs?: {shape: any[]}[]}} OnnxFile
+ * @typedef {{path: string, size_bytes: number, size_mib?: number, sha256?: string, inputs?: {shape: any[]}[],
+ *   files?: {path: string, size_bytes: number, sha256?: string}[], browser_latency?: BrowserLatency[]|null}} FormRecord
+ *   a form's record (`formats.<form>`): a TFJS graph's also lists its files, model.json and weights
+ * @typedef {{runtime: string, threads: number, median_ms: number, backend?: string}} BrowserLatency one
+ *   runtime x thread count the build timed the form on
+ * @typedef {{runtime: string, format: string, threads: number, median_ms: number, runner_up?: string|null,
+ *   runner_up_ms?: number|null}} BrowserChoice the build's choice of browser runtime: the fastest it measured
+ * @typedef {{path: string, size_bytes: number, sha256?: string}} ModelFile one file a form loads
  * @typedef {"float"|"int8"} Precision which ONNX form runs: `formats.onnx`, or its int8 form `formats.onnx_int8`
  * @typedef {{format: string|null, reason?: string|null, size_ratio?: number|null, cpu_latency_ratio?: number|null,
  *   browser_latency_ratio?: number|null, browser_threads?: number|null, mean_drift?: number|null,
@@ -13,14 +20,15 @@ import { TRADE_LEAD, size, trade } from "./format.js";
  * @typedef {import("../pose/pipeline.js").Variant & {
  *   name: string, family: string, role: string, status?: string, task?: string, detector?: string|null,
  *   use?: {mode: string|null, detector?: string|null}|null,
- *   formats: {onnx?: OnnxFile, onnx_int8?: OnnxFile}, int8?: Int8|null
+ *   formats: {onnx?: FormRecord, onnx_int8?: FormRecord, tflite?: FormRecord, tfjs?: FormRecord, [form: string]: FormRecord|undefined},
+ *   int8?: Int8|null, browser_runtime?: BrowserChoice|null, browser_note?: string
  * }} Record a catalog.json variant
  */
 
 /** the key of a variant's int8 form in `formats` (catalog/schema.py's INT8_FORMAT) */
 export const INT8_FORMAT = "onnx_int8";
 
-/** @typedef {{variants: Record[], families?: {id: string, name?: string}[]}} Catalog */
+/** @typedef {{variants: Record[], families?: {id: string, name?: string}[], machine?: {cpu?: string}}} Catalog */
 
 /**
  * The catalog, fetched from `url` (same origin: the site's own copy).
@@ -81,47 +89,40 @@ export function hasInt8(variant) {
 }
 
 /**
- * The ONNX file a variant runs as at `precision`: `formats.onnx`, or `formats.onnx_int8`; an
- * Error saying why where the variant has no int8 form.
+ * Whether the variant has the form `form` (a key of `formats`: onnx, onnx_int8, tflite, tfjs).
  * @param {Record} variant
- * @param {Precision} [precision]
- * @returns {OnnxFile}
+ * @param {string} form
+ * @returns {boolean}
  */
-export function onnxFile(variant, precision = "float") {
-  if (precision === "int8") {
-    if (!hasInt8(variant)) throw new Error(`${variant.id} has no int8 form: ${variant.int8?.reason ?? "this build made none"}`);
-    return /** @type {OnnxFile} */ (variant.formats[INT8_FORMAT]);
-  }
-  return /** @type {OnnxFile} */ (variant.formats.onnx);
+export function hasForm(variant, form) {
+  return typeof variant.formats?.[form]?.path === "string";
 }
 
 /**
- * The ONNX file's URL: its `path` is relative to catalog.json.
+ * The files a form loads, its own file first: a TFJS graph's model.json, then its weight files.
  * @param {Record} variant
+ * @param {string} form
+ * @returns {ModelFile[]}
+ */
+export function formFiles(variant, form) {
+  const record = variant.formats?.[form];
+  if (!record || typeof record.path !== "string") throw new Error(`${variant.id} has no ${form} form in this catalog`);
+  const main = { path: record.path, size_bytes: record.size_bytes, sha256: record.sha256 };
+  if (!record.files?.length) return [main];
+  const listed = record.files.find((f) => f.path === record.path);
+  return [listed ?? main, ...record.files.filter((f) => f.path !== record.path)];
+}
+
+/**
+ * A file's URL: catalog paths are relative to catalog.json, and on this site.
+ * @param {string} path
  * @param {string|URL} catalogUrl
- * @param {Precision} [precision]
  * @returns {URL}
  */
-export function modelUrl(variant, catalogUrl, precision = "float") {
-  const path = onnxFile(variant, precision).path;
+export function fileUrl(path, catalogUrl) {
   const url = new URL(path, catalogUrl);
-  if (url.origin !== new URL(catalogUrl).origin) throw new Error(`${variant.id}: ${path} is not on this site`);
+  if (url.origin !== new URL(catalogUrl).origin) throw new Error(`${path} is not on this site`);
   return url;
-}
-
-/**
- * MiB a load downloads: the variant's ONNX file at `precision` (an Error where it has no int8
- * form) and its detector's, float: a two-stage model's int8 form runs after its float detector,
- * as the build measured it.
- * @param {Record} variant
- * @param {Record|null} detector
- * @param {Precision} [precision]
- * @returns {number}
- */
-export function downloadMiB(variant, detector, precision = "float") {
-  /** @param {OnnxFile|undefined} file */
-  const bytes = (file) => file?.size_bytes ?? (file?.size_mib ?? 0) * 2 ** 20;
-  return (bytes(onnxFile(variant, precision)) + bytes(detector?.formats?.onnx)) / 2 ** 20;
 }
 
 /**
@@ -136,16 +137,18 @@ export function int8Trade(variant) {
 }
 
 /**
- * The label of a variant in the picker: family, name and download size, the int8 form's too.
+ * The label of a variant in the picker: family, name and download size (what its default runtimes
+ * load), the int8 form's too.
  * @param {Catalog} document
  * @param {Record} variant
+ * @param {number} floatMiB
+ * @param {number|null} int8MiB null where it has no int8 form
  * @returns {string}
  */
-export function variantLabel(document, variant) {
+export function variantLabel(document, variant, floatMiB, int8MiB) {
   const family = document.families?.find((f) => f.id === variant.family)?.name ?? variant.family;
   const id = detectorId(variant);
-  const detector = id ? (document.variants.find((v) => v.id === id) ?? null) : null;
-  const extra = detector ? ` with its detector, ${detector.id}` : "";
-  const int8 = hasInt8(variant) ? `, int8 ${size(downloadMiB(variant, detector, "int8"))}` : "";
-  return `${family} ${variant.name} (${variant.id}) — ${size(downloadMiB(variant, detector))}${int8}${extra}`;
+  const extra = id ? ` with its detector, ${id}` : "";
+  const int8 = int8MiB != null ? `, int8 ${size(int8MiB)}` : "";
+  return `${family} ${variant.name} (${variant.id}) — ${size(floatMiB)}${int8}${extra}`;
 }

@@ -1,4 +1,4 @@
-// An ONNX file's bytes: from Cache Storage when an earlier visit kept them (and their sha256
+// A model file's bytes: from Cache Storage when an earlier visit kept them (and their sha256
 // still matches the catalog's), else fetched with progress and kept for the next visit.
 
 export const CACHE_NAME = "posezoo-models";
@@ -19,6 +19,21 @@ export function canCache() {
 }
 
 /**
+ * The bytes at `url` where Cache Storage holds them (with the catalog's sha256), else null:
+ * nothing is downloaded.
+ * @param {URL} url
+ * @param {string} [sha256]
+ * @returns {Promise<{bytes: Uint8Array, cached: boolean, ms: number}|null>}
+ */
+export async function cachedModel(url, sha256 = "") {
+  const start = performance.now();
+  const cache = canCache() ? await caches.open(CACHE_NAME).catch(() => null) : null;
+  const hit = cache ? await cache.match(url.href) : undefined;
+  if (!hit || (sha256 && hit.headers.get(SHA_HEADER) !== sha256)) return null;
+  return { bytes: new Uint8Array(await hit.arrayBuffer()), cached: true, ms: performance.now() - start };
+}
+
+/**
  * The bytes at `url`, with where they came from and how long they took.
  * @param {URL} url a same-origin static file
  * @param {{sha256?: string, size?: number, onProgress?: Progress}} [options]
@@ -26,15 +41,12 @@ export function canCache() {
  */
 export async function fetchModel(url, { sha256 = "", size = 0, onProgress = () => {} } = {}) {
   const start = performance.now();
-  const cache = canCache() ? await caches.open(CACHE_NAME).catch(() => null) : null;
-  if (cache) {
-    const hit = await cache.match(url.href);
-    if (hit && (!sha256 || hit.headers.get(SHA_HEADER) === sha256)) {
-      const bytes = new Uint8Array(await hit.arrayBuffer());
-      onProgress(bytes.length, bytes.length);
-      return { bytes, cached: true, ms: performance.now() - start };
-    }
+  const hit = await cachedModel(url, sha256);
+  if (hit) {
+    onProgress(hit.bytes.length, hit.bytes.length);
+    return { ...hit, ms: performance.now() - start };
   }
+  const cache = canCache() ? await caches.open(CACHE_NAME).catch(() => null) : null;
   const response = await fetch(url, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`${url.pathname}: HTTP ${response.status}`);
   const total = Number(response.headers.get("content-length")) || size || 0;

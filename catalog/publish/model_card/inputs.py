@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog.formats import INT8_FORMAT
+from catalog.formats import INT8_FORMAT, TFLITE_FORMAT
 from catalog.publish.model_card.markdown import Md, text
 from catalog.publish.records import FORMAT_NAMES, built, families_by_id, used_by, variants_by_id
 from catalog.schema import Catalog, EvaluationRecord, FamilyRecord, FormatRecord, HighRiskUses, Machine, VariantRecord
@@ -24,7 +24,7 @@ CONVENTION_ANCHORS = {
     "latency": "latency",
 }
 # the order of a card's columns: the original first, then its ONNX form, then the int8 form
-DERIVED_FORMATS = ("onnx", INT8_FORMAT)
+DERIVED_FORMATS = ("onnx", INT8_FORMAT, TFLITE_FORMAT)
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,13 @@ class CardInputs:
 
     @property
     def formats(self) -> list[str]:
-        """The variant's formats: the original first, then its ONNX form, then the int8 form."""
-        names = list(self.variant.formats)
-        return sorted(names, key=lambda name: DERIVED_FORMATS.index(name) + 1 if name in DERIVED_FORMATS else 0)
+        """The variant's formats: the original first (the build writes it first), then its ONNX form, the
+        int8 form and a TFJS original's TFLite form."""
+        if not self.variant.formats:
+            return []
+        original, *derived = list(self.variant.formats)
+        order = {name: index for index, name in enumerate(DERIVED_FORMATS)}
+        return [original, *sorted(derived, key=lambda name: order.get(name, len(order)))]
 
     @property
     def original(self) -> str:

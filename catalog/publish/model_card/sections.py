@@ -26,7 +26,7 @@ from catalog.publish.formatting import (
 from catalog.publish.model_card.inputs import CardInputs
 from catalog.publish.model_card.markdown import Md, Table, bullets, code, fence, link, text
 from catalog.publish.records import FORMAT_NAMES, use_text
-from catalog.schema import FormatRecord, Machine, TimingRecord
+from catalog.schema import CheckRecord, FormatRecord, Machine, TimingRecord
 
 SKELETON_FILE = "skeleton.svg"
 PAPER_KINDS = {"paper": "paper", "blog-post": "blog post", "model-card": "model card"}
@@ -210,22 +210,45 @@ def performance(card: CardInputs) -> Md:
 
 
 def browser_rows(card: CardInputs) -> Md:
-    """onnxruntime-web in headless Chromium, where the build measured it (`--browser`)."""
+    """Every form on its browser runtime in headless Chromium, and the runtime the Try-it page picks."""
     measured = [(fmt, b) for fmt in card.formats for b in card.report(fmt).browser_latency or []]
     if not measured:
+        why = card.variant.browser_note or "not measured by this build"
         return Md(
-            "In the browser: not measured by this build (a build with `posezoo build --browser` adds "
-            "onnxruntime-web timings here). The Try-it page times the model in your own browser."
+            f"In the browser: {text(why)} (`posezoo build` measures it unless given `--no-browser`). "
+            "The Try-it page times the model in your own browser."
         )
-    rows = [(f"{card.format_title(fmt)}, {b.threads} threads", ms(b.median_ms), ms(b.cold_ms)) for fmt, b in measured]
-    options = ", ".join(f"`{k}: {json.dumps(v)}`" for k, v in measured[0][1].session_options.items())
+    rows = [
+        (f"{card.format_title(fmt)}, {b.runtime} {b.runtime_version}", b.threads, ms(b.median_ms), ms(b.cold_ms))
+        for fmt, b in measured
+    ]
     first = measured[0][1]
-    return Md(
-        f"In the browser, {text(first.runtime)} {text(first.runtime_version)} ({text(first.backend)}) in "
-        f"{text(first.browser)}: the ONNX files the Try-it page downloads, run as the page runs them (session "
-        f"options {options or 'none'}), inference alone, {first.runs} runs each.\n\n"
-        + Table(("Form, threads", "Median (ms)", "First run (ms)"), rows, frozenset({1, 2})).markdown()
-    )
+    options = next((b.session_options for _, b in measured if b.runtime == "onnxruntime-web"), {})
+    said = ", ".join(f"`{k}: {json.dumps(v)}`" for k, v in options.items())
+    parts = [
+        Md(
+            f"In the browser, {text(first.browser)}, {text(first.backend)}: each file the Try-it page can download, "
+            f"on the runtime that runs it, inference alone, {first.runs} runs each in alternating turns"
+            + (f" (onnxruntime-web with the page's session options {said})" if said else "")
+            + "."
+        ),
+        Table(("Form, runtime", "Threads", "Median (ms)", "First run (ms)"), rows, frozenset({1, 2, 3})).markdown(),
+    ]
+    choice = card.variant.browser_runtime
+    if choice is not None:
+        against = ""
+        if choice.runner_up is not None and choice.runner_up_ms is not None:
+            against = f", against {text(choice.runner_up)}'s {ms(choice.runner_up_ms)} ms"
+        parts.append(
+            Md(
+                f"The Try-it page runs it on **{text(choice.runtime)}** ({card.format_title(choice.format)}) by "
+                f"default: the fastest measured here, {ms(choice.median_ms)} ms at {choice.threads} threads{against}. "
+                "The others are one click away on the page."
+            )
+        )
+    if card.variant.browser_note:
+        parts.append(Md(f"Not timed in the browser: {text(card.variant.browser_note)}"))
+    return Md("\n\n".join(parts))
 
 
 def keypoint_check(card: CardInputs) -> Md:
@@ -265,16 +288,35 @@ def keypoint_check(card: CardInputs) -> Md:
 
 
 def _paired(name: str, converted: str) -> Md:
-    """An output and the ONNX output it was compared with, the second only where its name differs."""
+    """An output and the converted output it was compared with, the second only where its name differs."""
     return code(name) if name == converted else Md(f"{code(name)} → {code(converted)}")
 
 
 def conversion_check(card: CardInputs) -> Md:
-    conversion = card.variant.conversion
+    """The ONNX form's conversion and check, then a TFJS original's TFLite form's."""
+    conversion, tflite = card.variant.conversion, card.variant.tflite_conversion
     if conversion is None:
         return Md("The original is ONNX: nothing was converted.")
-    check = conversion.check
     versions = ", ".join(f"{name} {version}" for name, version in conversion.versions.items())
+    parts = [
+        Md(f"**ONNX form.** Converted by {text(conversion.converter)} ({text(versions)}), opset {conversion.opset}."),
+        *_check_parts(conversion.check, "ONNX", conversion.notes),
+    ]
+    if tflite is not None:
+        versions = ", ".join(f"{name} {version}" for name, version in tflite.versions.items())
+        storage = "fp16 weights, as the original stores them" if tflite.fp16_weights else "fp32 weights"
+        parts += [
+            Md(
+                f"**TFLite form** (for LiteRT.js in the browser). Converted by {text(tflite.converter)} "
+                f"({text(versions)}) from the TFJS graph rebuilt as TensorFlow ops, {storage}, its input fixed at "
+                f"{dims(tuple(tflite.input_shape))}."
+            ),
+            *_check_parts(tflite.check, "TFLite", tflite.notes),
+        ]
+    return Md("\n\n".join(parts))
+
+
+def _check_parts(check: CheckRecord, form: str, notes: list[str]) -> list[Md]:
     problems = any(o.problem for o in check.outputs)  # the column is there only when a pair had one
     rows = [
         (_paired(o.name, o.converted_name), dims(o.shape), difference(o.max_abs_diff), difference(o.relative))
@@ -282,21 +324,20 @@ def conversion_check(card: CardInputs) -> Md:
         + ((o.problem,) if problems else ())
         for o in check.outputs
     ]
-    header = ("Output (→ ONNX output)", "Shape", "Max abs diff", "Relative", "Result") + (
+    header = (f"Output (→ {form} output)", "Shape", "Max abs diff", "Relative", "Result") + (
         ("Problem",) if problems else ()
     )
     parts = [
         Md(
-            f"Converted by {text(conversion.converter)} ({text(versions)}), opset {conversion.opset}. "
             f"Both files ran on {text(check.input)}; outputs paired by {text(check.matched_by)}. "
             f"Each output's largest difference is divided by its range; "
             f"tolerance **{difference(check.tolerance)}**. Overall: **{passed(check.passed)}**."
         ),
         Table(header, rows, frozenset({2, 3})).markdown(),
     ]
-    if conversion.notes:
-        parts.append(bullets(conversion.notes))
-    return Md("\n\n".join(parts))
+    if notes:
+        parts.append(bullets(notes))
+    return parts
 
 
 def published_figures(card: CardInputs) -> Md:
