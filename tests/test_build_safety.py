@@ -75,10 +75,16 @@ def test_a_lock_left_by_a_dead_process_does_not_block(tmp_path):
 
 
 def without_accuracy(record: dict) -> dict:
-    """A record without what the passes that run once every variant is there add: accuracy and the pipeline."""
-    int8 = {k: v for k, v in (record.get("int8") or {}).items() if k not in ("accuracy", "ap_drop", "pck_10_drop")}
-    passes = ("accuracy", "pipeline", "pipeline_note")
-    return {**{k: v for k, v in record.items() if k not in passes}, "int8": int8}
+    """A record without what the passes that run once every variant is there add: accuracy, the
+    pipeline and the browser's figures."""
+    int8_passes = ("accuracy", "ap_drop", "pck_10_drop", "browser_threads", "browser_latency_ratio")
+    int8 = {k: v for k, v in (record.get("int8") or {}).items() if k not in int8_passes}
+    formats = {
+        name: {k: v for k, v in report.items() if k != "browser_latency"}
+        for name, report in (record.get("formats") or {}).items()
+    }
+    passes = ("accuracy", "pipeline", "pipeline_note", "browser_runtime", "browser_note")
+    return {**{k: v for k, v in record.items() if k not in passes}, "int8": int8, "formats": formats}
 
 
 def test_a_killed_build_resumes_with_what_it_finished(tmp_path):

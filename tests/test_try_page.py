@@ -266,7 +266,8 @@ RUNS_ON = [
 
 
 def test_site_has_the_page_its_runtimes_and_the_headers(try_site):
-    from catalog.publish.site import LITERT_FILES, ORT_FILES, TFJS_FILES
+    from catalog.measure.browser import RUNTIMES
+    from catalog.publish.site import ORT_FILES
 
     site, build, document = try_site
     pages = ("index.html", "main.js", "choice.js", "support.js", "runtimes/adapter.js", "runtimes/ort.js")
@@ -275,12 +276,12 @@ def test_site_has_the_page_its_runtimes_and_the_headers(try_site):
     assert (site / "pose" / "pipeline.js").is_file()
     # each runtime's files, copied from node_modules: only those it loads
     assert sorted(p.name for p in (site / "try" / "ort").iterdir()) == sorted(ORT_FILES)
-    for folder, expected in (("litert", LITERT_FILES), ("tfjs", TFJS_FILES)):
-        found = {p.relative_to(site / "try" / folder).as_posix() for p in (site / "try" / folder).rglob("*")}
-        assert {f for f in found if (site / "try" / folder / f).is_file()} == set(expected), folder
-    for relative, source in {**LITERT_FILES, **TFJS_FILES}.items():
-        folder = "litert" if relative in LITERT_FILES else "tfjs"
-        assert (site / "try" / folder / relative).read_bytes() == source.read_bytes()
+    for folder, runtime in (("litert", "litert.js"), ("tfjs", "tfjs")):
+        expected = {served: source for source, served in RUNTIMES[runtime].files}
+        found = {p.relative_to(site / "try").as_posix() for p in (site / "try" / folder).rglob("*") if p.is_file()}
+        assert found == set(expected), folder
+        for served, source in expected.items():
+            assert (site / "try" / served).read_bytes() == source.read_bytes()
     # LiteRT.js imports its helper by bare name: the import map comes before any module script
     index = (site / "try" / "index.html").read_text("utf-8")
     assert '"@litertjs/wasm-utils": "./litert/wasm-utils/index.js"' in index
