@@ -165,11 +165,11 @@ def _run_tfjs(model_path: Path, feeds: Feeds) -> dict[str, np.ndarray]:
         raise ModelError(str(model_path), "TFJS model has no signature naming inputs and outputs")
     graph_def = tfjs_graph_def(model_path, model)
     inputs = {
-        _tensor_name(v["name"]): np.dtype(tf.as_dtype(_dtype_enum(v["dtype"])).as_numpy_dtype)
+        tensor_name(v["name"]): np.dtype(tf.as_dtype(_dtype_enum(v["dtype"])).as_numpy_dtype)
         for v in signature["inputs"].values()
     }
     bound = _bind_feeds(feeds, inputs, str(model_path))
-    output_tensors = {key: _tensor_name(v["name"]) for key, v in signature["outputs"].items()}
+    output_tensors = {key: tensor_name(v["name"]) for key, v in signature["outputs"].items()}
     graph = tf.Graph()
     with graph.as_default():
         tf.graph_util.import_graph_def(graph_def, name="")
@@ -178,7 +178,8 @@ def _run_tfjs(model_path: Path, feeds: Feeds) -> dict[str, np.ndarray]:
     return dict(zip(output_tensors, values, strict=True))
 
 
-def _tensor_name(name: str) -> str:
+def tensor_name(name: str) -> str:
+    """A TFJS signature's tensor name as TensorFlow names the tensor: `input` -> `input:0`."""
     return name if ":" in name else f"{name}:0"
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog import atomic
-from catalog.convert.equivalence import tfjs_graph_def
+from catalog.convert.equivalence import tensor_name, tfjs_graph_def
 from catalog.convert.to_onnx import import_tensorflow
 from catalog.errors import ModelError
 from catalog.read.tfjs import read_model_json
@@ -63,9 +63,9 @@ def convert_tfjs_to_tflite(
         notes.append(f"{split} fused TFJS ops split into TensorFlow ops before conversion")
     (input_spec,) = signature["inputs"].values()
     _fix_input_shape(graph_def, _node_name(input_spec["name"]), input_shape, model_path)
-    outputs = [_tensor_name(spec["name"]) for spec in signature["outputs"].values()]
+    outputs = [tensor_name(spec["name"]) for spec in signature["outputs"].values()]
     try:
-        data = _convert(tf, graph_def, _tensor_name(input_spec["name"]), outputs, fp16_weights)
+        data = _convert(tf, graph_def, tensor_name(input_spec["name"]), outputs, fp16_weights)
     except Exception as err:  # the converter raises its own ConverterError, or anything from TF
         raise ModelError(str(model_path), f"TensorFlow's TFLite converter failed: {_first_error(err)}") from None
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,10 +158,6 @@ def _convert(tf: Any, graph_def: Any, input_name: str, outputs: list[str], fp16_
 
 def _node_name(name: str) -> str:
     return name.split(":")[0]
-
-
-def _tensor_name(name: str) -> str:
-    return name if ":" in name else f"{name}:0"
 
 
 def _first_error(err: Exception) -> str:
