@@ -18,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from catalog import atomic, lock
+from catalog.cards.listed import listed_records
 from catalog.cards.load import Family, Variant
 from catalog.digest import identity, known_sha256, remember, sha256_file
 from catalog.errors import PosezooError
@@ -32,8 +33,14 @@ from catalog.measure.metrics import CONVENTIONS
 from catalog.paths import CATALOG_FILE, DEFAULT_CARDS, DEFAULT_OUT, DEFAULTS_FILE, MODELS_DIR, SCHEMA_FILE
 from catalog.schema import SCHEMA_VERSION, Catalog, json_schema_text
 
+if TYPE_CHECKING:
+    from catalog.convert.equivalence import CheckResult
+
 BUILDER_VERSION = "0.1.0"
 ORIGINAL_RUNTIMES = {"tflite": "tflite"}  # formats a Python runtime here runs as they are
+TFLITE_FORM_SOURCES = ("tfjs", "pb")  # TensorFlow graphs, which TensorFlow's converter makes TFLite files of
+SIZED_BY_CARD = ("pb",)  # dynamic-size graphs with no stated size: counted at the card's
+PYTORCH_SUFFIX = ".pt"  # a pickled PyTorch checkpoint: exported to ONNX, never inspected itself
 LOCK_FILE = ".posezoo-build.lock"
 FINISHED_DIR = ".variants"  # BUILD/.variants/<id>.json: each variant kept as it finishes
 
@@ -78,6 +85,9 @@ class BuildResult:
     seconds: float
     # what could not be had of the evaluation set, one line each: its people go unscored, the build still publishes
     warnings: list[str] = field(default_factory=list)
+    # variants built only where their upstream files are reachable (pinned by git blob id, which no
+    # mirror stands in for) whose fetch failed: listed with the reason, not failures
+    unreachable: list[Failure] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -192,12 +202,29 @@ def _copy_files(files: list[FileDigest], folder: Path) -> list[Path]:
     return copied
 
 
-def _report(path: Path, out: Path) -> dict:
+def _report(path: Path, out: Path, card_size: Variant | None = None) -> dict:
+    """The file's inspection; with `card_size`, an image input of dynamic size is counted at the
+    size the variant's card gives, not at the reader's default."""
     report = inspect(path).to_dict()
+    if card_size is not None:
+        shapes = _card_shapes(report, card_size)
+        if shapes:
+            report = inspect(path, shapes).to_dict()
     report["path"] = _relative(path, out)
     for entry in report["files"]:
         entry["path"] = _relative(Path(entry["path"]), out)
     return report
+
+
+def _card_shapes(report: dict, variant: Variant) -> dict[str, tuple[int, ...]]:
+    """The card's input size for each dynamic-size image input (1 x H x W x 3, or NCHW)."""
+    h, w = variant.preprocess.size
+    card = (1, 3, h, w) if variant.preprocess.layout == "NCHW" else (1, h, w, 3)
+    return {
+        spec["name"]: card
+        for spec in report["inputs"]
+        if len(spec["shape"]) == 4 and not all(isinstance(dim, int) for dim in spec["shape"])
+    }
 
 
 def _astronaut_feeds(variant: Variant, report: dict) -> dict:
@@ -225,23 +252,39 @@ def build_variant(
     progress(variant.id, "fetch")
     fetched = _step(
         "fetch",
-        lambda: fetch(variant.source, variant.sha256 or None, options.cache, variant.base_dir, mirror=options.mirror),
+        lambda: fetch(
+            variant.source,
+            variant.sha256 or None,
+            options.cache,
+            variant.base_dir,
+            mirror=options.mirror,
+            expected_git_blob=variant.git_blob,
+        ),
     )
     originals = _step("copy", lambda: _copy_files(fetched.files, folder))
     original = originals[0]
     progress(variant.id, "inspect")
-    original_report = _step("inspect", lambda: _report(original, options.out))
-    fmt = original_report["format"]
-    formats = {fmt: original_report}
     conversion = None
-    if fmt != "onnx":
+    if original.suffix == PYTORCH_SUFFIX:
+        # no reader opens a pickled checkpoint: the exported ONNX form is the first form there is
+        fmt = "pytorch"
+        formats: dict[str, dict] = {}
+        conversion = _exported_form(variant, original, folder, formats, options, progress)
+    else:
+        original_report = _step("inspect", lambda: _report(original, options.out))
+        fmt = original_report["format"]
+        if fmt in SIZED_BY_CARD:
+            original_report = _step("inspect", lambda: _report(original, options.out, variant))
+        formats = {fmt: original_report}
+    if fmt not in ("onnx", "pytorch"):
         from catalog.convert.to_onnx import convert_to_onnx
 
         progress(variant.id, "convert")
         onnx_path = folder / f"{variant.id}.onnx"
         fp16_source = "fp16" in original_report["precision_split"]
         converted = _step("convert", lambda: convert_to_onnx(original, fmt, onnx_path, fp16_source=fp16_source))
-        formats["onnx"] = _step("inspect", lambda: _report(onnx_path, options.out))
+        sized = variant if fmt in SIZED_BY_CARD else None
+        formats["onnx"] = _step("inspect", lambda: _report(onnx_path, options.out, sized))
         progress(variant.id, "check")
         check = _step("check", lambda: _check(variant, original, fmt, onnx_path, original_report))
         conversion = {
@@ -256,8 +299,8 @@ def build_variant(
         if not check["passed"]:
             raise StepFailed("check", check["message"])
     tflite_conversion = None
-    if fmt == "tfjs":
-        tflite_conversion = _tflite_form(variant, original, folder, formats, options, progress)
+    if fmt in TFLITE_FORM_SOURCES:
+        tflite_conversion = _tflite_form(variant, original, fmt, folder, formats, options, progress)
     progress(variant.id, "keypoint check")
     keypoint_check = _step("keypoint check", lambda: _keypoint_check(variant, options.out, formats, detector))
     int8 = None
@@ -274,6 +317,7 @@ def build_variant(
         "status": "ok",
         "use": asdict(how_used(variant)),
         "formats": formats,
+        "original_format": fmt,
         "conversion": conversion,
         "tflite_conversion": tflite_conversion,
         "keypoint_check": keypoint_check,
@@ -290,23 +334,52 @@ def build_variant(
     }
 
 
-def _tflite_form(
-    variant: Variant, original: Path, folder: Path, formats: dict, options: BuildOptions, progress: Progress
+def _exported_form(
+    variant: Variant, checkpoint: Path, folder: Path, formats: dict, options: BuildOptions, progress: Progress
 ) -> dict:
-    """A TFJS original's TFLite form, for LiteRT.js: converted, inspected and checked against the
-    original as the ONNX form is; its image input fixed at the size the ONNX form is counted at."""
-    from catalog.convert.to_tflite import convert_tfjs_to_tflite
+    """A PyTorch checkpoint's ONNX form (Ultralytics' pose models), exported at the card's input
+    size and checked against the checkpoint run in PyTorch on the astronaut."""
+    from catalog.convert.from_torch import check_torch_export, export_yolo_pose_onnx
+
+    progress(variant.id, "export")
+    onnx_path = folder / f"{variant.id}.onnx"
+    size = variant.preprocess.size[0]
+    exported = _step("export", lambda: export_yolo_pose_onnx(checkpoint, onnx_path, size=size))
+    formats[ONNX_FORMAT] = _step("inspect", lambda: _report(onnx_path, options.out))
+    progress(variant.id, "check")
+    feeds = _astronaut_feeds(variant, formats[ONNX_FORMAT])
+    check = _check_record(_step("check", lambda: check_torch_export(checkpoint, onnx_path, feeds)))
+    if not check["passed"]:
+        raise StepFailed("check", check["message"])
+    return {
+        "converter": exported.converter,
+        "versions": exported.versions,
+        "opset": exported.opset,
+        "seconds": exported.seconds,
+        "fp16_weights": exported.fp16_weights,
+        "notes": exported.notes,
+        "check": check,
+    }
+
+
+def _tflite_form(
+    variant: Variant, original: Path, fmt: str, folder: Path, formats: dict, options: BuildOptions, progress: Progress
+) -> dict:
+    """A TensorFlow graph original's (TFJS, frozen .pb) TFLite form, for LiteRT.js: converted,
+    inspected and checked against the original as the ONNX form is; its image input fixed at the
+    size the ONNX form is counted at."""
+    from catalog.convert.to_tflite import convert_to_tflite
 
     progress(variant.id, "convert to TFLite")
-    source = formats["tfjs"]
+    source = formats[fmt]
     (spec,) = formats[ONNX_FORMAT]["inputs"]
     shape = formats[ONNX_FORMAT]["reference_shapes"].get(spec["name"], spec["shape"])
     path = folder / f"{variant.id}.tflite"
     fp16 = "fp16" in source["precision_split"]
-    converted = _step("convert", lambda: convert_tfjs_to_tflite(original, path, shape, fp16_weights=fp16))
+    converted = _step("convert", lambda: convert_to_tflite(original, fmt, path, shape, fp16_weights=fp16))
     formats[TFLITE_FORMAT] = _step("inspect", lambda: _report(path, options.out))
     progress(variant.id, "check TFLite")
-    check = _step("check", lambda: _check(variant, original, "tfjs", path, source))
+    check = _step("check", lambda: _check(variant, original, fmt, path, source))
     if not check["passed"]:
         raise StepFailed("check", f"TFLite form: {check['message']}")
     return {
@@ -484,7 +557,10 @@ def _check(variant: Variant, original: Path, fmt: str, onnx_path: Path, report: 
     from catalog.convert.equivalence import check_conversion
 
     feeds = _astronaut_feeds(variant, report)
-    result = check_conversion(original, fmt, onnx_path, feeds)
+    return _check_record(check_conversion(original, fmt, onnx_path, feeds))
+
+
+def _check_record(result: CheckResult) -> dict:
     return {
         "input": "skimage.data.astronaut(), preprocessed per the card",
         "tolerance": result.tolerance,
@@ -586,6 +662,7 @@ def _build(options: BuildOptions, progress: Progress, started: float) -> BuildRe
     previous = _finished(options.out)
     records: list[dict] = []
     failures = [Failure(Path(e.where).name, "card", reason) for e in broken_cards for reason in e.reasons]
+    unreachable: list[Failure] = []
     if options.strict and failures:
         families = []
     reused: list[str] = []
@@ -610,7 +687,10 @@ def _build(options: BuildOptions, progress: Progress, started: float) -> BuildRe
                 _keep(options.out, record)
             except StepFailed as failed:
                 failure = Failure(variant.id, failed.step, failed.reason)
-                failures.append(failure)
+                if failed.step == "fetch" and variant.git_blob:
+                    unreachable.append(failure)
+                else:
+                    failures.append(failure)
                 record = {
                     **_variant_facts(variant, family),
                     "status": "failed",
@@ -665,13 +745,14 @@ def _build(options: BuildOptions, progress: Progress, started: float) -> BuildRe
         "high_risk_uses": _high_risk_uses(options.cards),
         "families": [f.model_dump(mode="json") for f in families],
         "variants": records,
+        "listed": listed_records(families, records),
         "failures": [f.__dict__ for f in failures],
     }
     # a record that does not match the published schema is a bug here, never published
     Catalog.model_validate(document)
     _write_if_changed(options.out / SCHEMA_FILE, json_schema_text())
     _write_if_changed(catalog_path, json.dumps(document, indent=1))
-    return BuildResult(catalog_path, records, failures, reused, time.perf_counter() - started, warnings)
+    return BuildResult(catalog_path, records, failures, reused, time.perf_counter() - started, warnings, unreachable)
 
 
 def _write_if_changed(path: Path, text: str) -> None:

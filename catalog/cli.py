@@ -276,6 +276,8 @@ def build_command(
             raise typer.Exit(2) from None
     for failure in result.failures:
         fail_line(failure.variant, failure.what)
+    for unreachable in result.unreachable:  # listed on the pages with the reason; built where upstream answers
+        err().print(f"[yellow]not reachable[/] {escape(unreachable.variant)}: {escape(unreachable.reason)}")
     for variant in result.variants:  # the float forms published; the int8 form's absence is said, not a failure
         int8 = variant.get("int8") or {}
         if variant.get("status") == "ok" and int8.get("reason"):

@@ -4,4 +4,4 @@ catalog.schema cannot be imported (its card schema needs the fetch cache's fcntl
 
 ONNX_FORMAT = "onnx"  # the converted (or original) ONNX file, fp16- or fp32-stored
 INT8_FORMAT = "onnx_int8"  # its static QDQ int8 form
-TFLITE_FORMAT = "tflite"  # the original TFLite file, or the TFLite form of a TFJS original (LiteRT.js runs it)
+TFLITE_FORMAT = "tflite"  # the original TFLite file, or the TFLite form of a TFJS or .pb original (LiteRT.js runs it)

@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from catalog.cards.facts import FamilyFacts, HighRiskUses, License, VariantFacts
+from catalog.cards.facts import FamilyFacts, HighRiskUses, License, ListedFacts, VariantFacts
 from catalog.errors import PosezooError
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 Dim = int | str | None  # a size, a symbolic name for a dynamic size (H, W, N), or unknown
 
 
@@ -140,7 +140,7 @@ class FormatRecord(Record):
     # the model file, relative to the build folder
     path: str
     # onnx | tflite | tfjs
-    format: Literal["onnx", "tflite", "tfjs"]
+    format: Literal["onnx", "tflite", "tfjs", "pb"]
     # bytes, with a TFJS model's weight files
     size_bytes: int
     # size in MiB (2^20 bytes), 4 decimals
@@ -570,9 +570,13 @@ class VariantRecord(VariantFacts):
     error: ErrorRecord | None = None
     # one record per format: the original, its ONNX form and the int8 form (onnx_int8) where there is one
     formats: dict[str, FormatRecord] = {}
+    # the format of the file the source names: one of `formats`, or "pytorch" for a checkpoint
+    # no reader opens, of which only the exported forms are published
+    original_format: Literal["onnx", "tflite", "tfjs", "pb", "pytorch"] | None = None
     # how the ONNX form was made and checked; null when the original is ONNX
     conversion: ConversionRecord | None = None
-    # how the TFLite form (formats.tflite) was made and checked; null unless the original is TFJS
+    # how the TFLite form (formats.tflite) was made and checked; null unless the original is a
+    # TensorFlow graph (TFJS or a frozen .pb)
     tflite_conversion: TfliteConversionRecord | None = None
     # where the files came from
     provenance: ProvenanceRecord | None = None
@@ -596,6 +600,14 @@ class VariantRecord(VariantFacts):
     browser_note: str = ""
     # hash of everything the variant's build depends on; equal keys reuse the previous record
     cache_key: str
+
+
+class ListedRecord(ListedFacts):
+    """A variant the zoo lists without building it (catalog.cards.listed): its card says it cannot be
+    built, or its file could not be fetched; shown after the built ones, with why."""
+
+    # the family's license, with what it binds a user to
+    license: License
 
 
 class FamilyRecord(FamilyFacts):
@@ -644,6 +656,9 @@ class Catalog(Record):
     high_risk_uses: HighRiskUses | None = None
     # model variants
     variants: list[VariantRecord]
+    # variants listed but not built, with why: unavailable on their card, or unreachable by this build
+    # (such a variant is also among `variants`, failed at its fetch)
+    listed: list[ListedRecord] = []
     # what failed, one line each
     failures: list[FailureRecord]
 

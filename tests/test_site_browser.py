@@ -144,6 +144,20 @@ def built_variants(document: dict) -> list[dict]:
     return [v for v in document["variants"] if v["status"] == "ok" and v.get("formats")]
 
 
+def table_ids(document: dict) -> list[str]:
+    """The zoo table's rows: the variants, then the listed ones (a variant whose fetch failed is listed,
+    once, with why)."""
+    listed = [entry["id"] for entry in document.get("listed", [])]
+    return [v["id"] for v in document["variants"] if v["id"] not in listed] + listed
+
+
+def table_families(document: dict) -> dict[str, str]:
+    return {
+        **{v["id"]: v["family"] for v in document["variants"]},
+        **{e["id"]: e["family"] for e in document["listed"]},
+    }
+
+
 def zoo_rows(page) -> list[str]:
     return page.eval_on_selector_all("#zoo-table tbody tr:not([hidden])", "rows => rows.map(r => r.dataset.id)")
 
@@ -155,7 +169,7 @@ def test_zoo_table_lists_sorts_and_filters(visit, served):
     _, document = served
     v = visit()
     page = v.open("zoo/")
-    assert sorted(zoo_rows(page)) == sorted(variant["id"] for variant in document["variants"])
+    assert sorted(zoo_rows(page)) == sorted(table_ids(document))
 
     page.click("#zoo-table thead th:has-text('MFLOPs') button")
     # the whole pipeline's FLOPs; a detector (a component) has none, and sorts last with unbuilt variants
@@ -168,12 +182,12 @@ def test_zoo_table_lists_sorts_and_filters(visit, served):
 
     family = "movenet"
     page.select_option("#zoo-family", family)
-    assert sorted(zoo_rows(page)) == sorted(x["id"] for x in document["variants"] if x["family"] == family)
+    assert sorted(zoo_rows(page)) == sorted(i for i in table_ids(document) if table_families(document)[i] == family)
     page.fill("#zoo-filter", "thunder")
     assert zoo_rows(page) == ["movenet-thunder"]
     page.fill("#zoo-filter", "")
     page.select_option("#zoo-family", "")
-    assert len(zoo_rows(page)) == len(document["variants"])
+    assert len(zoo_rows(page)) == len(table_ids(document))
     page.evaluate("document.activeElement.blur(); document.querySelector('.zoo-scroll').scrollLeft = 0")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "zoo.png"), full_page=True)
@@ -213,7 +227,7 @@ def test_zoo_page_figures_equal_the_catalog(served, site):
     _, document = served
     parser = _TableParser()
     parser.feed((site[0] / "zoo" / "index.html").read_text("utf-8"))
-    assert set(parser.rows) == {v["id"] for v in document["variants"]}
+    assert set(parser.rows) == set(table_ids(document))
     for variant in built_variants(document):
         onnx = variant["formats"]["onnx"]
         row = parser.rows[variant["id"]]
@@ -441,12 +455,13 @@ def test_zoo_phone_keeps_the_model_name_in_view_while_the_figures_scroll(visit):
 def test_zoo_filter_matches_every_word_in_any_order_and_not_figures(visit, served):
     _, document = served
     page = visit().open("zoo/")
-    lightning = {"movenet-lightning", "movenet-multipose"}  # SinglePose and MultiPose Lightning, both MoveNet
+    # SinglePose and MultiPose Lightning (the TFJS file and Google's TFLite file), all MoveNet
+    lightning = {"movenet-lightning", "movenet-multipose", "movenet-multipose-tflite"}
     page.fill("#zoo-filter", "movenet lightning")
     assert set(zoo_rows(page)) == lightning
     page.fill("#zoo-filter", "  Lightning   MOVENET ")
     assert set(zoo_rows(page)) == lightning
-    assert page.inner_text("#zoo-count") == f"2 of {len(document['variants'])} models"
+    assert page.inner_text("#zoo-count") == f"2 of {len(table_ids(document))} models"
 
     page.fill("#zoo-filter", "33")  # BlazePose's 33 keypoints: a word of its rows (blazepose-33)
     assert set(zoo_rows(page)) == {v["id"] for v in document["variants"] if "33" in v["keypoints"]["schema"]}
@@ -475,9 +490,15 @@ def test_zoo_view_is_kept_in_the_address_and_restored_from_it(visit, served):
     page.click("#zoo-table thead th[data-key='latency_ms'] button")  # again: the slowest first
     shown = zoo_rows(page)
     latency = {x["id"]: x["pipeline"]["latency"]["median_ms"] for x in built_variants(document) if x.get("pipeline")}
-    assert shown == sorted(
-        (x["id"] for x in document["variants"] if x["family"] == "efficientpose"), key=lambda i: -latency[i]
-    )
+    listed = [e["id"] for e in document["listed"] if e["family"] == "efficientpose"]
+    assert (
+        shown
+        == sorted(
+            (x["id"] for x in document["variants"] if x["family"] == "efficientpose" and x["id"] not in listed),
+            key=lambda i: -latency[i],
+        )
+        + listed
+    )  # the listed rows stay after the built ones, whatever the order
     address = page.url
     assert "filter=single-person" in address and "family=efficientpose" in address and "sort=-latency_ms" in address
 

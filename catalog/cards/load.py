@@ -5,8 +5,10 @@ everything a consumer needs, so nothing downstream re-merges defaults:
 `keypoints: {schema: NAME}` comes from `_defaults.yaml` (as do the high-risk uses every page
 lists as guidance), the license's terms from `catalog.cards.licenses`, and
 every variant carries its own `task`, `preprocess`, `decode`, `keypoints` and `release_date`
-(variant fields over family fields). Every problem of a card is reported at once, one line
-each, naming the card file and the field (`variants[ID].sha256: ...`).
+(variant fields over family fields). A variant the card says is `unavailable` is not built: it is
+one of the family's `listed` variants, with its reason, and needs none of those facts. Every
+problem of a card is reported at once, one line each, naming the card file and the field
+(`variants[ID].sha256: ...`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from catalog.cards.facts import (
     Keypoints,
     KeypointsSpec,
     License,
+    ListedFacts,
     Paper,
     Preprocess,
     Reference,
@@ -40,6 +43,7 @@ __all__ = [
     "Family",
     "Keypoints",
     "License",
+    "Listed",
     "Paper",
     "Preprocess",
     "Reference",
@@ -61,9 +65,15 @@ class Variant(VariantFacts):
     base_dir: Path = Field(Path("."), exclude=True)
 
 
+class Listed(ListedFacts):
+    """A variant the card lists but says cannot be built (`unavailable`), with why."""
+
+
 class Family(FamilyFacts):
-    # the family's variants, in the card's order
+    # the family's variants the build builds, in the card's order
     variants: list[Variant] = Field(exclude=True)
+    # the variants it lists without building them (`unavailable`), in the card's order
+    listed: list[Listed] = Field(default=[], exclude=True)
     # the card file
     card_path: Path = Field(exclude=True)
 
@@ -130,13 +140,14 @@ def load_cards_leniently(folder: Path) -> tuple[list[Family], list[CardError]]:
     for path in sorted(folder.glob("*.md")):
         try:
             family = load_card(path, defaults)
-            for variant in family.variants:
-                if variant.id in seen:
-                    raise CardError(str(path), f"variants: id {variant.id!r} is also used in {seen[variant.id].name}")
+            ids = [v.id for v in family.variants] + [v.id for v in family.listed]
+            for variant_id in ids:
+                if variant_id in seen:
+                    raise CardError(str(path), f"variants: id {variant_id!r} is also used in {seen[variant_id].name}")
         except CardError as error:
             problems.append(error)
             continue
-        seen.update({variant.id: path for variant in family.variants})
+        seen.update(dict.fromkeys(ids, path))
         families.append(family)
     return families, problems
 
@@ -156,8 +167,10 @@ def load_card(path: Path, defaults: Defaults | None = None) -> Family:
         raise CardError(where, "front matter: expected a mapping")
     card = _validated(CardSpec, data, where)
     problems: list[str] = []
-    variants = [_variant(card, spec, defaults, path.parent, problems) for spec in card.variants]
-    _check_ids(variants, problems)
+    built = [spec for spec in card.variants if spec.unavailable is None]
+    variants = [_variant(card, spec, defaults, path.parent, problems) for spec in built]
+    listed = [_listed(card, spec) for spec in card.variants if spec.unavailable is not None]
+    _check_ids([*variants, *listed], problems)
     _raise_all(where, problems)
     return Family(
         id=card.family,
@@ -173,6 +186,7 @@ def load_card(path: Path, defaults: Defaults | None = None) -> Family:
         card=path.name,
         body=match[2].strip(),
         variants=[v for v in variants if v is not None],
+        listed=listed,
         card_path=path,
     )
 
@@ -208,13 +222,14 @@ def _variant(
     else:
         kp_field = f"{field}.keypoints" if spec.keypoints else "keypoints"
         keypoints = _keypoints(kp_spec, defaults.keypoint_schemas, kp_field, problems)
-    if len(problems) > count:
+    if len(problems) > count or spec.source is None:
         return None
     return Variant(
         id=spec.id,
         name=spec.name,
         source=spec.source,
         sha256=spec.sha256,
+        git_blob=spec.git_blob,
         role=spec.role,
         task=spec.task or card.task,
         preprocess=preprocess,
@@ -226,6 +241,22 @@ def _variant(
         published=spec.published,
         family=card.family,
         base_dir=base_dir,
+    )
+
+
+def _listed(card: CardSpec, spec: VariantSpec) -> Listed:
+    assert spec.unavailable is not None
+    return Listed(
+        id=spec.id,
+        name=spec.name,
+        family=card.family,
+        task=spec.task or card.task,
+        release_date=spec.release_date or card.release_date,
+        reason=spec.unavailable.reason,
+        note=spec.unavailable.note,
+        source=spec.source,
+        published=spec.published,
+        notes=spec.notes,
     )
 
 
@@ -242,18 +273,20 @@ def _keypoints(spec: KeypointsSpec, shared: dict[str, Keypoints], field: str, pr
         return None
 
 
-def _check_ids(variants: list[Variant | None], problems: list[str]) -> None:
+def _check_ids(variants: list[Variant | Listed | None], problems: list[str]) -> None:
     found = [v for v in variants if v is not None]
     ids = [v.id for v in found]
     for variant_id in dict.fromkeys(ids):
         if ids.count(variant_id) > 1:
             problems.append(f"variants: duplicate id {variant_id!r}")
     for variant in found:
-        if variant.detector is None:
+        if isinstance(variant, Listed) or variant.detector is None:
             continue
         detector = next((v for v in found if v.id == variant.detector), None)
         if detector is None:
             problems.append(f"variants[{variant.id}].detector: no variant {variant.detector!r}")
+        elif isinstance(detector, Listed):
+            problems.append(f"variants[{variant.id}].detector: {variant.detector!r} is unavailable, never built")
         elif detector.role != "detector":
             problems.append(f"variants[{variant.id}].detector: {variant.detector!r} has no role: detector")
 

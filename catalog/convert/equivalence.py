@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from catalog.convert.to_onnx import import_tensorflow, patch_tfjs_model
+from catalog.convert.to_onnx import frozen_graph_def, graph_io, import_tensorflow, patch_tfjs_model, tensor_name
 from catalog.errors import ModelError
 from catalog.read.tfjs import read_model_json, stored_weights
 from catalog.runtime import ORT_DTYPES, onnx_session
@@ -84,12 +84,14 @@ class CheckResult:
 
 
 def run_original(model_path: Path, fmt: str, feeds: Feeds) -> dict[str, np.ndarray]:
-    """Outputs of the source model: TFLite with LiteRT, TFJS as a TensorFlow graph."""
+    """Outputs of the source model: TFLite with LiteRT, TFJS and frozen GraphDefs (pb) as TensorFlow graphs."""
     if fmt == "tflite":
         return _run_tflite(Path(model_path), feeds)
     if fmt == "tfjs":
         return _run_tfjs(Path(model_path), feeds)
-    raise ModelError(str(model_path), f"cannot run format {fmt!r}: expected tflite or tfjs")
+    if fmt == "pb":
+        return _run_pb(Path(model_path), feeds)
+    raise ModelError(str(model_path), f"cannot run format {fmt!r}: expected tflite, tfjs or pb")
 
 
 def run_onnx(onnx_path: Path, feeds: Feeds) -> dict[str, np.ndarray]:
@@ -168,19 +170,26 @@ def _run_tfjs(model_path: Path, feeds: Feeds) -> dict[str, np.ndarray]:
         tensor_name(v["name"]): np.dtype(tf.as_dtype(_dtype_enum(v["dtype"])).as_numpy_dtype)
         for v in signature["inputs"].values()
     }
-    bound = _bind_feeds(feeds, inputs, str(model_path))
     output_tensors = {key: tensor_name(v["name"]) for key, v in signature["outputs"].items()}
+    return _run_graph_def(tf, graph_def, output_tensors, _bind_feeds(feeds, inputs, str(model_path)))
+
+
+def _run_pb(model_path: Path, feeds: Feeds) -> dict[str, np.ndarray]:
+    tf = import_tensorflow(model_path, "the check")
+    inputs, outputs = graph_io(model_path)
+    bound = _bind_feeds(feeds, inputs, str(model_path))
+    return _run_graph_def(tf, frozen_graph_def(model_path), {name: name for name in outputs}, bound)
+
+
+def _run_graph_def(tf: Any, graph_def: Any, outputs: dict[str, str], bound: Feeds) -> dict[str, np.ndarray]:
+    """A GraphDef run in a TensorFlow session: `bound` feeds by tensor name, the `outputs`
+    tensors' values by their keys."""
     graph = tf.Graph()
     with graph.as_default():
         tf.graph_util.import_graph_def(graph_def, name="")
     with tf.compat.v1.Session(graph=graph) as session:
-        values = session.run(list(output_tensors.values()), feed_dict=bound)
-    return dict(zip(output_tensors, values, strict=True))
-
-
-def tensor_name(name: str) -> str:
-    """A TFJS signature's tensor name as TensorFlow names the tensor: `input` -> `input:0`."""
-    return name if ":" in name else f"{name}:0"
+        values = session.run(list(outputs.values()), feed_dict=bound)
+    return dict(zip(outputs, values, strict=True))
 
 
 def _dtype_enum(name: str) -> int:

@@ -1,4 +1,5 @@
-"""Convert a TFLite or TFJS graph model to ONNX with tf2onnx, keeping the source's fp16 storage.
+"""Convert a TFLite file, a TFJS graph model or a frozen TensorFlow GraphDef (.pb) to ONNX with
+tf2onnx, keeping the source's fp16 storage.
 
 tensorflow and tf2onnx are the optional extra `posezoo[convert]`, imported only when converting.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 import shutil
 import sys
@@ -29,7 +31,7 @@ from catalog.convert.canonical import NotCanonicalizable, canonicalize
 from catalog.errors import ModelError
 from catalog.read.tfjs import model_files, read_model_json, weight_paths
 
-FORMATS = ("tflite", "tfjs")
+FORMATS = ("tflite", "tfjs", "pb")
 INSTALL_HINT = "conversion needs `pip install posezoo[convert]` (tensorflow, tf2onnx)"
 FP16_MIN_ELEMENTS = 256  # smaller weights are not worth a Cast node
 # TFJS writes these ops without attrs that newer TensorFlow's op registry requires
@@ -54,10 +56,12 @@ class Conversion:
 def convert_to_onnx(
     model_path: Path, fmt: str, out_path: Path, *, opset: int = 17, fp16_source: bool | None = None
 ) -> Conversion:
-    """Convert `model_path` (fmt "tflite" or "tfjs") to an ONNX file at `out_path`.
+    """Convert `model_path` (fmt "tflite", "tfjs" or "pb") to an ONNX file at `out_path`.
 
     `fp16_source`: whether the source stores fp16 weights, where the caller has inspected it
-    already; otherwise it is inspected here.
+    already; otherwise it is inspected here. A frozen GraphDef's inputs are its Placeholders and
+    its outputs the tensors no node reads (`catalog.read.pb`); dynamic dims stay dynamic, an
+    image input's named N, H, W as for TFJS.
     """
     model_path, out_path = Path(model_path), Path(out_path)
     if fmt not in FORMATS:
@@ -66,13 +70,13 @@ def convert_to_onnx(
     started = time.perf_counter()
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="posezoo-convert-") as scratch:
-        if fmt == "tfjs":
-            ready = _patched_tfjs_copy(model_path, Path(scratch), notes)
-            kind = "tfjs_path"
+        if fmt == "pb":
+            source = _frozen_graph_source(model_path)
+        elif fmt == "tfjs":
+            source = {"tfjs_path": str(_patched_tfjs_copy(model_path, Path(scratch), notes))}
         else:
-            ready = _densified_tflite(model_path, Path(scratch), notes)
-            kind = "tflite_path"
-        model = _run_tf2onnx(tf2onnx_modules, ready, kind, opset, model_path)
+            source = {"tflite_path": str(_densified_tflite(model_path, Path(scratch), notes))}
+        model = _run_tf2onnx(tf2onnx_modules, source, opset, model_path)
     _name_image_input_dims(model, notes)
     if fp16_source is None:
         fp16_source = stores_fp16(model_path)
@@ -138,14 +142,20 @@ def _import_converter(model_path: Path) -> tuple[Any, Any, Any]:
     return tf, tfonnx, optimizer
 
 
-def _run_tf2onnx(modules: tuple[Any, Any, Any], path: Path, kind: str, opset: int, original: Path) -> onnx.ModelProto:
+def _run_tf2onnx(modules: tuple[Any, Any, Any], source: dict[str, Any], opset: int, original: Path) -> onnx.ModelProto:
+    """tf2onnx on `source`: process_tf_graph's tflite_path or tfjs_path, or a `graph_def` with its
+    input_names and output_names."""
     tf, tfonnx, optimizer = modules
+    source = dict(source)
+    graph_def = source.pop("graph_def", None)
     try:
-        with tf.device("/cpu:0"), tf.Graph().as_default(), warnings.catch_warnings():
+        with tf.device("/cpu:0"), tf.Graph().as_default() as tf_graph, warnings.catch_warnings():
             # tf2onnx's own deprecation notices (tf.lite.Interpreter, np.product) are not ours
             warnings.simplefilter("ignore", UserWarning)
             warnings.simplefilter("ignore", DeprecationWarning)
-            graph = tfonnx.process_tf_graph(None, opset=opset, **{kind: str(path)})
+            if graph_def is not None:
+                tf.import_graph_def(graph_def, name="")
+            graph = tfonnx.process_tf_graph(tf_graph if graph_def is not None else None, opset=opset, **source)
             graph = optimizer.optimize_graph(graph)
             return graph.make_model(f"converted from {original.name} by posezoo with tf2onnx")
     except Exception as err:  # tf2onnx raises anything from ValueError to KeyError
@@ -253,6 +263,63 @@ def _link_or_copy(source: Path, target: Path) -> None:
         os.symlink(source.resolve(), target)
     except OSError:
         shutil.copyfile(source, target)
+
+
+# ---------------------------------------------------------------------------------- frozen GraphDef
+
+
+def graph_io(model_path: Path) -> tuple[dict[str, np.dtype], list[str]]:
+    """A frozen GraphDef's inputs (TensorFlow tensor names, `image:0`, with their dtypes) and
+    outputs, as inspect reads them: its Placeholders, and the tensors no node reads."""
+    from catalog.read.pb import read_pb
+
+    graph = read_pb(model_path)
+    if not graph.inputs or not graph.outputs:
+        raise ModelError(str(model_path), "the graph has no Placeholder input or no output")
+    inputs = {}
+    for name in graph.inputs:
+        try:
+            inputs[tensor_name(name)] = np.dtype(graph.tensors[name].dtype)
+        except TypeError:
+            reason = f"input {name} is {graph.tensors[name].dtype}, not a dtype a feed can have"
+            raise ModelError(str(model_path), reason) from None
+    return inputs, [tensor_name(name) for name in graph.outputs]
+
+
+def tensor_name(name: str) -> str:
+    """A node's name, a TFJS signature's or the IR's tensor name as TensorFlow names the tensor:
+    `input` -> `input:0`."""
+    return name if ":" in name else f"{name}:0"
+
+
+def frozen_graph_def(model_path: Path) -> Any:
+    """The .pb file as TensorFlow's own GraphDef (TensorFlow is loaded: this is for running and
+    converting it); ModelError, one line, where it is none."""
+    from tensorflow.core.framework import graph_pb2
+
+    from catalog.read.pb import parse_graph_def
+
+    data = Path(model_path).read_bytes()
+    parse_graph_def(model_path, data)  # the reader's checks and messages first
+    return graph_pb2.GraphDef.FromString(data)
+
+
+def _frozen_graph_source(model_path: Path) -> dict[str, Any]:
+    """tf2onnx's input for a frozen GraphDef, loaded as its --graphdef option loads one (grappler's
+    inference optimisations included)."""
+    from tf2onnx import tf_loader
+
+    inputs, outputs = graph_io(model_path)
+    tf_logger = logging.getLogger("tensorflow")
+    level = tf_logger.level
+    tf_logger.setLevel(logging.ERROR)  # the loader's TF1 API deprecation notices are not ours
+    try:
+        graph_def, input_names, output_names = tf_loader.from_graphdef(str(model_path), list(inputs), outputs)
+    except Exception as err:  # TensorFlow's import raises anything from ValueError to its own errors
+        raise ModelError(str(model_path), f"TensorFlow cannot load the graph: {_first_line(err)}") from err
+    finally:
+        tf_logger.setLevel(level)
+    return {"graph_def": graph_def, "input_names": input_names, "output_names": output_names}
 
 
 # ---------------------------------------------------------------------------------- TFLite

@@ -1,9 +1,11 @@
-"""Convert a TFJS graph model to TFLite with TensorFlow's own converter, for LiteRT.js in the browser.
+"""Convert a TFJS graph model or a frozen GraphDef (.pb) to TFLite with TensorFlow's own converter,
+for LiteRT.js in the browser.
 
 The TFJS graph is rebuilt as the TensorFlow GraphDef it came from (`tfjs_graph_def`, the one the
-conversion check runs), its fused ops split back into the ops TensorFlow's TFLite converter knows
-(it re-fuses them into TFLite's own kernels), its image input fixed at the card's size (LiteRT.js
-compiles one shape), and converted with fp16 weight storage where the original stores fp16.
+conversion check runs); a .pb already is one. Either way the GraphDef's fused ops are split back
+into the ops TensorFlow's TFLite converter knows (it re-fuses them into TFLite's own kernels), its
+image input fixed at the card's size (LiteRT.js compiles one shape), and it is converted with fp16
+weight storage where the original stores fp16.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from catalog import atomic
-from catalog.convert.equivalence import tensor_name, tfjs_graph_def
-from catalog.convert.to_onnx import import_tensorflow
+from catalog.convert.equivalence import tfjs_graph_def
+from catalog.convert.to_onnx import frozen_graph_def, graph_io, import_tensorflow, tensor_name
 from catalog.errors import ModelError
 from catalog.read.tfjs import read_model_json
 
@@ -44,28 +46,29 @@ class TfliteConversion:
 def convert_tfjs_to_tflite(
     model_path: Path, out_path: Path, input_shape: list[int], *, fp16_weights: bool
 ) -> TfliteConversion:
-    """Write the TFJS graph model at `model_path` as a TFLite file at `out_path`, its image
-    input fixed at `input_shape`; ModelError, one line, when TensorFlow's converter refuses it."""
+    """`convert_to_tflite` for a TFJS graph model."""
+    return convert_to_tflite(model_path, "tfjs", out_path, input_shape, fp16_weights=fp16_weights)
+
+
+def convert_to_tflite(
+    model_path: Path, fmt: str, out_path: Path, input_shape: list[int], *, fp16_weights: bool
+) -> TfliteConversion:
+    """Write the TFJS graph model or frozen GraphDef (fmt "tfjs" or "pb") at `model_path` as a
+    TFLite file at `out_path`, its image input fixed at `input_shape`; ModelError, one line, when
+    TensorFlow's converter refuses it."""
     model_path, out_path = Path(model_path), Path(out_path)
+    if fmt not in ("tfjs", "pb"):
+        raise ModelError(str(model_path), f"cannot convert {fmt!r} to TFLite: expected tfjs or pb")
     tf = import_tensorflow(model_path)
     started = time.perf_counter()
-    model = read_model_json(model_path)
-    signature = model.get("signature") or {}
-    if not signature.get("inputs") or not signature.get("outputs"):
-        raise ModelError(str(model_path), "TFJS model has no signature naming inputs and outputs")
-    if len(signature["inputs"]) != 1:
-        count = len(signature["inputs"])
-        raise ModelError(str(model_path), f"TFLite conversion takes one image input, the model has {count}")
-    graph_def = tfjs_graph_def(model_path, model)
+    graph_def, input_name, outputs = _tfjs_graph(model_path) if fmt == "tfjs" else _frozen_graph(model_path)
     notes: list[str] = []
     split = unfuse(graph_def)
     if split:
-        notes.append(f"{split} fused TFJS ops split into TensorFlow ops before conversion")
-    (input_spec,) = signature["inputs"].values()
-    _fix_input_shape(graph_def, _node_name(input_spec["name"]), input_shape, model_path)
-    outputs = [tensor_name(spec["name"]) for spec in signature["outputs"].values()]
+        notes.append(f"{split} fused {'TFJS ' if fmt == 'tfjs' else ''}ops split into TensorFlow ops before conversion")
+    _fix_input_shape(graph_def, _node_name(input_name), input_shape, model_path)
     try:
-        data = _convert(tf, graph_def, tensor_name(input_spec["name"]), outputs, fp16_weights)
+        data = _convert(tf, graph_def, input_name, outputs, fp16_weights)
     except Exception as err:  # the converter raises its own ConverterError, or anything from TF
         raise ModelError(str(model_path), f"TensorFlow's TFLite converter failed: {_first_error(err)}") from None
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,6 +82,30 @@ def convert_tfjs_to_tflite(
         input_shape=list(input_shape),
         notes=notes,
     )
+
+
+def _tfjs_graph(model_path: Path) -> tuple[Any, str, list[str]]:
+    """A TFJS model's GraphDef, its one input's and its outputs' tensor names, from its signature."""
+    model = read_model_json(model_path)
+    signature = model.get("signature") or {}
+    if not signature.get("inputs") or not signature.get("outputs"):
+        raise ModelError(str(model_path), "TFJS model has no signature naming inputs and outputs")
+    _one_input(model_path, len(signature["inputs"]))
+    (input_spec,) = signature["inputs"].values()
+    outputs = [tensor_name(spec["name"]) for spec in signature["outputs"].values()]
+    return tfjs_graph_def(model_path, model), tensor_name(input_spec["name"]), outputs
+
+
+def _frozen_graph(model_path: Path) -> tuple[Any, str, list[str]]:
+    """A .pb's GraphDef, its one Placeholder's and its outputs' tensor names (`graph_io`)."""
+    inputs, outputs = graph_io(model_path)
+    _one_input(model_path, len(inputs))
+    return frozen_graph_def(model_path), next(iter(inputs)), outputs
+
+
+def _one_input(model_path: Path, count: int) -> None:
+    if count != 1:
+        raise ModelError(str(model_path), f"TFLite conversion takes one image input, the model has {count}")
 
 
 def unfuse(graph_def: Any) -> int:
@@ -139,7 +166,7 @@ def _fix_input_shape(graph_def: Any, name: str, shape: list[int], model_path: Pa
             for size in shape:
                 node.attr["shape"].shape.dim.add(size=int(size))
             return
-    raise ModelError(str(model_path), f"the signature's input {name} is not a placeholder of the graph")
+    raise ModelError(str(model_path), f"the input {name} is not a placeholder of the graph")
 
 
 def _convert(tf: Any, graph_def: Any, input_name: str, outputs: list[str], fp16_weights: bool) -> bytes:

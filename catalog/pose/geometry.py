@@ -57,8 +57,8 @@ class Frame:
         xy = np.asarray(xy, dtype=np.float64)
         return (xy - self.matrix[:, 2]) @ np.linalg.inv(self.matrix[:, :2]).T
 
-    def sample(self, image: np.ndarray, input_hw: tuple[int, int]) -> np.ndarray:
-        """The model-input-sized picture this frame sees (float, 0..255, black outside)."""
+    def sample(self, image: np.ndarray, input_hw: tuple[int, int], pad: float = 0.0) -> np.ndarray:
+        """The model-input-sized picture this frame sees (float, 0..255; `pad` outside the image)."""
         h, w = image.shape[:2]
         ih, iw = input_hw
         # pixel-centre conventions: input (col, row) -> (u, v) -> (x, y) -> image (col, row)
@@ -77,6 +77,6 @@ class Frame:
             output_shape=(ih, iw),
             order=1,
             mode="constant",
-            cval=0.0,
+            cval=float(pad),
             preserve_range=True,
         ).astype(np.float32)

@@ -92,4 +92,4 @@ def preprocess(
     input_hw = input_size(spec, input_shape)
     if frame is None:
         frame = frame_for(image.shape[:2], spec, input_hw)
-    return to_tensor(frame.sample(image, input_hw), spec)
+    return to_tensor(frame.sample(image, input_hw, spec.pad), spec)

@@ -44,7 +44,8 @@ class Model:
         image = check_image(image)
         if frame is None:
             frame = frame_for(image.shape[:2], self.variant.preprocess, self.input_hw)
-        return to_tensor(frame.sample(image, self.input_hw), self.variant.preprocess), frame
+        spec = self.variant.preprocess
+        return to_tensor(frame.sample(image, self.input_hw, spec.pad), spec), frame
 
     def run(self, image: np.ndarray, frame: Frame | None = None) -> tuple[list[Decoded], Frame]:
         """People in an RGB image, in the input's coordinates, and the frame that maps them back

@@ -25,7 +25,7 @@ from catalog.publish.records import (
     scored,
     use_brief,
 )
-from catalog.schema import FamilyRecord, FormatRecord, IntervalRecord, TensorRecord, VariantRecord
+from catalog.schema import FamilyRecord, FormatRecord, IntervalRecord, ListedRecord, TensorRecord, VariantRecord
 
 MISSING = "—"
 Sort = Literal["number", "text"]  # a number column sorts by its figure, a text column by what it shows
@@ -271,3 +271,21 @@ ZOO_COLUMNS: list[Column] = [
     Column("outputs", "Outputs", _shapes(lambda r: r.outputs), phone=False, in_app=False),
 ]
 BY_KEY: dict[str, Column] = {column.key: column for column in ZOO_COLUMNS}
+
+
+# what a listed variant's row says in a column: its names, task and license; no figure (nothing of it
+# was built or measured here: its authors' figures are on its own page). Why it is not built is said
+# under its name on the site, and in the app's Status column
+LISTED_TEXT: dict[str, Callable[[ListedRecord, FamilyRecord | None], str]] = {
+    "family": lambda e, f: f.name if f else e.family,
+    "variant": lambda e, _: e.name,
+    "task": lambda e, _: e.task,
+    "commercial": lambda e, _: e.license.commercial_use,
+    "license": lambda e, _: e.license.spdx,
+}
+
+
+def listed_shown(column: Column, entry: ListedRecord, family: FamilyRecord | None) -> str:
+    """A listed variant's cell in `column`: its text, or MISSING."""
+    said = LISTED_TEXT.get(column.key)
+    return said(entry, family) if said else MISSING

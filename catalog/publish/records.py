@@ -12,13 +12,35 @@ from pathlib import Path
 
 from catalog.formats import INT8_FORMAT, ONNX_FORMAT
 from catalog.publish.formatting import points
-from catalog.schema import AccuracyRecord, Catalog, FamilyRecord, FormatRecord, UseRecord, VariantRecord
+from catalog.schema import (
+    AccuracyRecord,
+    Catalog,
+    FamilyRecord,
+    FormatRecord,
+    ListedRecord,
+    UseRecord,
+    VariantRecord,
+)
 
 LATENCY_RUNTIME = "onnxruntime"  # the runtime every variant's ONNX form is timed on
-FORMAT_NAMES = {"onnx": "ONNX", INT8_FORMAT: "ONNX int8", "tflite": "TFLite", "tfjs": "TFJS"}
+FORMAT_NAMES = {
+    "onnx": "ONNX",
+    INT8_FORMAT: "ONNX int8",
+    "tflite": "TFLite",
+    "tfjs": "TFJS",
+    "pb": "TensorFlow frozen graph",
+    "pytorch": "PyTorch",
+}
 # the flag rule: a form is flagged when even the top of its PCK@0.1 interval is below this share,
 # i.e. it misses or misplaces most of the people's keypoints on the set whatever the sampling luck
 FLAG_PCK = 0.5
+# why a listed variant is not built, in words for a table cell
+LISTED_REASONS = {
+    "no-weights": "no weights",
+    "no-license": "no license",
+    "forbids-redistribution": "license forbids redistribution",
+    "unreachable": "unreachable",
+}
 
 
 def onnx_report(variant: VariantRecord) -> FormatRecord | None:
@@ -32,6 +54,8 @@ def built(variant: VariantRecord) -> bool:
 
 
 def original_format(variant: VariantRecord) -> str | None:
+    if variant.original_format:
+        return variant.original_format
     names = [name for name in variant.formats if name not in (ONNX_FORMAT, INT8_FORMAT)]
     return names[0] if names else ("onnx" if variant.formats else None)
 
@@ -58,6 +82,21 @@ def used_by(variant: VariantRecord, catalog: Catalog) -> list[VariantRecord]:
     return [v for v in catalog.variants if v.use and v.use.detector == variant.id and v.id != variant.id]
 
 
+def shown_variants(catalog: Catalog) -> list[VariantRecord]:
+    """The variants a zoo table shows as variants: all but those it shows as listed (a variant whose
+    fetch failed is both: its listed row says why)."""
+    listed = {entry.id for entry in catalog.listed}
+    return [variant for variant in catalog.variants if variant.id not in listed]
+
+
+def listed_status(entry: ListedRecord) -> str:
+    """A listed variant's status in a few words: "not built here: no weights"."""
+    return f"not built here: {LISTED_REASONS.get(entry.reason, entry.reason)}"
+
+
+def listed_in_family(catalog: Catalog, family_id: str) -> list[ListedRecord]:
+    return [entry for entry in catalog.listed if entry.family == family_id]
+
 
 def runnable(variant: VariantRecord) -> bool:
     """A variant the Try-it page lists: a built model with an ONNX file."""
@@ -80,13 +119,13 @@ def variants_by_id(catalog: Catalog) -> dict[str, VariantRecord]:
     return {variant.id: variant for variant in catalog.variants}
 
 
-def family_name(variant: VariantRecord, families: Mapping[str, FamilyRecord]) -> str:
+def family_name(variant: VariantRecord | ListedRecord, families: Mapping[str, FamilyRecord]) -> str:
     """The name of the variant's family; its id where the catalog has no such family."""
     family = families.get(variant.family)
     return family.name if family else variant.family
 
 
-def model_title(variant: VariantRecord, families: Mapping[str, FamilyRecord]) -> str:
+def model_title(variant: VariantRecord | ListedRecord, families: Mapping[str, FamilyRecord]) -> str:
     """The family's name and the variant's: "MoveNet SinglePose Lightning"."""
     return f"{family_name(variant, families)} {variant.name}"
 

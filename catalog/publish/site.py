@@ -43,15 +43,25 @@ from catalog.atomic import write_text
 from catalog.measure.browser import FORM_RUNTIMES, ISOLATION_HEADERS, RUNTIMES
 from catalog.paths import CATALOG_FILE, ROOT
 from catalog.publish.accuracy_page import mapping_markdown
-from catalog.publish.columns import ZOO_COLUMNS, Column
+from catalog.publish.columns import MISSING, ZOO_COLUMNS, Column, listed_shown
 from catalog.publish.formatting import mib
 from catalog.publish.model_card import render_card, write_cards
 from catalog.publish.model_card.inputs import CONVENTION_ANCHORS
+from catalog.publish.model_card.listed import listed_page
 from catalog.publish.model_card.markdown import url
 from catalog.publish.model_card.sections import SKELETON_FILE
-from catalog.publish.records import built, families_by_id, model_title, onnx_report, runnable, safe_relative
+from catalog.publish.records import (
+    built,
+    families_by_id,
+    listed_status,
+    model_title,
+    onnx_report,
+    runnable,
+    safe_relative,
+    shown_variants,
+)
 from catalog.publish.stlite import StliteError, write_app_page
-from catalog.schema import Catalog, FamilyRecord, VariantRecord
+from catalog.schema import Catalog, FamilyRecord, ListedRecord, VariantRecord
 
 SITE_CONFIG = ROOT / "site" / "mkdocs.yml"
 NOTEBOOK = ROOT / "notebooks" / "zoo.ipynb"
@@ -133,6 +143,34 @@ def _cell_html(column: Column, variant: VariantRecord, family: FamilyRecord | No
     return shown
 
 
+def _listed_row(entry: ListedRecord, family: FamilyRecord | None) -> str:
+    """A listed variant's row: its names, task and license, the reason in words where the figures
+    would be, and its page (why, and the authors' figures) linked from its name."""
+    cells = []
+    for column in TABLE_COLUMNS:
+        attrs = f' data-column="{esc(column.header)}"{_classes(column)}'
+        shown = listed_shown(column, entry, family)
+        if column.key == "variant":
+            status = f'<small class="zoo-status">({esc(listed_status(entry))})</small>'
+            inner = f'<a href="{esc(entry.id)}/">{esc(shown)}</a> {status}'
+        elif column.key == "license":
+            target = url(entry.license.url)
+            inner = f'<a href="{esc(target)}">{esc(shown)}</a>' if target else esc(shown)
+        else:
+            inner = esc(shown)
+        if column.sort == "number":
+            attrs += ' data-value=""'
+        cells.append(f"<td{attrs}>{inner}</td>")
+    words = [entry.id, listed_status(entry), entry.reason]
+    words += [listed_shown(c, entry, family) for c in TABLE_COLUMNS if c.sort == "text"]
+    search = " ".join(w for w in words if w != MISSING).lower()
+    return (
+        f'<tr class="zoo-listed" data-id="{esc(entry.id)}" data-family="{esc(entry.family)}"'
+        f' data-reason="{esc(entry.reason)}" title="{esc(entry.note)}" data-search="{esc(search)}">'
+        f"{''.join(cells)}</tr>"
+    )
+
+
 def zoo_table(catalog: Catalog) -> str:
     families = families_by_id(catalog)
     head = "".join(
@@ -141,7 +179,7 @@ def zoo_table(catalog: Catalog) -> str:
         for c in TABLE_COLUMNS
     )
     rows = []
-    for variant in catalog.variants:
+    for variant in shown_variants(catalog):
         family = families.get(variant.family)
         cells = []
         for column in TABLE_COLUMNS:
@@ -154,6 +192,9 @@ def zoo_table(catalog: Catalog) -> str:
             f'<tr data-id="{esc(variant.id)}" data-family="{esc(variant.family)}"'
             f' data-search="{esc(search_text(variant, family))}">{"".join(cells)}</tr>'
         )
+    # the listed rows after the built ones, in a body of their own: sorting moves the built rows only
+    listed = "".join(_listed_row(entry, families.get(entry.family)) for entry in catalog.listed)
+    listed_body = f'<tbody class="zoo-listed" aria-label="Listed, not built here">{listed}</tbody>' if listed else ""
     options = "".join(f'<option value="{esc(f.id)}">{esc(f.name)}</option>' for f in catalog.families)
     controls = (
         '<div class="zoo-controls">'
@@ -167,9 +208,20 @@ def zoo_table(catalog: Catalog) -> str:
     table = (
         '<div class="zoo-scroll" id="zoo-scroll" tabindex="0" role="region" aria-label="The zoo table">'
         '<table class="zoo-table" id="zoo-table">'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>{listed_body}</table></div>"
     )
     return controls + "\n" + cue + "\n" + table
+
+
+def _listed_text(catalog: Catalog) -> str:
+    if not catalog.listed:
+        return ""
+    return (
+        "After them, in grey, the variants the zoo lists without building them, each with why in its row:\n"
+        "no weights in a form the build reads, no license, a license that forbids redistribution, or a file\n"
+        "this build could not fetch (unreachable). Their pages give the authors' own figures, their source\n"
+        "and their license.\n\n"
+    )
 
 
 def zoo_page(catalog: Catalog) -> str:
@@ -189,7 +241,7 @@ ONNX file's (every variant has one, checked against its original). Commercial us
 license allows; the uses its authors advise against are on each model's page, with the original
 file's figures, the stages of the pipeline, and the inputs and outputs.
 
-Click a header to sort by it (again to reverse); type words in the filter (a name, a task, a
+{_listed_text(catalog)}Click a header to sort by it (again to reverse); type words in the filter (a name, a task, a
 license...) or choose a family to narrow the table. The page's address keeps the filter and
 the order: copy it to share this view. How each figure is counted: [the Numbers page](../numbers.md).
 
@@ -462,6 +514,11 @@ def site_config(catalog: Catalog, source_dir: Path, site_dir: Path, notebook: bo
         if built(v)
         for title in [model_title(v, families)]
     ]
+    models += [
+        {(title if not re.search(r"[<>&\"']", title) else e.id): f"zoo/{e.id}/index.md"}
+        for e in catalog.listed
+        for title in [f"{model_title(e, families)} (not built)"]
+    ]
     generated = [
         {"Zoo": [{"All models": "zoo/index.md"}, *models]},
         {"Accuracy": "accuracy.md"},
@@ -579,6 +636,8 @@ def build_site(build_dir: Path, *, notebook: bool = True, pyodide_url: str | Non
         page = docs / "zoo" / variant.id
         write_text(page / "index.md", with_try_link(render_card(catalog, variant.id, site=True), variant))
         shutil.copyfile(cards_dir / variant.id / SKELETON_FILE, page / SKELETON_FILE)
+    for entry in catalog.listed:
+        write_text(docs / "zoo" / entry.id / "index.md", listed_page(catalog, entry.id, site=True))
     write_text(docs / "charts.md", charts_page(catalog_path))
     write_text(docs / TRY_PAGE, try_it_page(catalog))
     if notebook:

@@ -103,8 +103,12 @@ _BLAZEPOSE_DETECTOR_4: dict[str, Point] = {
     "upper_body_scale_point": (0.50, 0.08),
 }
 
+# OpenPose's 18: COCO's 17 and a neck between the shoulders
+_OPENPOSE_18: dict[str, Point] = {**_COCO_17, "neck": (0.50, 0.24)}
+
 LAYOUTS: dict[str, dict[str, Point]] = {
     "coco-17": _COCO_17,
+    "openpose-18": _OPENPOSE_18,
     "mpii-16": _MPII_16,
     "blazepose-33": _BLAZEPOSE_33,
     "blazepose-detector-4": _BLAZEPOSE_DETECTOR_4,

@@ -93,7 +93,7 @@ class Op:
 
 @dataclass
 class Graph:
-    format: str  # "onnx" | "tflite" | "tfjs"
+    format: str  # "onnx" | "tflite" | "tfjs" | "pb"
     tensors: dict[str, Tensor]
     ops: list[Op]
     inputs: list[str]

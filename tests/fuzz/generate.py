@@ -7,12 +7,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from tests.fuzz import mutate_bytes, mutate_onnx, mutate_tfjs, mutate_tflite
+from tests.fuzz import mutate_bytes, mutate_onnx, mutate_pb, mutate_tfjs, mutate_tflite
 from tests.fuzz.case import Case, Mutation
 from tests.fuzz.seeds import Seed, seeds
 
-FORMATS = ("onnx", "tflite", "tfjs")
-BYTE_SHARE = 0.3  # of ONNX and TFLite cases; the rest go to the format-aware mutators
+FORMATS = ("onnx", "tflite", "tfjs", "pb")
+BYTE_SHARE = 0.3  # of ONNX, TFLite and .pb cases; the rest go to the format-aware mutators
 Mutator = Callable[[Seed, random.Random], Mutation]
 
 
@@ -25,6 +25,7 @@ MUTATORS: dict[str, dict[str, Mutator]] = {
     "onnx": {"onnx.bytes": _bytes_of_entry, **mutate_onnx.MUTATORS},
     "tflite": {"tflite.bytes": _bytes_of_entry, **mutate_tflite.MUTATORS},
     "tfjs": dict(mutate_tfjs.MUTATORS),
+    "pb": {"pb.bytes": _bytes_of_entry, **mutate_pb.MUTATORS},
 }
 
 

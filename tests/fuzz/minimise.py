@@ -1,10 +1,10 @@
 """Shrink a failing case while it keeps failing the same way (same class, same place).
 
 Files the failure does not need are dropped; an ONNX model loses nodes, initializers and
-attributes, a TFLite model its operators, a JSON file every key and list item it can spare; then
-any file loses lines and byte ranges, halves first, by delta debugging. Each try is one
-inspect in a worker, so the search stops at a number of tries or seconds, keeping the smallest
-case found so far.
+attributes, a GraphDef nodes and their inputs, a TFLite model its operators, a JSON file every
+key and list item it can spare; then any file loses lines and byte ranges, halves first, by
+delta debugging. Each try is one inspect in a worker, so the search stops at a number of tries
+or seconds, keeping the smallest case found so far.
 """
 
 from __future__ import annotations
@@ -134,6 +134,18 @@ def _shrink_onnx(search: _Search, name: str) -> None:
     _shrink_repeated(search, name, parse, lambda m: m.SerializeToString(), _onnx_lists)
 
 
+def _shrink_pb(search: _Search, name: str) -> None:
+    from catalog.read.tf_proto import message_class
+
+    def lists(model: Any) -> list[Callable[[Any], Any]]:
+        return [lambda m: m.node] + [lambda m, i=i: m.node[i].input for i in range(len(model.node))]
+
+    def parse(data: bytes) -> Any:
+        return message_class("GraphDef").FromString(data)
+
+    _shrink_repeated(search, name, parse, lambda m: m.SerializeToString(), lists)
+
+
 def _shrink_tflite(search: _Search, name: str) -> None:
     """Operators and subgraph extras, for files the object API packed (a flatbuffer damaged in
     its bytes is not unpacked here, in the parent: its lengths could ask for anything)."""
@@ -202,6 +214,8 @@ def minimise(case: Case, signature: tuple[str, str], check: Check, seconds: floa
     for name in sorted(search.best.files, key=lambda n: n != search.best.entry):
         if name.endswith(".onnx"):
             _shrink_onnx(search, name)
+        elif name.endswith(".pb"):
+            _shrink_pb(search, name)
         elif name.endswith(".tflite") and mutator.removeprefix("tflite.") in MODEL_EDITS:
             _shrink_tflite(search, name)
         if _is_json(search.best.files[name]):

@@ -40,7 +40,7 @@ class Limits:
 
 
 PRELOAD = ["catalog", "catalog.measure.inspection", "catalog.read.onnx", "catalog.read.tfjs", "catalog.read.tflite",
-           "tests.fuzz.runner"]  # fmt: skip
+           "catalog.read.pb", "tests.fuzz.runner"]  # fmt: skip
 
 
 def _status(field: str, default: int) -> int:

@@ -1,7 +1,8 @@
 """The corpus: one small valid model per format, built on the fly (no TensorFlow, no binaries in git).
 
 Each builder returns the model in the form its structured mutators edit (an onnx ModelProto, a
-TFLite ModelT, a TFJS document and its weight bytes); `seeds()` packs them into files.
+TFLite ModelT, a TFJS document and its weight bytes, a GraphDef message); `seeds()` packs them
+into files.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ import base64
 import functools
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import onnx
 from ai_edge_litert import schema_py_generated as tfl
 from onnx import TensorProto, helper, numpy_helper
+
+from catalog.read.tf_proto import DATA_TYPES, message_class
 
 TFJS_WEIGHTS = "group1-shard1of1.bin"
 
@@ -23,7 +27,7 @@ TFJS_WEIGHTS = "group1-shard1of1.bin"
 class Seed:
     """A valid model as files: `entry` is the one to inspect, the others lie beside it."""
 
-    format: str  # "onnx" | "tflite" | "tfjs"
+    format: str  # "onnx" | "tflite" | "tfjs" | "pb"
     entry: str
     files: dict[str, bytes]
 
@@ -229,15 +233,94 @@ def dump_json(document: object) -> bytes:
     return json.dumps(document, indent=1).encode()
 
 
+# ------------------------------------------------------------------------- frozen GraphDef (.pb)
+
+
+def pb_attr(node: Any, key: str, value: Any) -> None:
+    """Set a NodeDef attr from a plain value: bytes (s), a list of ints, a tuple (a shape, -1 for
+    an unknown dim), a bool, a float, or an int (a DataType number, where `key` names a type)."""
+    attr = node.attr[key]
+    attr.Clear()
+    if isinstance(value, bytes):
+        attr.s = value
+    elif isinstance(value, list):
+        attr.list.SetInParent()
+        attr.list.i.extend(value)
+    elif isinstance(value, tuple):
+        attr.shape.SetInParent()
+        for size in value:
+            attr.shape.dim.add(size=size)
+    elif isinstance(value, bool):
+        attr.b = value
+    elif isinstance(value, float):
+        attr.f = value
+    elif key in ("T", "dtype", "Tidx", "Tshape"):
+        attr.type = value
+    else:
+        attr.i = value
+
+
+def pb_node(graph_def: Any, name: str, op: str, inputs: list[str] | None = None, **attrs: Any) -> Any:
+    node = graph_def.node.add(name=name, op=op, input=inputs or [])
+    for key, value in attrs.items():
+        pb_attr(node, key, value)
+    return node
+
+
+def pb_const(graph_def: Any, name: str, values: np.ndarray, as_list: bool = False) -> Any:
+    """A Const node: its tensor as tensor_content bytes, or as a typed value list."""
+    dtype = {"float32": DATA_TYPES["DT_FLOAT"], "int32": DATA_TYPES["DT_INT32"]}[str(values.dtype)]
+    node = pb_node(graph_def, name, "Const", dtype=dtype)
+    tensor = node.attr["value"].tensor
+    tensor.dtype = dtype
+    for size in values.shape:
+        tensor.tensor_shape.dim.add(size=size)
+    if not as_list:
+        tensor.tensor_content = values.tobytes()
+    elif values.dtype == np.float32:
+        tensor.float_val.extend(values.reshape(-1).tolist())
+    else:
+        tensor.int_val.extend(values.reshape(-1).tolist())
+    return node
+
+
+def pb_model() -> Any:
+    """Conv2D (stride 2, SAME) -> BiasAdd -> Relu -> depthwise conv -> MaxPool -> ConcatV2 of it
+    twice -> Mean over H, W -> MatMul, on an input with dynamic batch, and a NoOp after it all."""
+    graph_def = message_class("GraphDef")()
+    f32, i32 = DATA_TYPES["DT_FLOAT"], DATA_TYPES["DT_INT32"]
+    window = {"padding": b"SAME", "data_format": b"NHWC", "T": f32}
+    pb_node(graph_def, "x", "Placeholder", dtype=f32, shape=(-1, 8, 8, 3))
+    pb_const(graph_def, "w1", _weights((3, 3, 3, 4), 31))
+    pb_const(graph_def, "b1", _weights((4,), 32), as_list=True)
+    pb_const(graph_def, "dw", _weights((3, 3, 4, 1), 33))
+    pb_const(graph_def, "axis", np.array(3, np.int32), as_list=True)
+    pb_const(graph_def, "axes", np.array([1, 2], np.int32))
+    pb_const(graph_def, "fc", _weights((8, 6), 34))
+    pb_node(graph_def, "conv1", "Conv2D", ["x", "w1"], strides=[1, 2, 2, 1], dilations=[1, 1, 1, 1], **window)
+    pb_node(graph_def, "bias1", "BiasAdd", ["conv1", "b1"], T=f32)
+    pb_node(graph_def, "relu1", "Relu", ["bias1"], T=f32)
+    pb_node(graph_def, "dwconv", "DepthwiseConv2dNative", ["relu1", "dw"], strides=[1, 1, 1, 1], **window)
+    pb_node(graph_def, "pool", "MaxPool", ["dwconv"], ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1],
+            padding=b"VALID", data_format=b"NHWC", T=f32)  # fmt: skip
+    pb_node(graph_def, "concat", "ConcatV2", ["pool", "pool", "axis"], N=2, T=f32, Tidx=i32)
+    pb_node(graph_def, "mean", "Mean", ["concat", "axes"], keep_dims=False, T=f32, Tidx=i32)
+    pb_node(graph_def, "logits", "MatMul", ["mean", "fc"], transpose_a=False, transpose_b=False, T=f32)
+    pb_node(graph_def, "init", "NoOp", ["^logits"])
+    graph_def.versions.producer = 27
+    return graph_def
+
+
 # ----------------------------------------------------------------------------------------- all
 
 
 @functools.cache
 def seeds() -> dict[str, Seed]:
-    """The three seeds by format, built once per process."""
+    """The seeds by format, built once per process."""
     document, weights = tfjs_model()
     return {
         "onnx": Seed("onnx", "model.onnx", {"model.onnx": onnx_model().SerializeToString()}),
         "tflite": Seed("tflite", "model.tflite", {"model.tflite": pack_tflite(tflite_model())}),
         "tfjs": Seed("tfjs", "model.json", {"model.json": dump_json(document), TFJS_WEIGHTS: weights}),
+        "pb": Seed("pb", "model.pb", {"model.pb": pb_model().SerializeToString()}),
     }

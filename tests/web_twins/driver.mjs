@@ -11,10 +11,13 @@
 //     -> [{poses, tensors: [{variant, dims, expectedDims, maxDiff}], error}]
 //     runModel answers each variant's calls, in order, with the outputs Python's session gave,
 //     after measuring how far the tensor it is given is from the one Python ran.
+//   {"task": "decode", "cases": [{decode, keypoints, inputHW, outputs: [{name, file, dtype, dims}]}]}
+//     -> [people], as the decode kind's decoder answers them
 
 import fs from "node:fs";
 import path from "node:path";
 
+import { DECODERS } from "../../web/pose/decoders.js";
 import { Frame } from "../../web/pose/geometry.js";
 import { estimate } from "../../web/pose/pipeline.js";
 import { preprocess } from "../../web/pose/preprocess.js";
@@ -97,6 +100,9 @@ async function main() {
       } catch (error) {
         results.push({ poses: null, tensors, unused: [], error: String(error?.stack ?? error) });
       }
+    } else if (job.task === "decode") {
+      const outputs = Object.fromEntries(c.outputs.map((o) => [o.name, { data: readArray(o), dims: o.dims }]));
+      results.push(DECODERS[c.decode](outputs, c.keypoints, c.inputHW));
     } else {
       throw new Error(`unknown task ${job.task}`);
     }

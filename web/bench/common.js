@@ -2,21 +2,23 @@
 
 /**
  * Deterministic pseudo-random input data (xorshift32), the same for every engine.
- * Integers 0..255 for int32 inputs (MoveNet takes raw pixels), floats in [0, 1) otherwise.
+ * Integers 0..255 for integer inputs (MoveNet takes raw pixels: int32 in its TFJS file, uint8 in
+ * Google's TFLite file), floats in [0, 1) otherwise.
  * @param {number[]} shape concrete shape, batch included
- * @param {string} dtype "float32" or "int32"
+ * @param {string} dtype "float32", "int32" or "uint8"
  * @param {number} [seed]
- * @returns {Float32Array | Int32Array}
+ * @returns {Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>}
  */
 export function makeInput(shape, dtype, seed = 12345) {
   const size = shape.reduce((a, b) => a * b, 1);
-  const data = dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+  const integer = dtype === 'int32' || dtype === 'uint8';
+  const data = dtype === 'int32' ? new Int32Array(size) : dtype === 'uint8' ? new Uint8Array(size) : new Float32Array(size);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < size; i++) {
     x ^= x << 13; x >>>= 0;
     x ^= x >>> 17;
     x ^= x << 5; x >>>= 0;
-    data[i] = dtype === 'int32' ? x & 255 : (x >>> 8) / 16777216;
+    data[i] = integer ? x & 255 : (x >>> 8) / 16777216;
   }
   return data;
 }

@@ -7,6 +7,8 @@
 // shape, not by name: converters rename them freely.
 
 import { ssdAnchors } from "./anchors.js";
+import { decodeOpenposePaf } from "./openpose.js";
+import { decodeYoloPose } from "./yolo.js";
 
 const f32 = Math.fround;
 
@@ -258,12 +260,11 @@ export function decodeBlazeposeLandmarks(outputs, keypoints, inputHW) {
 export function decodeBlazeposeDetector(outputs, keypoints, inputHW) {
   const k = keypoints.names.length;
   const width = 5 + 2 * k;
-  const t = only(outputs, (o) => o.dims.length === 3 && last(o) === width, "1xNx13 tensor");
+  const raw = detectorRows(outputs, k);
   const anchors = ssdAnchors(inputHW);
-  const count = t.dims[1];
+  const count = raw.length / width;
   if (anchors.length !== count) throw new Error(`detector gives ${count} boxes, the anchor layout ${anchors.length}`);
   const [ih, iw] = inputHW;
-  const raw = t.data;
   const scores = Array.from({ length: count }, (_, i) => sigmoid64(raw[i * width]));
   const order = scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
   /** @type {Decoded[]} */
@@ -285,6 +286,29 @@ export function decodeBlazeposeDetector(outputs, keypoints, inputHW) {
     people.push({ xy, scores: new Array(k).fill(scores[i]), score: scores[i], box, extra: {} });
   }
   return people;
+}
+
+/**
+ * The detector's rows, N x (5 + 2K), the score logit first: from its one 1 x N x 13 tensor, or
+ * from MediaPipe's own file's two, the score logits (1 x N x 1) apart from the rest (1 x N x 12).
+ * @param {Outputs} outputs
+ * @param {number} k keypoints per anchor
+ * @returns {ArrayLike<number>}
+ */
+function detectorRows(outputs, k) {
+  const width = 5 + 2 * k;
+  if (found(outputs).some(([, o]) => o.dims.length === 3 && last(o) === width)) {
+    return only(outputs, (o) => o.dims.length === 3 && last(o) === width, "1xNx13 tensor").data;
+  }
+  const boxes = only(outputs, (o) => o.dims.length === 3 && last(o) === width - 1, "1xNx13 or 1xNx12 tensor");
+  const count = boxes.dims[1];
+  const logits = only(outputs, (o) => o.dims.length === 3 && last(o) === 1 && o.dims[1] === count, "1xNx1 tensor");
+  const rows = new Float32Array(count * width);
+  for (let i = 0; i < count; i++) {
+    rows[i * width] = logits.data[i];
+    for (let j = 1; j < width; j++) rows[i * width + j] = boxes.data[i * (width - 1) + j - 1];
+  }
+  return rows;
 }
 
 /**
@@ -312,4 +336,6 @@ export const DECODERS = Object.freeze({
   efficientpose: decodeEfficientpose,
   blazepose: decodeBlazeposeLandmarks,
   "blazepose-detector": decodeBlazeposeDetector,
+  "openpose-paf": decodeOpenposePaf,
+  "yolo-pose": decodeYoloPose,
 });

@@ -16,6 +16,7 @@ const f32 = Math.fround;
  * @property {[number, number, number]|null} [std] divides per channel after the mean
  * @property {"letterbox"|"stretch"} resize
  * @property {"RGB"|"BGR"} channels
+ * @property {number} [pad] the pixel value (0..255) outside the image: a letterbox's bars; 0 when absent
  */
 
 /** @typedef {Float32Array|Int32Array|Uint8Array|Int8Array|Uint16Array} TensorData float16 travels as its bits (Uint16Array), as onnxruntime-web takes it */
@@ -102,7 +103,7 @@ export function preprocess(image, spec, inputShape = null, frame = null) {
   checkImage(image);
   const inputHW = inputSize(spec, inputShape);
   const used = frame ?? frameFor([image.height, image.width], spec, inputHW);
-  const { tensorData, dims } = toTensor(sample(image, used, inputHW), inputHW, spec);
+  const { tensorData, dims } = toTensor(sample(image, used, inputHW, spec.pad ?? 0), inputHW, spec);
   return { tensorData, dims, dtype: spec.dtype, frame: used, inputHW };
 }
 

@@ -19,13 +19,14 @@ const f32 = Math.fround;
 
 /**
  * The picture a frame shows the model: float RGB (0..255), input height x width x 3, row-major,
- * black outside the image.
+ * `pad` outside the image.
  * @param {ImageLike} image RGBA pixels (alpha is ignored)
  * @param {import("./geometry.js").Frame} frame the region of the image the input sees
  * @param {[number, number]} inputHW the model input's (height, width) in pixels
+ * @param {number} [pad] the value outside the image (0..255)
  * @returns {Float32Array}
  */
-export function sample(image, frame, inputHW) {
+export function sample(image, frame, inputHW, pad = 0) {
   const { width: w, height: h } = image;
   const matrix = frame.pixelMatrix([h, w], inputHW);
   let source = rgbFloats(image);
@@ -34,7 +35,7 @@ export function sample(image, frame, inputHW) {
   if (shrink > 2) {
     source = gaussianBlur(source, h, w, (shrink - 1) / 2, 2.0);
   }
-  return warpBilinear(source, h, w, matrix, inputHW);
+  return warpBilinear(source, h, w, matrix, inputHW, pad);
 }
 
 /**
@@ -176,16 +177,17 @@ function correlate1d(input, weights, length, stride, lines, startOf) {
 }
 
 /**
- * scikit-image's _warp_fast (order 1, mode constant, cval 0) per channel in float32, then its
- * output clipping to the source's range.
+ * scikit-image's _warp_fast (order 1, mode constant, cval `pad`) per channel in float32, then
+ * its output clipping to the source's range.
  * @param {Float32Array} source H x W x 3
  * @param {number} h
  * @param {number} w
  * @param {number[][]} matrix input pixel (col, row, 1) -> image pixel (col, row)
  * @param {[number, number]} inputHW
+ * @param {number} pad the value outside the image
  * @returns {Float32Array} ih x iw x 3
  */
-function warpBilinear(source, h, w, matrix, inputHW) {
+function warpBilinear(source, h, w, matrix, inputHW, pad) {
   const [ih, iw] = inputHW;
   const m = [matrix[0][0], matrix[0][1], matrix[0][2], matrix[1][0], matrix[1][1], matrix[1][2]].map(f32);
   const metric = m[1] === 0 && m[3] === 0; // scikit-image's cheaper transform when nothing rotates
@@ -196,8 +198,9 @@ function warpBilinear(source, h, w, matrix, inputHW) {
     if (source[i] < lo) lo = source[i];
     if (source[i] > hi) hi = source[i];
   }
+  const cval = f32(pad);
   /** @param {number} r @param {number} c @param {number} ch */
-  const pixel = (r, c, ch) => (r < 0 || r >= h || c < 0 || c >= w ? 0 : source[(r * w + c) * 3 + ch]);
+  const pixel = (r, c, ch) => (r < 0 || r >= h || c < 0 || c >= w ? cval : source[(r * w + c) * 3 + ch]);
   let outLo = Infinity;
   let outHi = -Infinity;
   for (let row = 0; row < ih; row++) {
@@ -230,9 +233,9 @@ function warpBilinear(source, h, w, matrix, inputHW) {
     }
   }
   // scikit-image clips to the source's range, widened to the padding value where it shows
-  if (!(lo <= 0 && 0 <= hi) && outLo <= 0 && 0 <= outHi) {
-    lo = Math.min(lo, 0);
-    hi = Math.max(hi, 0);
+  if (!(lo <= cval && cval <= hi) && outLo <= cval && cval <= outHi) {
+    lo = Math.min(lo, cval);
+    hi = Math.max(hi, cval);
   }
   for (let i = 0; i < out.length; i++) out[i] = Math.min(Math.max(out[i], lo), hi);
   return out;

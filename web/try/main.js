@@ -593,7 +593,7 @@ function threshold() {
  * @param {number} t the score threshold
  */
 function drawnPoses(t) {
-  const several = loaded?.variant.decode === "movenet-multipose" || loaded?.detector;
+  const several = loaded?.variant.use?.mode === "whole-frame" || loaded?.detector;
   return several ? state.poses.filter((p) => (p.detection?.score ?? p.score) >= t) : state.poses;
 }
 

@@ -7,7 +7,9 @@
  *
  * Markup it expects (written by catalog/publish/site.py):
  *   div#zoo-scroll > table#zoo-table > thead th[data-type="number"|"text"][data-key] > button
- *   tbody tr[data-family][data-search] > td (numeric cells hold the raw figure in data-value, "" when unknown)
+ *   tbody tr[data-family][data-search] > td (numeric cells hold the raw figure in data-value, "" when unknown);
+ *   a second tbody.zoo-listed holds the variants listed but not built: they filter, and stay after the built
+ *   rows whatever the order
  *   input#zoo-filter, select#zoo-family, output#zoo-count, button#zoo-cue
  */
 
@@ -41,7 +43,7 @@ function headers(table) {
 }
 
 /**
- * Sort the table's body rows by one column; unknown figures always go last.
+ * Sort the table's first body's rows (the built variants) by one column; unknown figures always go last.
  * @param {HTMLTableElement} table
  * @param {number} column
  * @param {Direction} direction
@@ -78,7 +80,7 @@ export function sortTable(table, column, direction) {
 export function filterTable(table, text, family) {
   const words = text.toLowerCase().split(/\s+/).filter(Boolean);
   let shown = 0;
-  for (const row of Array.from(table.tBodies[0].rows)) {
+  for (const row of Array.from(table.tBodies).flatMap((body) => Array.from(body.rows))) {
     const searched = row.dataset.search || "";
     const matches = (!family || row.dataset.family === family) && words.every((word) => searched.includes(word));
     row.hidden = !matches;
@@ -147,7 +149,7 @@ export function enhance(table) {
   const filter = /** @type {HTMLInputElement | null} */ (document.getElementById("zoo-filter"));
   const family = /** @type {HTMLSelectElement | null} */ (document.getElementById("zoo-family"));
   const count = document.getElementById("zoo-count");
-  const total = table.tBodies[0].rows.length;
+  const total = Array.from(table.tBodies).reduce((sum, body) => sum + body.rows.length, 0);
   /** @type {Sort | null} */
   let sort = null;
 

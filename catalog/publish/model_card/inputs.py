@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from catalog.formats import INT8_FORMAT, TFLITE_FORMAT
 from catalog.publish.model_card.markdown import Md, text
-from catalog.publish.records import FORMAT_NAMES, built, families_by_id, used_by, variants_by_id
+from catalog.publish.records import FORMAT_NAMES, built, families_by_id, original_format, used_by, variants_by_id
 from catalog.schema import Catalog, EvaluationRecord, FamilyRecord, FormatRecord, HighRiskUses, Machine, VariantRecord
 
 SITE_ROOT = "../../"  # the site's root from a card's page at zoo/<id>/
@@ -55,7 +55,13 @@ class CardInputs:
 
     @property
     def original(self) -> str:
-        return self.formats[0]
+        return original_format(self.variant) or self.formats[0]
+
+    @property
+    def counted(self) -> str:
+        """The form the build's figures stand for: the original, or where no reader opens the
+        original (a PyTorch checkpoint), its exported form."""
+        return self.original if self.original in self.variant.formats else self.formats[0]
 
     def report(self, fmt: str) -> FormatRecord:
         return self.variant.formats[fmt]

@@ -27,8 +27,9 @@ HUB_LICENSES = frozenset(
 def hub_license(license_record: License) -> dict[str, str]:
     """The Hub's license fields for an SPDX license: its id, or `other` with a name and a link."""
     spdx = license_record.spdx
-    if spdx.lower() in HUB_LICENSES:
-        return {"license": spdx.lower()}
+    # the Hub's GNU ids are SPDX's "-only" ones without the suffix
+    if spdx.lower().removesuffix("-only") in HUB_LICENSES:
+        return {"license": spdx.lower().removesuffix("-only")}
     fields = {"license": "other", "license_name": re.sub(r"[^a-z0-9.]+", "-", spdx.lower()).strip("-") or "unknown"}
     if url(license_record.url):
         fields["license_link"] = license_record.url

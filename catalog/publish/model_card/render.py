@@ -10,6 +10,7 @@ from catalog.atomic import write_text
 from catalog.publish.model_card.accuracy import accuracy_section, glance
 from catalog.publish.model_card.inputs import NUMBERS_PAGE, card_inputs
 from catalog.publish.model_card.int8 import int8_section
+from catalog.publish.model_card.listed import listed_section
 from catalog.publish.model_card.markdown import Md, code, text
 from catalog.publish.model_card.metadata import LIBRARY_NAME, front_matter
 from catalog.publish.model_card.sections import (
@@ -87,6 +88,7 @@ def render_card(catalog: Catalog, variant_id: str, *, site: bool = False, metada
         "conversion_check": conversion_check(card),
         "int8": int8_section(card),
         "published": published_figures(card),
+        "listed": listed_section(catalog, v.family, site, exclude=v.id),
         "license": license_section(card),
         "uses": uses_section(card),
         "references": references(card),

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from typing import Protocol
 
+from catalog.cards.facts import License
 from catalog.publish.formatting import (
     billions,
     coordinate,
@@ -26,9 +28,21 @@ from catalog.publish.formatting import (
 from catalog.publish.model_card.inputs import CardInputs
 from catalog.publish.model_card.markdown import Md, Table, bullets, code, fence, link, text
 from catalog.publish.records import FORMAT_NAMES, use_text
-from catalog.schema import CheckRecord, FormatRecord, Machine, TimingRecord
+from catalog.schema import CheckRecord, FamilyRecord, FormatRecord, HighRiskUses, Machine, TimingRecord
 
 SKELETON_FILE = "skeleton.svg"
+
+
+class FamilyView(Protocol):
+    """What the family's sections read: a card's inputs, or a listed variant's page's."""
+
+    @property
+    def family(self) -> FamilyRecord | None: ...
+
+    @property
+    def high_risk_uses(self) -> HighRiskUses | None: ...
+
+
 PAPER_KINDS = {"paper": "paper", "blog-post": "blog post", "model-card": "model card"}
 
 
@@ -39,12 +53,18 @@ def passed(value: bool) -> str:
 
 def summary(card: CardInputs) -> Md:
     """The family card's first paragraph of prose, and the variant's notes."""
-    paragraphs = [p for p in re.split(r"\n\s*\n", card.family.body if card.family else "") if p.strip()]
-    prose = next((p for p in paragraphs if not p.lstrip().startswith("#")), "")
-    parts = [text(prose)] if prose else []
+    prose = summary_of(card.family)
+    parts = [prose] if prose else []
     if card.variant.notes:
         parts.append(Md(f"**About this file:** {text(card.variant.notes)}"))
     return Md("\n\n".join(parts))
+
+
+def summary_of(family: FamilyRecord | None) -> Md:
+    """The family card's first paragraph of prose; empty where it has none."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", family.body if family else "") if p.strip()]
+    prose = next((p for p in paragraphs if not p.lstrip().startswith("#")), "")
+    return text(prose) if prose else Md("")
 
 
 def facts_table(card: CardInputs) -> Md:
@@ -344,7 +364,7 @@ def published_figures(card: CardInputs) -> Md:
     published = card.variant.published
     if not published:
         return Md("")
-    ours = card.report(card.original)
+    ours = card.report(card.counted)
     rows: list[tuple[object, ...]] = []
     if published.resolution:
         height, width = published.resolution
@@ -356,7 +376,7 @@ def published_figures(card: CardInputs) -> Md:
         rows.append(("GFLOPs", f"{published.gflops:g}", billions(ours.flops)))
     parts = [Md(f"As the authors publish them: {link(published.source.title, published.source.url)}.")]
     if rows:
-        header = ("Figure", "Authors", f"This build ({FORMAT_NAMES.get(card.original, card.original)})")
+        header = ("Figure", "Authors", f"This build ({FORMAT_NAMES.get(card.counted, card.counted)})")
         parts.append(Table(header, rows, frozenset({1, 2})).markdown())
         parts.append(Md("The authors count FLOPs their own way; this build's count follows the stated conventions."))
     if published.accuracy:
@@ -368,14 +388,18 @@ def published_figures(card: CardInputs) -> Md:
 COMMERCIAL_WORDS = {
     "allowed": "allowed: the license asks for notices, nothing more",
     "with conditions": "allowed with conditions beyond notices (below)",
-    "not allowed": "not allowed: the license is non-commercial",
+    "not allowed": "not allowed: the license is non-commercial, or there is none",
     "unknown": "unknown: this zoo has no summary of this license",
 }
 
 
 def license_section(card: CardInputs) -> Md:
     """What binds: the license, what it obliges, and whether it allows commercial use."""
-    record = card.variant.license
+    return license_text(card.variant.license)
+
+
+def license_text(record: License) -> Md:
+    """A license, what it obliges and whether it allows commercial use: a card's License section."""
     parts = [
         Md(
             f"**{text(record.spdx)}** ({link('the license text', record.url)}). "
@@ -394,7 +418,7 @@ def license_section(card: CardInputs) -> Md:
     return Md("\n\n".join(parts))
 
 
-def out_of_scope(card: CardInputs) -> Md:
+def out_of_scope(card: FamilyView) -> Md:
     """What the authors advise against, as their own model card says it, cited."""
     family = card.family
     said = family.out_of_scope if family else None
@@ -406,13 +430,13 @@ def out_of_scope(card: CardInputs) -> Md:
     return Md(f"As the authors' own document ({where}) words them:\n\n" + bullets([text(u) for u in said.uses]))
 
 
-def limitations(card: CardInputs) -> Md:
+def limitations(card: FamilyView) -> Md:
     """What the model cannot do well: technical limits, not rules."""
     said = card.family.limitations if card.family else []
     return bullets([text(item) for item in said]) if said else Md("None recorded on the family's card.")
 
 
-def high_risk_uses(card: CardInputs) -> Md:
+def high_risk_uses(card: FamilyView) -> Md:
     """Guidance a deployer should weigh, labelled as guidance: no license here makes it a term."""
     guidance = card.high_risk_uses
     if guidance is None:
@@ -425,7 +449,7 @@ def high_risk_uses(card: CardInputs) -> Md:
     )
 
 
-def uses_section(card: CardInputs) -> Md:
+def uses_section(card: FamilyView) -> Md:
     """The advice, apart from the license: the authors' out-of-scope uses, the technical limitations,
     and the high-risk uses to weigh, each under its own heading."""
     parts = [
@@ -436,7 +460,7 @@ def uses_section(card: CardInputs) -> Md:
     return Md("\n\n".join(f"### {heading}\n\n{body}" for heading, body in parts))
 
 
-def references(card: CardInputs) -> Md:
+def references(card: FamilyView) -> Md:
     items: list[Md] = []
     family = card.family
     if family and family.paper:
@@ -455,6 +479,8 @@ def provenance(card: CardInputs) -> Md:
     if record and record.integrity:
         rows.append(("npm integrity", code(record.integrity)))
     rows.append(("sha256 (original)", code(record.sha256 if record else v.sha256 or "")))
+    if v.git_blob:
+        rows.append(("git blob (pinned)", code(v.git_blob)))
     rows += [
         (f"File {text(f.name)}", Md(f"{code(f.sha256)}, {count(f.size_bytes)} bytes"))
         for f in (record.files if record else [])
