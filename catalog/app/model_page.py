@@ -111,7 +111,9 @@ def download_files(zoo: Zoo, variant: VariantRecord) -> None:
             right.link_button(f"Download the ONNX file ({size(onnx.size_mib)})", f"{environment.site_url()}{relative}")
         left.info(f"The original file is not on this site: `posezoo build --only {variant.id}` fetches it.")
         return
-    if original and original != "onnx":
+    if original and original not in ("onnx", *variant.formats):
+        left.info(f"The original ({original}) is not published here: its source is `{variant.source}`.")
+    elif original and original != "onnx":
         report = variant.formats[original]
         listed = [f.path for f in report.files] or [report.path]
         paths = {Path(path).name: build / path for path in listed if safe_relative(path)}
