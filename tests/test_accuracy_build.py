@@ -74,4 +74,6 @@ def test_a_second_build_reuses_the_figures(built_zoo):
     kept = records(document)
     assert sorted(again.reused) == sorted(kept)
     for record in again.variants:
+        if record["status"] != "ok":  # listed as unreachable: nothing to score
+            continue
         assert record["accuracy"] == kept[record["id"]]["accuracy"]  # same key: not run again

@@ -227,6 +227,7 @@ def test_the_zoo_says_which_file_its_figures_are_of(visit, width):
     assert "Figures of" in headers and "Format" not in headers, headers
     column = grid.locator('th[role="columnheader"]', has_text="Figures of").get_attribute("aria-colindex")
     cells = grid.locator(f'td[role="gridcell"][aria-colindex="{column}"]').all_inner_texts()
+    cells = [cell for cell in cells if cell.strip() not in ("", "—")]  # the listed rows have no file
     assert cells and all(cell.startswith(("ONNX (from ", "ONNX (the original")) for cell in cells), cells
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     grid.screenshot(path=str(SCREENSHOTS / f"app-zoo-figures-of-{width}.png"))

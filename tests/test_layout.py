@@ -14,8 +14,15 @@ SERVER_MODULES = {"catalog.app.serve", "catalog.app.static"}  # `posezoo serve`'
 # the import order, lowest first, as the README's architecture section lists it: a module imports
 # from its own layer and the layers below, never from a layer above
 LAYERS: list[tuple[str, ...]] = [
-    ("catalog.errors", "catalog.paths", "catalog.digest", "catalog.atomic", "catalog.lock", "catalog.runtime",
-     "catalog.formats"),  # fmt: skip
+    (
+        "catalog.errors",
+        "catalog.paths",
+        "catalog.digest",
+        "catalog.atomic",
+        "catalog.lock",
+        "catalog.runtime",
+        "catalog.formats",
+    ),  # fmt: skip
     ("catalog.read",),
     ("catalog.fetch",),
     ("catalog.cards",),

@@ -251,6 +251,7 @@ SINGLE = [
     "blazepose-lite",
     "blazepose-full",
     "blazepose-heavy",
+    "pose-landmarker-full",
 ]
 # those whose original is a TFJS graph: TensorFlow.js runs them too (every variant has ONNX and TFLite forms)
 TFJS_ORIGINALS = {"movenet-lightning", "movenet-thunder", "posenet-mobilenet-v1", "efficientpose-ii-lite-tfjs"}
