@@ -27,7 +27,7 @@ import onnx
 from catalog import atomic
 from catalog.convert.canonical import NotCanonicalizable, canonicalize
 from catalog.convert.equivalence import TOLERANCE, CheckResult, Feeds, compare, run_onnx
-from catalog.convert.to_onnx import Conversion
+from catalog.convert.to_onnx import Conversion, validate_onnx
 from catalog.errors import ModelError
 from catalog.fetch.sources import cache_root
 
@@ -73,7 +73,7 @@ def export_yolo_pose_onnx(checkpoint: Path, out_path: Path, *, size: int = 640, 
     del model_proto.metadata_props[:]
     out_path.parent.mkdir(parents=True, exist_ok=True)
     atomic.write_bytes(out_path, model_proto.SerializeToString(deterministic=True))
-    _validate(out_path)
+    validate_onnx(out_path, "exported")
     return Conversion(
         out_path=out_path,
         converter="torch.onnx",
@@ -238,17 +238,7 @@ def _versions() -> dict[str, str]:
     return {name: importlib.metadata.version(name) for name in ("torch", "ultralytics", "onnx")}
 
 
-# ---------------------------------------------------------------------------------- checks
-
-
-def _validate(out_path: Path) -> None:
-    from catalog.runtime import onnx_session
-
-    try:
-        onnx.checker.check_model(str(out_path))
-        onnx_session(out_path)
-    except Exception as err:
-        raise ModelError(str(out_path), f"exported model is invalid: {_first_line(err)}") from err
+# ---------------------------------------------------------------------------------- errors
 
 
 def _first_line(err: BaseException) -> str:

@@ -84,7 +84,7 @@ def convert_to_onnx(
     _canonicalize(model, model_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     atomic.write_bytes(out_path, model.SerializeToString(deterministic=True))
-    _validate(out_path)
+    validate_onnx(out_path)
     seconds = time.perf_counter() - started
     return Conversion(
         out_path=out_path,
@@ -186,14 +186,16 @@ _DISTRIBUTIONS = {
 }
 
 
-def _validate(out_path: Path) -> None:
+def validate_onnx(out_path: Path, made: str = "converted") -> None:
+    """The ONNX checker and an onnxruntime session accept the file; a one-line ModelError if not
+    (`made` says how it was made: converted, exported)."""
     from catalog.runtime import onnx_session
 
     try:
         onnx.checker.check_model(str(out_path))
         onnx_session(out_path)
     except Exception as err:
-        raise ModelError(str(out_path), f"converted model is invalid: {_first_line(err)}") from err
+        raise ModelError(str(out_path), f"{made} model is invalid: {_first_line(err)}") from err
 
 
 def _source_size(model_path: Path, fmt: str) -> int:
