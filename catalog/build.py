@@ -30,7 +30,15 @@ from catalog.formats import INT8_FORMAT, ONNX_FORMAT, TFLITE_FORMAT
 from catalog.measure.inspection import inspect
 from catalog.measure.latency import DEFAULT_RUNS, machine_description
 from catalog.measure.metrics import CONVENTIONS
-from catalog.paths import CATALOG_FILE, DEFAULT_CARDS, DEFAULT_OUT, DEFAULTS_FILE, MODELS_DIR, SCHEMA_FILE
+from catalog.paths import (
+    CATALOG_FILE,
+    DEFAULT_CARDS,
+    DEFAULT_DEVICES,
+    DEFAULT_OUT,
+    DEFAULTS_FILE,
+    MODELS_DIR,
+    SCHEMA_FILE,
+)
 from catalog.schema import SCHEMA_VERSION, Catalog, json_schema_text
 
 if TYPE_CHECKING:
@@ -60,6 +68,7 @@ class BuildOptions:
     only: list[str] = field(default_factory=list)  # variant ids; all when empty
     wait: bool = True  # when another build holds the output folder: wait for it, or fail at once
     mirror: Path | None = None  # a folder standing in for https sources; $POSEZOO_MIRROR when None
+    devices: Path = DEFAULT_DEVICES  # devices/*.json, validated into the catalog's `devices`
 
 
 @dataclass
@@ -121,8 +130,10 @@ def package_digest(package: Path) -> str:
     """The builder's own code and data, as far as they make a figure: a change to how anything is
     read, converted or measured makes every variant stale; a comment, a docstring or a reflowed
     line does not (each module is hashed as its syntax tree, docstrings dropped). What only presents
-    the catalog (publish/, app/, the CLI) does not count at all."""
-    presenting = {package / "publish", package / "app", package / "cli.py"}
+    the catalog (publish/, app/, the CLI) does not count at all, nor does what reads and makes the
+    devices' rows (devices/*.json, read afresh by every build and in no variant's record)."""
+    presenting = {package / "publish", package / "app", package / "cli.py", package / "bench_device.py"}
+    presenting |= {package / "cards" / "device_result.py", package / "cards" / "devices.py"}
     files = [
         p
         for p in sorted(package.rglob("*"))
@@ -736,6 +747,10 @@ def _build(options: BuildOptions, progress: Progress, started: float) -> BuildRe
             reason = f"{', '.join(disagreeing)} no longer has the sha256 measured; build again"
             failures.append(Failure(record["id"], "verify", reason))
             record.update(status="failed", error={"step": "verify", "reason": reason})
+    from catalog.cards.devices import load_devices
+
+    devices, bad_devices = load_devices(options.devices)
+    failures += [Failure(name, "device result", reason) for name, reason in bad_devices]
     document = {
         "schema": SCHEMA_VERSION,
         "builder": BUILDER_VERSION,
@@ -746,6 +761,7 @@ def _build(options: BuildOptions, progress: Progress, started: float) -> BuildRe
         "families": [f.model_dump(mode="json") for f in families],
         "variants": records,
         "listed": listed_records(families, records),
+        "devices": [d.model_dump(mode="json", by_alias=True) for d in devices],
         "failures": [f.__dict__ for f in failures],
     }
     # a record that does not match the published schema is a bug here, never published

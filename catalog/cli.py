@@ -7,6 +7,7 @@ import functools
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -196,9 +197,7 @@ class _ReportPrinter:
 
 @app.command("build")
 def build_command(
-    cards: Annotated[
-        Path | None, typer.Option(help="Folder of model cards (default: the project's cards/)")
-    ] = None,
+    cards: Annotated[Path | None, typer.Option(help="Folder of model cards (default: the project's cards/)")] = None,
     out: Annotated[
         Path | None, typer.Option(help="Output folder for catalog.json and the models (default: the project's build/)")
     ] = None,
@@ -227,13 +226,16 @@ def build_command(
             help="Folder of model files standing in for https sources, each used if its sha256 is the card's",
         ),
     ] = None,
+    devices: Annotated[
+        Path | None, typer.Option(help="Folder of device rows, devices/*.json (default: the project's devices/)")
+    ] = None,
 ) -> None:
     """Fetch, convert, check, inspect and measure every model the cards name into catalog.json."""
     from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from catalog.build import BuildOptions, build
-    from catalog.paths import DEFAULT_CARDS, DEFAULT_OUT
+    from catalog.paths import DEFAULT_CARDS, DEFAULT_DEVICES, DEFAULT_OUT
 
     options = BuildOptions(
         cards=cards or DEFAULT_CARDS,
@@ -247,6 +249,7 @@ def build_command(
         only=only or [],
         wait=wait,
         mirror=mirror,
+        devices=devices or DEFAULT_DEVICES,
     )
     if not options.cards.is_dir():
         fail_line(str(options.cards), "no such folder of model cards")
@@ -433,6 +436,83 @@ def serve_command(
                 err().print("posezoo: `posezoo site` builds the docs site; serve then serves it too", markup=False)
 
         run(script, build_dir, host, port, site_url, ready)
+
+
+@app.command("bench-device")
+def bench_device_command(
+    browser: Annotated[
+        Path | None,
+        typer.Option(help="A Chromium to run the page in (default: $POSEZOO_CHROMIUM or /usr/bin/chromium)"),
+    ] = None,
+    models: Annotated[
+        list[str] | None,
+        typer.Option("--models", help="Variant ids, each its own --models or comma-separated (default: all)"),
+    ] = None,
+    runtimes: Annotated[
+        str, typer.Option(help="Browser runtimes, comma-separated: onnxruntime-web, litert.js, tfjs (default: all)")
+    ] = "",
+    threads: Annotated[str, typer.Option(help="wasm thread counts, comma-separated (default: 1 and every core)")] = "",
+    runs: Annotated[int, typer.Option(min=1, help="Timed runs per model, form and engine")] = 30,
+    warmup: Annotated[int, typer.Option(min=0, help="Untimed runs before them")] = 5,
+    int8: Annotated[bool, typer.Option(help="Also the int8 ONNX forms")] = False,
+    stop_after: Annotated[
+        float | None,
+        typer.Option(min=1, help="Press the page's Stop after this many seconds, keeping what was measured"),
+    ] = None,
+    name: Annotated[
+        str, typer.Option(help="The device's name in the tables (default: the browser's description)")
+    ] = "",
+    out: Annotated[
+        Path | None, typer.Option(help="The build folder holding site/ (default: the project's build/)")
+    ] = None,
+    to: Annotated[
+        Path | None, typer.Option("--to", help="Where to write the JSON (default: devices/<device name>-<date>.json)")
+    ] = None,
+) -> None:
+    """Run the site's benchmark page headless on this machine and write its device row under devices/."""
+    from catalog.bench_device import Settings, file_name, run_page, write_result
+    from catalog.measure.browser import CHROMIUM
+    from catalog.paths import DEFAULT_DEVICES, DEFAULT_OUT
+    from catalog.publish.site import SITE_DIR
+
+    def split(text: str) -> tuple[str, ...]:
+        return tuple(part.strip() for part in text.split(",") if part.strip())
+
+    try:
+        counts = tuple(int(n) for n in split(threads))
+    except ValueError:
+        fail_line("--threads", f"{threads!r} is not a list of whole numbers")
+        raise typer.Exit(2) from None
+    settings = Settings(
+        models=tuple(m for given in models or [] for m in split(given)),
+        runtimes=split(runtimes),
+        threads=counts,
+        runs=runs,
+        warmup=warmup,
+        int8=int8,
+        name=name,
+    )
+    site_dir = (out or DEFAULT_OUT) / SITE_DIR
+    started = time.monotonic()
+    try:
+        with err().status("running the benchmark page") as status:
+            bench = run_page(
+                site_dir,
+                settings,
+                browser or Path(CHROMIUM),
+                on_progress=lambda text: status.update(text),
+                stop=lambda progress: stop_after is not None and time.monotonic() > started + stop_after,
+            )
+    except PosezooError as error:
+        fail_line(error.where, error.reason)
+        raise typer.Exit(1) from None
+    for line in bench.failures:
+        err().print(f"posezoo: not measured: {line}", markup=False)
+    if bench.off_origin:
+        fail_line("the benchmark page", f"asked for {bench.off_origin[0]}, off its own site")
+        raise typer.Exit(1)
+    path = write_result(bench.result, to or DEFAULT_DEVICES / file_name(bench.result))
+    typer.echo(f"{len(bench.result.runs)} runs on {bench.result.device.name}: {path}")
 
 
 def main() -> None:

@@ -14,10 +14,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from catalog.cards.devices import DeviceEntry
 from catalog.cards.facts import FamilyFacts, HighRiskUses, License, ListedFacts, VariantFacts
 from catalog.errors import PosezooError
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 Dim = int | str | None  # a size, a symbolic name for a dynamic size (H, W, N), or unknown
 
 
@@ -659,6 +660,9 @@ class Catalog(Record):
     # variants listed but not built, with why: unavailable on their card, or unreachable by this build
     # (such a variant is also among `variants`, failed at its fetch)
     listed: list[ListedRecord] = []
+    # what devices measured in their browsers (devices/*.json, each validated by the build), by file
+    # name; the build machine's own figures are the variants' `formats.*.latency` and `browser_latency`
+    devices: list[DeviceEntry] = []
     # what failed, one line each
     failures: list[FailureRecord]
 

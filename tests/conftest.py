@@ -83,6 +83,18 @@ def playwright_driver():
 
 
 @pytest.fixture(scope="session")
+def site(built_zoo, tmp_path_factory):
+    """(site folder, catalog document): the test zoo's site, notebook page included, built once per
+    session in a folder of its own (BUILD/site, beside the catalog)."""
+    from catalog.publish.site import build_site
+    from tests.test_site_browser import _stage
+
+    result, document = built_zoo
+    build = _stage(result.catalog_path.parent, document, tmp_path_factory.mktemp("site") / "build")
+    return build_site(build), document
+
+
+@pytest.fixture(scope="session")
 def app_zoo_build(built_zoo, tmp_path_factory):
     """(build folder, catalog document): the test zoo's catalog, its schema and its models (linked)
     in a folder of its own, which `posezoo serve` may write BUILD/app/ into (the cache stays as it is)."""

@@ -379,7 +379,8 @@ def test_compare_names_what_it_cannot_compare(visit):
 
 def test_the_charts_are_the_sites(visit):
     charts = visit(page="charts").get("plotly_chart")
-    assert len(charts) == 4  # accuracy against latency first, then the timeline and the two performance charts
+    # accuracy against latency first, then the timeline, the two performance charts and latency by device
+    assert len(charts) == 5
     specs = [json.loads(chart.proto.spec) for chart in charts]
     names = [trace.get("name") for spec in specs for trace in spec["data"]]
     assert "Pareto front" in names and "MoveNet" in names

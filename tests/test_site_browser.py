@@ -53,16 +53,6 @@ def _stage(build: Path, document: dict, into: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def site(built_zoo, tmp_path_factory):
-    """(site folder, catalog document): the test zoo's site, notebook page included."""
-    from catalog.publish.site import build_site
-
-    result, document = built_zoo
-    build = _stage(result.catalog_path.parent, document, tmp_path_factory.mktemp("site") / "build")
-    return build_site(build), document
-
-
-@pytest.fixture(scope="session")
 def hostile_site(built_zoo, tmp_path_factory):
     """(site folder, variant id) of a catalog whose first built variant's name is a script and
     whose license note holds quotes and markup."""
@@ -287,7 +277,7 @@ def test_charts_render_and_hover_names_a_model(visit, served):
     _, document = served
     v = visit()
     page = v.open("charts/")
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 4", timeout=10000)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 5", timeout=10000)
     charts = page.locator(".js-plotly-plot")
     assert page.locator("svg.main-svg").count() >= 2
     performance = charts.nth(2)  # after accuracy against latency and the timeline
@@ -528,15 +518,76 @@ def test_a_cards_performance_and_license_read_whole_at_this_width(visit, width, 
     v = visit(width)
     page = v.open(f"zoo/{variant_id}/")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    # every table from the glance to the conversion check fits the article: no column scrolled out of view
+    # every table from the glance to the devices' fits the article: no column scrolled out of view;
+    # on a phone the devices' tables (seven figures a row, as AI Hub's) scroll sideways in their own box
     widths = page.eval_on_selector_all(
         "article table",
         "tables => tables.map(t => [t.querySelector('th').innerText.trim(), t.scrollWidth,"
-        " t.closest('article').clientWidth])",
+        " t.closest('article').clientWidth, Boolean(t.closest('.md-typeset__scrollwrap'))])",
     )
-    cut = [(first, wide, room) for first, wide, room in widths if wide > room + 1]
+    phone = width < 600
+    cut = [(first, wide) for first, wide, room, _ in widths if wide > room + 1 and not (phone and first == "Runtime")]
     assert cut == [], cut
+    assert all(scrolls for first, *_, scrolls in widths if first == "Runtime")
     text = " ".join(page.inner_text("article").split())
     assert "Whole pipeline:" in text and "Commercial use:" in text
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"card-{variant_id}-{width}.png"), full_page=True)
+
+
+# --------------------------------------------------------------------------- the devices' rows
+
+
+def measured_device(document: dict) -> dict:
+    """The first device the catalog holds: the repository's devices/ seed it with this project's own
+    machine, so the test zoo's catalog always has one."""
+    assert document["devices"], "the test zoo's catalog has no device: devices/ should seed one"
+    return document["devices"][0]
+
+
+def test_zoo_table_switches_its_latency_to_a_device_and_back(visit, served):
+    from catalog.cards.devices import DeviceEntry
+    from catalog.publish.columns import BY_KEY
+    from catalog.publish.devices import device_figure
+    from catalog.schema import VariantRecord
+
+    _, document = served
+    device = measured_device(document)
+    thunder = next(x for x in document["variants"] if x["id"] == "movenet-thunder")
+    figure = device_figure(DeviceEntry.model_validate(device), VariantRecord.model_validate(thunder))
+    assert figure is not None
+    v = visit()
+    page = v.open("zoo/")
+    cell = "#zoo-table tbody tr[data-id='movenet-thunder'] td[data-devices]"
+    before = page.text_content(cell)
+
+    page.select_option("#zoo-device", device["id"])
+
+    assert f"device={device['id']}" in page.url
+    assert device["device"]["name"] in page.text_content("#zoo-device-note")
+    assert page.text_content(cell) == f"{BY_KEY['latency_ms'].text(figure.median_ms)} ({figure.how})"
+    for width in (1440, 390):
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.screenshot(path=str(SCREENSHOTS / f"zoo-device-{width}.png"), full_page=True)
+    page.select_option("#zoo-device", "")
+    assert page.text_content(cell) == before
+    assert v.errors == [] and v.foreign() == []
+
+
+def test_a_card_shows_the_build_machine_then_the_devices_that_measured_it(visit, served):
+    _, document = served
+    device = measured_device(document)
+    v = visit()
+    page = v.open("zoo/movenet-lightning/")
+    section = page.locator("h2:has-text('Measured on devices')")
+    assert section.count() == 1
+    # each device's rows under its name: the build machine's first
+    names = page.locator("h2:has-text('Measured on devices') ~ p > strong").all_text_contents()
+    assert names[0].startswith("Build machine") and device["device"]["name"] in names
+    runtimes = page.locator("h2:has-text('Measured on devices') ~ div table tbody tr td:first-child")
+    assert not any("†" in cell for cell in runtimes.all_text_contents()), "the seed rows timed other files"
+    section.scroll_into_view_if_needed()
+    for width in (1440, 390):
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.screenshot(path=str(SCREENSHOTS / f"card-devices-{width}.png"), full_page=True)
+    assert v.errors == [] and v.foreign() == []

@@ -138,7 +138,7 @@ def test_the_page_mounts_the_app_its_modules_and_the_catalog(app_site):
     assert files["build/catalog.json"] == {"url": "../catalog.json"}
     assert "build/catalog.schema.json" not in files  # the app checks the catalog with its pydantic models
     index = json.loads((page / files["build/charts/index.json"]["url"]).read_text("utf-8"))
-    assert [name for name, _ in index] == ["accuracy", "timeline", "performance-mflops", "performance-size"]
+    assert [name for name, _ in index] == ["accuracy", "timeline", "performance-mflops", "performance-size", "devices"]
     assert "pyodideUrl" not in options  # stlite's default: Pyodide's CDN
 
 
@@ -192,7 +192,7 @@ def test_every_module_the_app_imports_is_in_pyodide_or_detected(app_site, tmp_pa
         said = [error[:29] for error in page_result["errors"]]
         assert said == expected, (name, page_result)
     assert set(result["refused"]) == set(FEATURE_DETECTED), result["refused"]
-    assert result["pages"]["charts"] == {**result["pages"]["charts"], "iframes": 4, "plotly_charts": 0}
+    assert result["pages"]["charts"] == {**result["pages"]["charts"], "iframes": 5, "plotly_charts": 0}
     assert result["pages"]["try"]["iframes"] == 1
     assert result["pages"]["model"]["link_buttons"] == [
         "../models/movenet-lightning/movenet-lightning.onnx",

@@ -93,7 +93,8 @@ def charts_page(zoo: Zoo) -> None:
     st.write(
         "Drawn from the catalog by the docs site's chart functions. Hover over a marker for the model and its "
         "figures; select a point to open its model; drag to zoom, double-click to zoom out. The dashed line is the "
-        "Pareto front: the models no other beats on both axes."
+        "Pareto front: the models no other beats on both axes. Latency by device shows one model at a time: choose it "
+        "in the chart's menu."
     )
     if environment.has_plotly():
         plotly_charts(zoo)

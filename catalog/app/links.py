@@ -20,6 +20,7 @@ PAGES: dict[str, str] = {  # query value -> the page's name in the menu
 }
 MAX_COMPARED = 4
 NUMBERS_PAGE = "numbers/"  # the docs site's Numbers page (site/docs/numbers.md): how each figure is counted
+BENCHMARK_PAGE = "benchmark/"  # the docs site's benchmark page (web/benchmark/): the zoo timed on your device
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,12 @@ import streamlit as st
 
 from catalog.app import environment
 from catalog.app.data import Zoo
-from catalog.app.links import NUMBERS_PAGE, Route
+from catalog.app.links import BENCHMARK_PAGE, NUMBERS_PAGE, Route
 from catalog.app.navigation import go
 from catalog.formats import INT8_FORMAT
 from catalog.publish.formatting import size
 from catalog.publish.model_card import render_card
+from catalog.publish.model_card.inputs import BENCHMARK_PAGE as CARD_BENCHMARK_PAGE
 from catalog.publish.model_card.inputs import NUMBERS_PAGE as CARD_NUMBERS_PAGE
 from catalog.publish.model_card.inputs import CardInputs
 from catalog.publish.model_card.int8 import trade_line
@@ -59,11 +60,12 @@ def choose_model(zoo: Zoo, wanted: str | None, shown: str) -> None:
 
 def app_card(zoo: Zoo, variant_id: str) -> tuple[str, bool]:
     """The variant's card, its pointers to how each figure is counted made ones a visitor can
-    follow: links to the docs site's Numbers page where the app knows the site, else words
-    pointing to the conventions at the foot of the page (True: the page must show them)."""
+    follow: links to the docs site's Numbers page (and its benchmark page) where the app knows the
+    site, else words pointing to the conventions at the foot of the page (True: the page must show them)."""
     site = environment.site_url()
     if site:
         card = render_card(zoo.catalog, variant_id, site=True, metadata=False)
+        card = card.replace(f"]({CARD_BENCHMARK_PAGE}", f"]({site}{BENCHMARK_PAGE}")
         return card.replace(f"]({CARD_NUMBERS_PAGE}", f"]({site}{NUMBERS_PAGE}"), False
     card = render_card(zoo.catalog, variant_id, metadata=False)
     below = f"the conventions under *{CONVENTIONS_TITLE}*, at the foot of this page"

@@ -9,8 +9,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from catalog.app import environment
 from catalog.app.data import CatalogProblem, Zoo
-from catalog.app.links import PAGES, Route, query_of, route_of
+from catalog.app.links import BENCHMARK_PAGE, PAGES, Route, query_of, route_of
 
 PAGE_KEY = "posezoo_page"
 MODELS_KEY = "posezoo_models"
@@ -42,6 +43,19 @@ def menu() -> None:
     st.sidebar.title(SITE_NAME)
     st.sidebar.caption("The open catalog of on-device human-pose models")
     st.sidebar.radio("Page", list(PAGES), format_func=PAGES.__getitem__, key=PAGE_KEY, on_change=_menu_changed)
+    measure_link()
+
+
+def measure_link() -> None:
+    """The docs site's benchmark page, which times the zoo's models in the visitor's own browser."""
+    site = environment.site_url()
+    if site:
+        st.sidebar.markdown(f"[Measure your device]({site}{BENCHMARK_PAGE}): the zoo's models, timed in your browser.")
+    else:
+        st.sidebar.caption(
+            "Measure your device: the docs site's benchmark page times the zoo's models in your browser "
+            "(`posezoo site && posezoo preview`, then open benchmark/)."
+        )
 
 
 def page_title(route: Route, zoo: Zoo | None) -> str:

@@ -1,5 +1,5 @@
-"""The Zoo page: every variant in one table, narrowed by filters and a search; selecting rows
-offers to open those models, or to compare them."""
+"""The Zoo page: every variant in one table, narrowed by filters and a search, its latency the build
+machine's or a measured device's; selecting rows offers to open those models, or to compare them."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from catalog.app import zoo_table as zt
 from catalog.app.data import Zoo
 from catalog.app.links import MAX_COMPARED, Route
 from catalog.app.navigation import go
+from catalog.publish.devices import device_labels, figures_note, machine_name, measured_devices
 from catalog.publish.records import LATENCY_RUNTIME
 
 TABLE_KEY = "zoo_table"
+DEVICE_KEY = "zoo_device"
 ROW_PX = 35  # a row of st.dataframe
 NUMBER_FORMATS = {c.header: f"%.{c.digits}f" for c in zt.NUMBERS}  # as the site's table shows them
 
@@ -56,6 +58,21 @@ def filters(table) -> zt.Filters:
         "latency_ms": _range(second[2], zt.LATENCY, table, "zoo_latency"),
     }
     return zt.Filters(search=search, **chosen, **ranges)
+
+
+def device_choice(zoo: Zoo) -> str | None:
+    """The device whose latency the table shows, chosen among those the catalog holds; None for the
+    build machine's, and where no device was measured (then there is nothing to choose)."""
+    devices = measured_devices(zoo.catalog.devices)
+    if not devices:
+        return None
+    labels = {"": machine_name(zoo.catalog.machine), **device_labels(devices)}
+    chosen = st.selectbox("Latency measured on", list(labels), format_func=labels.__getitem__, key=DEVICE_KEY)
+    entry = next((e for e in devices if e.id == chosen), None)
+    if entry is None:
+        return None
+    st.caption(figures_note(entry))
+    return entry.id
 
 
 def selected_ids(shown) -> list[str]:
@@ -104,7 +121,8 @@ def zoo_page(zoo: Zoo) -> None:
         f"their *{zt.STATUS}* says why (no weights, no license, a license that forbids redistribution, or a "
         "file this build could not fetch), and the docs site's page of each gives the authors' own figures."
     )
-    table = zt.zoo_table(zoo.catalog)
+    device = device_choice(zoo)
+    table = zt.zoo_table(zoo.catalog, device)
     shown = zt.apply(table, filters(table))
     st.caption(f"{len(shown)} of {len(table)} variants")
     st.dataframe(
@@ -117,6 +135,9 @@ def zoo_page(zoo: Zoo) -> None:
         column_config={
             **{column: st.column_config.NumberColumn(format=f) for column, f in NUMBER_FORMATS.items()},
             zt.FORMAT: st.column_config.TextColumn(help=zt.FIGURES_OF.title),
+            zt.MEASURED_WITH: st.column_config.TextColumn(
+                help="What the device's figure is of: runtime, backend, threads"
+            ),
         },
     )
     open_buttons(zoo, selected_ids(shown))

@@ -1,8 +1,9 @@
 """The Zoo page's table and its filters, without Streamlit: one row per variant, the figures of
 its ONNX file (as on the docs site's Zoo page: every variant has one, checked against its
 original, and it is the file timed on onnxruntime), then the variants listed but not built here,
-each with why (greyed by `styled`), and what a visitor narrows it by; and a handful of its
-columns, for a notebook (`overview`)."""
+each with why (greyed by `styled`), and what a visitor narrows it by; its latency on a device that
+measured the zoo in its browser instead of the build machine's (`zoo_table(catalog, device)`); and
+a handful of its columns, for a notebook (`overview`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pandas as pd
 
 from catalog.formats import INT8_FORMAT, ONNX_FORMAT
 from catalog.publish.columns import BY_KEY, LISTED_TEXT, ZOO_COLUMNS, Column
+from catalog.publish.devices import device_figure
 from catalog.publish.records import (
     FORMAT_NAMES,
     families_by_id,
@@ -55,6 +57,7 @@ PARAMS = BY_KEY["mparams"].header
 LATENCY = BY_KEY["latency_ms"].header
 LICENSE = BY_KEY["license"].header
 STATUS = "Status"
+MEASURED_WITH = "Latency measured with"  # beside the latency column while it shows a device's figures
 LISTED = "not built here"  # how a listed row's status begins
 LISTED_STYLE = "color: #8a8a8a; background-color: #f2f2f2"  # the listed rows' cells: grey, as on the site
 COLUMNS = [*(c.header for c in SHOWN), STATUS, ID]
@@ -78,24 +81,37 @@ def _listed_row(entry: ListedRecord, family: FamilyRecord | None) -> dict[str, A
     return row
 
 
-def zoo_table(catalog: Catalog) -> pd.DataFrame:
+def zoo_table(catalog: Catalog, device: str | None = None) -> pd.DataFrame:
     """One row per variant of the catalog, in its order, the columns of catalog.publish.columns
     the app shows (raw figures, which st.dataframe formats); a variant that did not build has its
     status and no figures. The listed variants follow, their status saying why they are not built
-    (a variant whose fetch failed is one of them)."""
+    (a variant whose fetch failed is one of them). With `device`, the id of one of the catalog's
+    `devices`, the latency is that device's (`catalog.publish.devices.device_figure`), and the
+    column after it says what each figure is of; an unknown id is the build machine."""
     families = families_by_id(catalog)
+    entry = next((e for e in catalog.devices if e.id == device), None) if device else None
     rows = []
     for variant in shown_variants(catalog):
         row = {c.header: _cell(c, variant, families.get(variant.family)) for c in SHOWN}
+        if entry is not None:
+            figure = device_figure(entry, variant)
+            row[LATENCY] = figure.median_ms if figure else None
+            row[MEASURED_WITH] = figure.how if figure else None
         built = row[SIZE] is not None
         row[STATUS] = "built" if built else f"not built ({variant.error.step if variant.error else variant.status})"
         row[ID] = variant.id
         rows.append(row)
-    rows += [_listed_row(entry, families.get(entry.family)) for entry in catalog.listed]
-    table = pd.DataFrame(rows, columns=COLUMNS)
+    rows += [_listed_row(listed, families.get(listed.family)) for listed in catalog.listed]
+    columns = COLUMNS if entry is None else _with_measured(COLUMNS)
+    table = pd.DataFrame(rows, columns=columns)
     for column in NUMBERS:
         table[column.header] = pd.to_numeric(table[column.header]).astype("Float64")
     return table
+
+
+def _with_measured(columns: list[str]) -> list[str]:
+    at = columns.index(LATENCY) + 1
+    return [*columns[:at], MEASURED_WITH, *columns[at:]]
 
 
 def listed_rows(table: pd.DataFrame) -> pd.Series:

@@ -6,6 +6,7 @@ The docs site, the Streamlit app and the notebook call the same functions:
     timeline(frame)                   # release date x family, marker area by parameters
     performance(frame, x="size_mib")  # ONNX file size (or MFLOPs) against measured latency
     accuracy(frame)                   # AP on the evaluation set against measured latency
+    latency_by_device(frame)          # one model's inference on every device that measured it
     figure_html(fig)                  # a <div> for a page that serves plotly_js_path() itself
 
 Nothing in a figure or its HTML references a CDN: the charts work offline.
@@ -14,6 +15,7 @@ Nothing in a figure or its HTML references a CDN: the charts work offline.
 from __future__ import annotations
 
 import hashlib
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,8 +29,17 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from catalog.formats import INT8_FORMAT
+from catalog.publish.devices import MISSING, DeviceRow, measured_by, measured_devices, variant_rows
 from catalog.publish.formatting import millions, ms_brief, points, size, with_interval
-from catalog.publish.records import LATENCY_RUNTIME, accuracy_flag, use_text, variants_by_id
+from catalog.publish.records import (
+    LATENCY_RUNTIME,
+    accuracy_flag,
+    built,
+    families_by_id,
+    model_title,
+    use_text,
+    variants_by_id,
+)
 from catalog.schema import Catalog
 
 LATENCY = "pipeline_ms"  # every chart's latency: the whole pipeline a user runs, as the tables show it
@@ -463,6 +474,101 @@ def accuracy(frame: pd.DataFrame) -> go.Figure:
     return figure
 
 
+# --- latency by device ----------------------------------------------------------------------------
+
+BAR_PX = 22  # a bar's height in the latency-by-device chart: its figure's height follows the model shown
+DEVICE_MARGINS = {"t": 130, "b": 150}  # the title and menu above, the axis title and the legend under it
+
+
+def device_hover(row: DeviceRow, title: str) -> str:
+    """A bar's hover: the device's name and GPU come from a contributor's file, so they are escaped."""
+    lines = [
+        f"<b>{html.escape(row.device)}</b>",
+        html.escape(row.chip or MISSING),
+        title,
+        html.escape(row.runtime_in),
+        f"{row.compute_unit}, {row.threads} thread{'' if row.threads == 1 else 's'}, {row.precision} ({row.form})",
+        f"{ms_brief(row.median_ms)} ms median inference, p90 {ms_brief(row.p90_ms)} ms",
+    ]
+    if row.pipeline_ms is not None:
+        lines.append(f"whole pipeline {ms_brief(row.pipeline_ms)} ms")
+    if row.stale:
+        lines.append("measured on an earlier file: not this catalog's file of the form now")
+    return "<br>".join(lines)
+
+
+def latency_by_device(frame: pd.DataFrame) -> go.Figure:
+    """One model at a time (the menu chooses it): a bar per device, runtime, backend, thread count and
+    form, its median inference ms, the build machine first, then every device that measured the model
+    (catalog.publish.devices' rows, as its card's table has them). One trace per device, a colour each;
+    a bar measured on an earlier file than the catalog's is hatched."""
+    _, catalog = split(frame)
+    families = families_by_id(catalog)
+    variants = [v for v in catalog.variants if built(v) and variant_rows(catalog.machine, catalog.devices, v)]
+    shown = next((v for v in variants if measured_by(catalog.devices, v)), variants[0] if variants else None)
+    devices = [None, *(entry.id for entry in measured_devices(catalog.devices))]  # None: the build machine
+    palette = qualitative.Plotly
+    figure = go.Figure()
+    buttons = []
+    for variant in variants:
+        title = model_title(variant, families)
+        rows = variant_rows(catalog.machine, catalog.devices, variant)
+        first = len(figure.data)
+        for device in dict.fromkeys(row.device_id for row in rows):
+            mine = [row for row in rows if row.device_id == device]
+            name = html.escape(mine[0].device)
+            figure.add_trace(
+                go.Bar(
+                    name=name,
+                    legendgroup=name,
+                    orientation="h",
+                    x=[row.median_ms for row in mine],
+                    y=[[name] * len(mine), [row.setup for row in mine]],
+                    marker={
+                        "color": palette[devices.index(device) % len(palette)],
+                        "pattern": {"shape": ["/" if row.stale else "" for row in mine]},
+                    },
+                    customdata=[variant.id] * len(mine),
+                    hovertext=[device_hover(row, title) for row in mine],
+                    hovertemplate="%{hovertext}<extra></extra>",
+                    visible=variant is shown,
+                )
+            )
+        visible = [first <= i < len(figure.data) for i in range(len(figure.data))]
+        buttons.append((title, visible, len(rows)))
+    traces = len(figure.data)
+    menu = [
+        {
+            "label": title,
+            "method": "update",
+            "args": [
+                {"visible": visible + [False] * (traces - len(visible))},
+                {"height": max(FIGURE_HEIGHT, sum(DEVICE_MARGINS.values()) + BAR_PX * bars)},
+            ],
+        }
+        for title, visible, bars in buttons
+    ]
+    active = next((i for i, v in enumerate(variants) if v is shown), 0)
+    figure.update_layout(
+        title={
+            "text": "One model's inference on every device that measured it"
+            "<br><sup>median ms; the build machine first; hatched: measured on an earlier file</sup>"
+        },
+        margin=DEVICE_MARGINS,
+        updatemenus=[{"buttons": menu, "active": active, "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"}]
+        if menu
+        else [],
+        xaxis={"title": {"text": "Median inference (ms)"}, "rangemode": "tozero"},
+        yaxis={"autorange": "reversed"},  # the build machine, measured first, at the top
+        # under the plot: the bars need the page's width more than the legend does
+        legend={"title": {"text": "Device"}, "orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
+        barmode="group",
+        height=menu[active]["args"][1]["height"] if menu else FIGURE_HEIGHT,
+        hovermode="closest",
+    )
+    return figure
+
+
 # --- the Charts page's figures ------------------------------------------------------------------
 
 
@@ -474,6 +580,7 @@ def chart_figures(frame: pd.DataFrame) -> list[tuple[str, str, go.Figure]]:
         ("timeline", "When the models came out", timeline(frame)),
         ("performance-mflops", "Latency against compute", performance(frame, x="mflops")),
         ("performance-size", "Latency against file size", performance(frame, x="size_mib")),
+        ("devices", "Latency by device", latency_by_device(frame)),
     ]
 
 

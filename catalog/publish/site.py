@@ -6,6 +6,7 @@
     BUILD/site-src/notebook.ipynb notebooks/zoo.ipynb executed against BUILD
     BUILD/site/                   `mkdocs build --strict` of the above: the static site
     BUILD/site/try/, pose/        the Try-it page (web/try/, web/pose/), copied after mkdocs' build
+    BUILD/site/benchmark/         the benchmark page (web/benchmark/): the zoo timed in the visitor's browser
     BUILD/site/try/ort/           onnxruntime-web's runtime files the page's two builds need
     BUILD/site/try/litert/        LiteRT.js: its module, the helper it imports (the page's import
                                   map names it) and the wasm builds it picks from
@@ -40,10 +41,19 @@ from typing import Any
 import yaml
 
 from catalog.atomic import write_text
+from catalog.cards.devices import DeviceEntry
 from catalog.measure.browser import FORM_RUNTIMES, ISOLATION_HEADERS, RUNTIMES
 from catalog.paths import CATALOG_FILE, ROOT
 from catalog.publish.accuracy_page import mapping_markdown
-from catalog.publish.columns import MISSING, ZOO_COLUMNS, Column, listed_shown
+from catalog.publish.columns import BY_KEY, MISSING, ZOO_COLUMNS, Column, listed_shown
+from catalog.publish.devices import (
+    component,
+    device_figure,
+    device_labels,
+    figures_note,
+    machine_name,
+    measured_devices,
+)
 from catalog.publish.formatting import mib
 from catalog.publish.model_card import render_card, write_cards
 from catalog.publish.model_card.inputs import CONVENTION_ANCHORS
@@ -80,6 +90,7 @@ FAVICON = "assets/favicon.svg"  # site/docs/assets/favicon.svg, mkdocs.yml's the
 EMPTY_ICON = '<link rel="icon" href="data:,">'  # a page outside the theme names no icon with it
 TRY_DIR = "try"  # the Try-it page, a static page outside mkdocs' theme, at site/try/
 TRY_PAGE = "try-it.md"  # the nav's "Try it": a generated page linking to it
+BENCHMARK_DIR = "benchmark"  # the benchmark page (web/benchmark/), beside the Try-it page whose runtimes it uses
 NODE_MODULES = ROOT / "node_modules"  # `npm ci` installs the runtimes (package-lock.json)
 ORT_DIST = NODE_MODULES / "onnxruntime-web" / "dist"
 # only what the page's two builds load: ort.wasm (wasm EP, SIMD, threads) and ort.webgpu (asyncify)
@@ -104,6 +115,7 @@ class SiteError(Exception):
 # the table's columns: the tensors' shapes, too wide for any table, are on each model's page
 TABLE_COLUMNS = [c for c in ZOO_COLUMNS if c.in_app]
 NAME_KEYS = ("family", "variant")  # the model's name: these stay in view when the table scrolls sideways
+DEVICE_COLUMN = BY_KEY["latency_ms"]  # the column the device switch fills with a device's own figures
 
 
 def esc(value: object) -> str:
@@ -171,8 +183,38 @@ def _listed_row(entry: ListedRecord, family: FamilyRecord | None) -> str:
     )
 
 
+def device_figures(column: Column, devices: list[DeviceEntry], variant: VariantRecord) -> str | None:
+    """A latency cell's figures on every device that measured the variant, for zoo-table.js's switch:
+    JSON, {device id: {"value", "text" (as the column shows it), "detail" (what it is of)}}; None for a
+    cell the switch leaves as it is (a component's, a variant that did not build)."""
+    if not built(variant) or component(variant):
+        return None
+    figures = {
+        entry.id: {"value": figure.median_ms, "text": column.text(figure.median_ms), "detail": figure.how}
+        for entry in devices
+        if (figure := device_figure(entry, variant)) is not None
+    }
+    return json.dumps(figures, ensure_ascii=False, separators=(",", ":"))
+
+
+def device_switch(catalog: Catalog) -> str:
+    """The select that puts a device's figures in the latency column; empty without devices."""
+    if not catalog.devices:
+        return ""
+    labels = device_labels(catalog.devices)
+    options = f'<option value="">{esc(machine_name(catalog.machine))}</option>' + "".join(
+        f'<option value="{esc(entry.id)}" data-note="{esc(figures_note(entry))}">{esc(labels[entry.id])}</option>'
+        for entry in measured_devices(catalog.devices)
+    )
+    return (
+        f'<label>Latency measured on <select id="zoo-device" data-missing="{esc(MISSING)}">{options}</select></label> '
+        '<output id="zoo-device-note" class="zoo-device-note" aria-live="polite"></output>'
+    )
+
+
 def zoo_table(catalog: Catalog) -> str:
     families = families_by_id(catalog)
+    devices = list(catalog.devices)
     head = "".join(
         f'<th scope="col" data-type="{c.sort}" data-key="{esc(c.key)}"{_classes(c)}>'
         f'<button type="button">{esc(c.header)}</button></th>'
@@ -187,6 +229,9 @@ def zoo_table(catalog: Catalog) -> str:
             if column.sort == "number":
                 value = column.value(variant, family)
                 attrs += f' data-value="{esc(repr(value))}"' if value is not None else ' data-value=""'
+            figures = device_figures(column, devices, variant) if column is DEVICE_COLUMN and devices else None
+            if figures is not None:
+                attrs += f' data-devices="{esc(figures)}"'
             cells.append(f"<td{attrs}>{_cell_html(column, variant, family)}</td>")
         rows.append(
             f'<tr data-id="{esc(variant.id)}" data-family="{esc(variant.family)}"'
@@ -201,6 +246,7 @@ def zoo_table(catalog: Catalog) -> str:
         '<label>Filter <input type="search" id="zoo-filter" placeholder="name, task, license…"></label> '
         f'<label>Family <select id="zoo-family"><option value="">All families</option>{options}</select></label> '
         '<output id="zoo-count" aria-live="polite"></output>'
+        f"{device_switch(catalog)}"
         "</div>"
     )
     # zoo-table.js shows the cue while columns lie beyond the table's right edge
@@ -224,8 +270,22 @@ def _listed_text(catalog: Catalog) -> str:
     )
 
 
+def _devices_text(catalog: Catalog) -> str:
+    """How the latency column turns to a device's figures, and where to measure yours."""
+    measure = f'<a href="../{BENCHMARK_DIR}/">the benchmark page</a>'
+    if not catalog.devices:
+        return f"No other device has been measured yet: measure yours on {measure}.\n\n"
+    return (
+        "Latency measured on: the build machine by default. Choose a device that ran the zoo's benchmark page to\n"
+        "put its own figures in the Latency column, each with the runtime and threads it is of: the model's fastest\n"
+        "float form there, its whole pipeline for a model run behind a detector (else one inference), on the\n"
+        f"catalog's files now. Measure your device on {measure}; every model's page has all its rows.\n\n"
+    )
+
+
 def zoo_page(catalog: Catalog) -> str:
     cpu = esc(catalog.machine.cpu)
+    intro = _listed_text(catalog) + _devices_text(catalog)
     # the table is wide: the page gives it the whole width (mkdocs-material's `hide` meta)
     return f"""---
 hide: [navigation, toc]
@@ -241,7 +301,7 @@ ONNX file's (every variant has one, checked against its original). Commercial us
 license allows; the uses its authors advise against are on each model's page, with the original
 file's figures, the stages of the pipeline, and the inputs and outputs.
 
-{_listed_text(catalog)}Click a header to sort by it (again to reverse); type words in the filter (a name, a task, a
+{intro}Click a header to sort by it (again to reverse); type words in the filter (a name, a task, a
 license...) or choose a family to narrow the table. The page's address keeps the filter and
 the order: copy it to share this view. How each figure is counted: [the Numbers page](../numbers.md).
 
@@ -308,7 +368,8 @@ def charts_page(document_path: Path) -> str:
     return f"""# Charts
 
 Drawn from catalog.json by `catalog.publish.charts`, the same functions the notebook calls. Hover
-over a marker for the model and its figures; drag to zoom, double-click to zoom out.
+over a marker for the model and its figures; drag to zoom, double-click to zoom out. Latency by
+device shows one model at a time: choose it in the chart's menu.
 
 {plotly_script(1)}
 
@@ -455,14 +516,15 @@ def model_files(variant: VariantRecord) -> list[Path]:
 
 def try_page_files(build_dir: Path, catalog: Catalog | None) -> dict[Path, Path]:
     """What the Try-it page needs, as {path in the served folder: the file to copy}: web/try/
-    and web/pose/ as they are (the page imports ../pose/), the browser runtimes' files under
+    and web/pose/ as they are (the page imports ../pose/), and web/benchmark/ (the benchmark page,
+    which runs the same adapters), the browser runtimes' files under
     try/ort/, try/litert/ and try/tfjs/ (`runtime_files`), the sample photo and try/sample.json
     (`catalog.publish.try_sample`), catalog.json, and every runnable variant's files in the forms
     the page runs (and its detector's), at the catalog's relative paths; without models where
     there is no catalog. The site copies them; `posezoo serve` links them for Streamlit."""
     runtimes = runtime_files()
     files: dict[Path, Path] = {}
-    for name in (TRY_DIR, "pose"):
+    for name in (TRY_DIR, "pose", BENCHMARK_DIR):
         for source in sorted((WEB / name).rglob("*")):
             if source.is_file():
                 files[Path(name) / source.relative_to(WEB / name)] = source
@@ -487,7 +549,7 @@ def try_page_files(build_dir: Path, catalog: Catalog | None) -> dict[Path, Path]
 def copy_try_page(build_dir: Path, catalog: Catalog, site_dir: Path) -> None:
     """The Try-it page's files (`try_page_files`) copied into the built site, and the COOP/COEP `_headers`."""
     files = try_page_files(build_dir, catalog)
-    for name in (TRY_DIR, "pose"):
+    for name in (TRY_DIR, "pose", BENCHMARK_DIR):
         shutil.rmtree(site_dir / name, ignore_errors=True)
     for relative, source in files.items():
         (site_dir / relative).parent.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,10 @@
 // @ts-check
 /**
  * The Zoo page's table: sort by a column (click its header, again to reverse), filter by words
- * and by family, with the view kept in the page's address (`?filter=movenet+lightning&family=movenet
- * &sort=-latency_ms`: a link reproduces it), and a cue while columns lie beyond the table's right
- * edge. Plain ES module, no framework; the page works without it.
+ * and by family, show the latency a device measured instead of the build machine's, with the view
+ * kept in the page's address (`?filter=movenet+lightning&family=movenet&sort=-latency_ms&device=pixel-8`:
+ * a link reproduces it), and a cue while columns lie beyond the table's right edge. Plain ES module,
+ * no framework; the page works without it.
  *
  * Markup it expects (written by catalog/publish/site.py):
  *   div#zoo-scroll > table#zoo-table > thead th[data-type="number"|"text"][data-key] > button
@@ -11,11 +12,15 @@
  *   a second tbody.zoo-listed holds the variants listed but not built: they filter, and stay after the built
  *   rows whatever the order
  *   input#zoo-filter, select#zoo-family, output#zoo-count, button#zoo-cue
+ *   where devices were measured: select#zoo-device[data-missing] (option[value=""]: the build machine;
+ *   the others a device's id, its data-note saying what the figures are), output#zoo-device-note, and
+ *   td[data-devices] on the latency cells it switches: JSON, {device id: DeviceFigure}
  */
 
 /** @typedef {"ascending" | "descending"} Direction */
 /** @typedef {{key: string, direction: Direction}} Sort */
-/** @typedef {{filter: string, family: string, sort: Sort | null}} View */
+/** @typedef {{filter: string, family: string, sort: Sort | null, device: string}} View */
+/** @typedef {{value: number, text: string, detail: string}} DeviceFigure a device's figure, as the page formats it */
 
 /**
  * The value a cell sorts by: its raw number, or its text (null when the number is unknown).
@@ -89,8 +94,45 @@ export function filterTable(table, text, family) {
   return shown;
 }
 
+/** @type {WeakMap<HTMLTableCellElement, {html: string, value: string}>} */
+const buildMachine = new WeakMap(); // each switched cell as the page wrote it: the build machine's figure
+
 /**
- * The view an address asks for: `filter`, `family`, and `sort` (a column's key, "-" first for descending).
+ * Show one device's figures in the cells that have them (td[data-devices]), or the build machine's
+ * again (device ""): the figure, what it is of under it, and its value to sort by; `missing` where the
+ * device did not measure the model.
+ * @param {HTMLTableElement} table
+ * @param {string} device a device's id, or "" for the build machine
+ * @param {string} missing
+ */
+export function showDevice(table, device, missing) {
+  for (const cell of Array.from(table.querySelectorAll("td[data-devices]"))) {
+    const td = /** @type {HTMLTableCellElement} */ (cell);
+    const own = buildMachine.get(td) || { html: td.innerHTML, value: td.dataset.value || "" };
+    buildMachine.set(td, own);
+    if (!device) {
+      td.innerHTML = own.html;
+      td.dataset.value = own.value;
+      continue;
+    }
+    /** @type {Record<string, DeviceFigure>} */
+    const figures = JSON.parse(td.dataset.devices || "{}");
+    const figure = Object.hasOwn(figures, device) ? figures[device] : null;
+    if (!figure) {
+      td.textContent = missing;
+      td.dataset.value = "";
+      continue;
+    }
+    const detail = document.createElement("small");
+    detail.textContent = `(${figure.detail})`;
+    td.replaceChildren(figure.text, " ", detail);
+    td.dataset.value = String(figure.value);
+  }
+}
+
+/**
+ * The view an address asks for: `filter`, `family`, `sort` (a column's key, "-" first for descending),
+ * and `device` (a device's id; the build machine's figures without it).
  * @param {string} search the address's query string
  * @returns {View}
  */
@@ -103,6 +145,7 @@ export function readView(search) {
     filter: params.get("filter") || "",
     family: params.get("family") || "",
     sort: key ? { key, direction: descending ? "descending" : "ascending" } : null,
+    device: params.get("device") || "",
   };
 }
 
@@ -119,6 +162,7 @@ export function writeView(search, view) {
     ["filter", view.filter.trim()],
     ["family", view.family],
     ["sort", view.sort ? `${view.sort.direction === "descending" ? "-" : ""}${view.sort.key}` : ""],
+    ["device", view.device],
   ];
   for (const [name, value] of parts) {
     if (value) params.set(name, value);
@@ -142,19 +186,21 @@ function updateCue(box, table, cue) {
 }
 
 /**
- * Wire the headers, the filter, the family select, the address and the scroll cue of a zoo table.
+ * Wire the headers, the filter, the family and device selects, the address and the scroll cue of a zoo table.
  * @param {HTMLTableElement} table
  */
 export function enhance(table) {
   const filter = /** @type {HTMLInputElement | null} */ (document.getElementById("zoo-filter"));
   const family = /** @type {HTMLSelectElement | null} */ (document.getElementById("zoo-family"));
   const count = document.getElementById("zoo-count");
+  const device = /** @type {HTMLSelectElement | null} */ (document.getElementById("zoo-device"));
+  const note = document.getElementById("zoo-device-note");
   const total = Array.from(table.tBodies).reduce((sum, body) => sum + body.rows.length, 0);
   /** @type {Sort | null} */
   let sort = null;
 
   const remember = () => {
-    const view = { filter: filter?.value || "", family: family?.value || "", sort };
+    const view = { filter: filter?.value || "", family: family?.value || "", sort, device: device?.value || "" };
     const query = writeView(window.location.search, view);
     if (query !== window.location.search) {
       history.replaceState(history.state, "", `${window.location.pathname}${query}${window.location.hash}`);
@@ -191,10 +237,24 @@ export function enhance(table) {
     update();
     remember();
   });
+  const switchDevice = () => {
+    if (!device) return;
+    showDevice(table, device.value, device.dataset.missing || "");
+    if (note) note.textContent = device.selectedOptions[0]?.dataset.note || "";
+    if (sort) sortBy(sort);
+  };
+  device?.addEventListener("change", () => {
+    switchDevice();
+    remember();
+  });
 
   const view = readView(window.location.search);
   if (filter) filter.value = view.filter;
   if (family && Array.from(family.options).some((option) => option.value === view.family)) family.value = view.family;
+  if (device && Array.from(device.options).some((option) => option.value === view.device)) {
+    device.value = view.device;
+    switchDevice();
+  }
   if (view.sort) sortBy(view.sort);
   update();
 

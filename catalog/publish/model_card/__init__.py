@@ -17,6 +17,7 @@ snippets and the provenance.
     metadata.py  the YAML front matter the Hub reads
     sections.py  the card's sections, one function each
     int8.py      the int8 section and the trade in one line
+    devices.py   the latency measured on every device, the build machine's first (catalog.publish.devices)
     snippets.py  the runnable Python and JavaScript snippets
     render.py    the template filled with the sections; the cards of a catalog written out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from catalog.cards.devices import DeviceEntry
 from catalog.formats import INT8_FORMAT, TFLITE_FORMAT
 from catalog.publish.model_card.markdown import Md, text
 from catalog.publish.records import FORMAT_NAMES, built, families_by_id, original_format, used_by, variants_by_id
@@ -12,6 +13,7 @@ from catalog.schema import Catalog, EvaluationRecord, FamilyRecord, FormatRecord
 
 SITE_ROOT = "../../"  # the site's root from a card's page at zoo/<id>/
 NUMBERS_PAGE = f"{SITE_ROOT}numbers/"
+BENCHMARK_PAGE = f"{SITE_ROOT}benchmark/"  # the benchmark page, which measures the zoo on a visitor's device
 # the Numbers page's anchor for each convention a figure follows
 CONVENTION_ANCHORS = {
     "shapes": "shapes",
@@ -38,6 +40,7 @@ class CardInputs:
     evaluation: EvaluationRecord | None = None  # the set the accuracy figures were measured on
     high_risk_uses: HighRiskUses | None = None  # the guidance every card lists apart from the license
     used_by: tuple[str, ...] = ()  # the pose models whose pipeline runs this variant first (a detector's)
+    devices: tuple[DeviceEntry, ...] = ()  # every device's results (catalog.json's `devices`), this variant's or not
 
     @property
     def family_name(self) -> str:
@@ -87,4 +90,13 @@ def card_inputs(catalog: Catalog, variant_id: str, site: bool) -> CardInputs:
         raise ValueError(f"variant {variant_id!r} did not build ({reason}): there is nothing to describe")
     family = families_by_id(catalog).get(variant.family)
     users = tuple(v.id for v in used_by(variant, catalog))
-    return CardInputs(variant, family, catalog.machine, site, catalog.evaluation, catalog.high_risk_uses, users)
+    return CardInputs(
+        variant,
+        family,
+        catalog.machine,
+        site,
+        catalog.evaluation,
+        catalog.high_risk_uses,
+        users,
+        tuple(catalog.devices),
+    )

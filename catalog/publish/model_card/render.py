@@ -8,6 +8,7 @@ from pathlib import Path
 
 from catalog.atomic import write_text
 from catalog.publish.model_card.accuracy import accuracy_section, glance
+from catalog.publish.model_card.devices import devices_section
 from catalog.publish.model_card.inputs import NUMBERS_PAGE, card_inputs
 from catalog.publish.model_card.int8 import int8_section
 from catalog.publish.model_card.listed import listed_section
@@ -84,6 +85,7 @@ def render_card(catalog: Catalog, variant_id: str, *, site: bool = False, metada
         "keypoint_list": keypoint_list(card),
         "skeleton": skeleton_figure(card),
         "performance": performance(card),
+        "devices": devices_section(card),
         "keypoint_check": keypoint_check(card),
         "conversion_check": conversion_check(card),
         "int8": int8_section(card),
