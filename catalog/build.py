@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from catalog import atomic, lock
+from catalog import __version__, atomic, lock
 from catalog.cards.listed import listed_records
 from catalog.cards.load import Family, Variant
 from catalog.digest import identity, known_sha256, remember, sha256_file
@@ -44,7 +44,7 @@ from catalog.schema import SCHEMA_VERSION, Catalog, json_schema_text
 if TYPE_CHECKING:
     from catalog.convert.equivalence import CheckResult
 
-BUILDER_VERSION = "0.1.0"
+BUILDER_VERSION = __version__
 ORIGINAL_RUNTIMES = {"tflite": "tflite"}  # formats a Python runtime here runs as they are
 TFLITE_FORM_SOURCES = ("tfjs", "pb")  # TensorFlow graphs, which TensorFlow's converter makes TFLite files of
 SIZED_BY_CARD = ("pb",)  # dynamic-size graphs with no stated size: counted at the card's
@@ -130,9 +130,11 @@ def package_digest(package: Path) -> str:
     """The builder's own code and data, as far as they make a figure: a change to how anything is
     read, converted or measured makes every variant stale; a comment, a docstring or a reflowed
     line does not (each module is hashed as its syntax tree, docstrings dropped). What only presents
-    the catalog (publish/, app/, the CLI) does not count at all, nor does what reads and makes the
-    devices' rows (devices/*.json, read afresh by every build and in no variant's record)."""
-    presenting = {package / "publish", package / "app", package / "cli.py", package / "bench_device.py"}
+    the catalog (publish/, app/, the CLI), opens a published one (remote/) or names a missing extra
+    does not count at all, nor does what reads and makes the devices' rows (devices/*.json, read
+    afresh by every build and in no variant's record)."""
+    presenting = {package / "publish", package / "app", package / "remote", package / "cli.py"}
+    presenting |= {package / "extras.py", package / "bench_device.py"}
     presenting |= {package / "cards" / "device_result.py", package / "cards" / "devices.py"}
     files = [
         p

@@ -686,14 +686,14 @@ def read_document(path: Path) -> dict[str, Any]:
     """A catalog.json as JSON, validated against `Catalog`: the document as written (`catalog.load()`
     keeps it); a PosezooError in one line when it is missing, not JSON, or of another schema version."""
     document = _json(path)
-    _validated(document, path)
+    check_document(document, str(path))
     return document
 
 
 def read_catalog(path: Path) -> Catalog:
     """A catalog.json as its typed records; a PosezooError in one line when it is missing, not JSON,
     or of another schema version."""
-    return _validated(_json(path), path)
+    return check_document(_json(path), str(path))
 
 
 def _json(path: Path) -> Any:
@@ -703,14 +703,26 @@ def _json(path: Path) -> Any:
         raise PosezooError(str(path), f"cannot read the catalog ({error}); build it with `posezoo build`") from None
 
 
-def _validated(document: Any, path: Path) -> Catalog:
+def check_document(document: Any, where: str) -> Catalog:
+    """A catalog document (read from `where`, a file or a URL) as its typed records; a PosezooError
+    in one line when it is of another schema version or not a catalog."""
     from pydantic import ValidationError
 
+    from catalog import __version__
+
+    found = document.get("schema") if isinstance(document, dict) else None
+    if isinstance(found, int) and found != SCHEMA_VERSION:
+        raise PosezooError(
+            where,
+            f"a catalog of schema {found}, written by posezoo {document.get('builder', '?')}; this posezoo"
+            f" ({__version__}) reads schema {SCHEMA_VERSION}: use the catalog of its release, or rebuild it"
+            " with `posezoo build`",
+        )
     try:
         return Catalog.model_validate(document)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
+        place = ".".join(str(part) for part in first["loc"])
         raise PosezooError(
-            str(path), f"not a catalog of this posezoo ({where}: {first['msg']}); rebuild it with `posezoo build`"
+            where, f"not a catalog of this posezoo ({place}: {first['msg']}); rebuild it with `posezoo build`"
         ) from None

@@ -147,7 +147,13 @@ def test_a_catalog_of_another_schema_is_refused_in_one_line(tmp_path):
     old["schema"] = 1
     path = tmp_path / "catalog.json"
     path.write_text(json.dumps(old))
-    with pytest.raises(PosezooError, match="not a catalog of this posezoo .*rebuild it with `posezoo build`"):
+    with pytest.raises(PosezooError, match="a catalog of schema 1, .*rebuild it with `posezoo build`") as raised:
+        catalog.load_records(path)
+    assert "\n" not in str(raised.value)
+    old["schema"] = SCHEMA_VERSION
+    old["machine"] = "not a machine"
+    path.write_text(json.dumps(old))
+    with pytest.raises(PosezooError, match=r"not a catalog of this posezoo \(machine: .*`posezoo build`"):
         catalog.load_records(path)
 
 

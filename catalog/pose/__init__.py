@@ -1,7 +1,7 @@
 """Pose estimation with the zoo's models: a `PoseEstimator` per variant, called on RGB images.
 
     from catalog.pose import PoseEstimator
-    estimator = PoseEstimator.from_catalog("blazepose-lite", build_dir="build")
+    estimator = PoseEstimator.from_catalog("blazepose-lite")  # the published catalog; catalog="build": yours
     pose = estimator.best(image)  # a Pose, or None when nobody is there
     pose["left_wrist"]  # (x, y), normalised to the image
 

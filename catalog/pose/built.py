@@ -14,14 +14,8 @@ from typing import Any, Literal
 from catalog.cards.facts import VariantFacts
 from catalog.cards.load import Variant
 from catalog.formats import INT8_FORMAT
-from catalog.paths import CATALOG_FILE
-from catalog.schema import read_document
 
 Precision = Literal["float", "int8"]  # the ONNX form a variant runs as: float, or its int8 form
-
-
-def read_catalog(build_dir: str | Path) -> dict[str, Any]:
-    return read_document(Path(build_dir) / CATALOG_FILE)
 
 
 def variant_record(document: dict[str, Any], variant_id: str) -> dict[str, Any]:
@@ -36,15 +30,20 @@ def variant_record(document: dict[str, Any], variant_id: str) -> dict[str, Any]:
     return record
 
 
-def onnx_path(record: dict[str, Any], build_dir: str | Path, precision: Precision = "float") -> Path:
-    """The variant's float ONNX file, or its int8 form (`precision="int8"`); a KeyError saying
-    why where the variant has no int8 form."""
+def onnx_form(record: dict[str, Any], precision: Precision = "float") -> dict[str, Any]:
+    """The record of the variant's float ONNX file, or of its int8 form (`precision="int8"`): its
+    path relative to the catalog and its sha256; a KeyError saying why where it has no int8 form."""
     if precision == "float":
-        return Path(build_dir) / record["formats"]["onnx"]["path"]
+        return record["formats"]["onnx"]
     if INT8_FORMAT not in record["formats"]:
         reason = (record.get("int8") or {}).get("reason") or "this build made none"
         raise KeyError(f"variant {record['id']!r} has no int8 form: {reason}")
-    return Path(build_dir) / record["formats"][INT8_FORMAT]["path"]
+    return record["formats"][INT8_FORMAT]
+
+
+def onnx_path(record: dict[str, Any], build_dir: str | Path, precision: Precision = "float") -> Path:
+    """The variant's ONNX file of this precision (`onnx_form`) in a build folder."""
+    return Path(build_dir) / onnx_form(record, precision)["path"]
 
 
 def variant_from_record(record: dict[str, Any]) -> Variant:

@@ -1,6 +1,6 @@
 """`PoseEstimator`: a variant's sessions made once and kept, for calling on frame after frame.
 
-    estimator = PoseEstimator.from_catalog("movenet-lightning")  # reads build/catalog.json
+    estimator = PoseEstimator.from_catalog("movenet-lightning")  # the published catalog; or catalog="build"
     for frame in frames:
         pose = estimator.best(frame)  # None when nobody is there
 
@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from catalog.paths import DEFAULT_OUT
 from catalog.pose.blazepose import blazepose_crop
 from catalog.pose.geometry import Frame
 from catalog.pose.inputs import check_image
@@ -28,6 +27,7 @@ Detections = list[tuple[Pose, Frame]]  # each person a first stage found, with t
 if TYPE_CHECKING:
     from catalog.cards.load import Variant
     from catalog.pose.built import Precision
+    from catalog.remote import Where
 
 
 class PoseEstimator:
@@ -69,26 +69,31 @@ class PoseEstimator:
     def from_catalog(
         cls,
         variant_id: str,
-        build_dir: str | Path = DEFAULT_OUT,
+        catalog: Where = None,
         *,
         threads: int | None = None,
         precision: Precision = "float",
     ) -> PoseEstimator:
-        """The estimator of a variant of a built catalog (`posezoo build`), with its detector
-        where its card names one; a KeyError when the variant is not there or did not build.
+        """The estimator of a catalog's variant, with its detector where its card names one.
+
+        `catalog` is where the catalog is: a URL (its files are downloaded once into the cache and
+        verified against their sha256), a catalog.json, a build folder, or an opened catalog; by
+        default the catalog of this posezoo's release on the project's site (`$POSEZOO_CATALOG`
+        names another). A KeyError when the variant is not there or did not build.
 
         `precision="int8"` runs the variant's int8 form (a KeyError saying why where it has
         none); a two-stage model's detector stays float, as the build measured it."""
-        # imported here: reading the card types is only needed for a catalog, not for `import catalog.pose`
-        from catalog.pose.built import onnx_path, read_catalog, variant_from_record, variant_record
+        # imported here: the card types and the downloads are only needed for a catalog, not for `import catalog.pose`
+        from catalog.pose.built import variant_from_record
+        from catalog.remote import open_catalog
 
-        document = read_catalog(build_dir)
-        record = variant_record(document, variant_id)
-        model_path = onnx_path(record, build_dir, precision)
+        opened = open_catalog(catalog)
+        record = opened.variant(variant_id)
+        model_path = opened.onnx_file(record, precision)
         detector = detector_path = None
         if record.get("detector"):
-            detector_record = variant_record(document, record["detector"])
-            detector, detector_path = variant_from_record(detector_record), onnx_path(detector_record, build_dir)
+            detector_record = opened.variant(record["detector"])
+            detector, detector_path = variant_from_record(detector_record), opened.onnx_file(detector_record)
         variant = variant_from_record(record)
         return cls(variant, model_path, detector, detector_path, threads=threads)
 

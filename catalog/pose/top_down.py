@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from catalog.paths import DEFAULT_OUT
 from catalog.pose.estimator import Detections, PoseEstimator, poses_in_crops
 from catalog.pose.geometry import Frame
 from catalog.pose.inputs import check_image
@@ -22,6 +21,7 @@ from catalog.pose.poses import Pose
 
 if TYPE_CHECKING:
     from catalog.pose.built import Precision
+    from catalog.remote import Where
 
 CROP_MARGIN = 1.25  # the crop's side over the box's longer side: wrists and feet past the box stay in
 # a detection the single-person model runs on scores at least this: MoveNet MultiPose always answers
@@ -49,19 +49,20 @@ class TopDown:
 
     @classmethod
     def from_catalog(
-        cls, variant_id: str, build_dir: str | Path = DEFAULT_OUT, *, threads: int | None = None,
-        precision: Precision = "float",
-    ) -> TopDown:  # fmt: skip
-        """A built single-person variant behind the person detector its catalog record names
-        (`use.detector`, a float form); a ValueError for a variant not meant to run top-down."""
-        from catalog.pose.built import read_catalog, variant_record
+        cls, variant_id: str, catalog: Where = None, *, threads: int | None = None, precision: Precision = "float"
+    ) -> TopDown:
+        """A single-person variant behind the person detector its catalog record names (`use.detector`,
+        a float form), from a catalog wherever it is (see `PoseEstimator.from_catalog`); a ValueError
+        for a variant not meant to run top-down."""
+        from catalog.remote import open_catalog
 
-        use = variant_record(read_catalog(build_dir), variant_id).get("use") or {}
+        opened = open_catalog(catalog)
+        use = opened.variant(variant_id).get("use") or {}
         if use.get("mode") != "top-down" or not use.get("detector"):
             said = use.get("mode") or "not at all"
             raise ValueError(f"{variant_id} is meant to run {said}, not top-down: use PoseEstimator.from_catalog")
-        pose = PoseEstimator.from_catalog(variant_id, build_dir, threads=threads, precision=precision)
-        return cls(pose, PoseEstimator.from_catalog(use["detector"], build_dir, threads=threads))
+        pose = PoseEstimator.from_catalog(variant_id, opened, threads=threads, precision=precision)
+        return cls(pose, PoseEstimator.from_catalog(use["detector"], opened, threads=threads))
 
     def __repr__(self) -> str:
         return f"TopDown({self.pose.variant.id} behind {self.people.variant.id})"
@@ -80,18 +81,17 @@ class TopDown:
 
 
 def as_meant(
-    variant_id: str, build_dir: str | Path = DEFAULT_OUT, *, threads: int | None = None, precision: Precision = "float"
+    variant_id: str, catalog: Where = None, *, threads: int | None = None, precision: Precision = "float"
 ) -> PoseEstimator | TopDown:
-    """A built variant run as its catalog record's `use` says, as the accuracy figures and the
-    Try-it page run it: top-down behind its person detector, or alone (a whole-frame model, or a
-    two-stage one with its own detector)."""
-    from catalog.pose.built import read_catalog, variant_record
+    """A catalog's variant run as its record's `use` says, as the accuracy figures and the Try-it
+    page run it: top-down behind its person detector, or alone (a whole-frame model, or a
+    two-stage one with its own detector). `catalog` as for `PoseEstimator.from_catalog`."""
+    from catalog.remote import open_catalog
 
-    document = read_catalog(build_dir)
-    record = variant_record(document, variant_id)
-    detector_id = (record.get("use") or {}).get("detector")
-    detector = variant_record(document, detector_id) if detector_id else None
-    return as_meant_from_records(record, detector, build_dir, threads=threads, precision=precision)
+    opened = open_catalog(catalog)
+    if (opened.variant(variant_id).get("use") or {}).get("mode") == "top-down":
+        return TopDown.from_catalog(variant_id, opened, threads=threads, precision=precision)
+    return PoseEstimator.from_catalog(variant_id, opened, threads=threads, precision=precision)
 
 
 def as_meant_from_records(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from catalog.formats import INT8_FORMAT
-from catalog.paths import CATALOG_FILE, DEFAULT_OUT
+
+if TYPE_CHECKING:
+    from catalog.remote import Where
 
 COLUMNS: dict[str, str] = {
     "id": "string",
@@ -56,12 +57,14 @@ COLUMNS: dict[str, str] = {
 }
 
 
-def load_records(path: Path | str | None = None) -> dict[str, Any]:
+def load_records(where: Where = None) -> dict[str, Any]:
     """The catalog.json document (schema, machine, families, variants, failures), validated
-    against `catalog.schema.Catalog`: a catalog of another schema version is refused."""
-    from catalog.schema import read_document
+    against `catalog.schema.Catalog`: a catalog of another schema version is refused. `where` is a
+    URL, a catalog.json or a build folder; by default this release's catalog on the project's site
+    ($POSEZOO_CATALOG names another)."""
+    from catalog.remote import open_catalog
 
-    return read_document(Path(path) if path is not None else DEFAULT_OUT / CATALOG_FILE)
+    return open_catalog(where).document
 
 
 def _shapes(tensors: list[dict]) -> str:
@@ -152,9 +155,10 @@ def rows(document: dict[str, Any]) -> list[dict[str, Any]]:
     return table
 
 
-def load(path: Path | str | None = None):  # -> pandas.DataFrame
-    """The catalog as a DataFrame (typed columns); the raw document is in `frame.attrs["catalog"]`."""
-    return frame_of(load_records(path))
+def load(where: Where = None):  # -> pandas.DataFrame
+    """The catalog at `where` (see `load_records`) as a DataFrame (typed columns); the raw document
+    is in `frame.attrs["catalog"]`."""
+    return frame_of(load_records(where))
 
 
 def frame_of(document: dict[str, Any]):  # -> pandas.DataFrame
