@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from catalog.errors import CardError, InternalError, PosezooError
+from catalog.extras import require as require_extra
 from catalog.measure.inspection import ModelReport, inspect
 from catalog.measure.isolated import DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT_S, can_isolate, inspect_isolated
 from catalog.measure.latency import DEFAULT_RUNS
@@ -147,6 +148,7 @@ def inspect_command(
     ] = DEFAULT_MEMORY_MIB,
 ) -> None:
     """Read model files and print their shapes, precision, size, params, MACs and FLOPs."""
+    require_extra("inspect", "posezoo inspect")
     shapes = parse_input_shapes(input_shape or [])
     printer = _ReportPrinter("jsonl" if as_jsonl else "json" if as_json else "table", several=len(files) > 1)
     failed = False
@@ -231,6 +233,7 @@ def build_command(
     ] = None,
 ) -> None:
     """Fetch, convert, check, inspect and measure every model the cards name into catalog.json."""
+    require_extra("build", "posezoo build")
     from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -338,6 +341,7 @@ def site_command(
     ] = None,
 ) -> None:
     """Build the docs site from BUILD/catalog.json: the cards, the Zoo table, the charts, the notebook, the app."""
+    require_extra("docs", "posezoo site")
     from catalog.paths import CATALOG_FILE, DEFAULT_OUT
     from catalog.publish.site import SiteError, build_site
 
@@ -357,6 +361,42 @@ def site_command(
     err().print(f"  or: mkdocs serve -f {build_dir / 'site-src' / 'mkdocs.yml'}", markup=False)
     serve = "posezoo serve" + ("" if out is None else f" --out {build_dir}")
     err().print(f"  {serve} runs the Streamlit app, and serves the site beside it", markup=False)
+
+
+@app.command("release-docs")
+def release_docs_command(
+    version: Annotated[str, typer.Argument(help="The release, e.g. 0.2.0: the site's folder for it")],
+    alias: Annotated[
+        list[str] | None, typer.Option(help="Aliases moved onto this release; the first is the site's default")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="The build folder holding catalog.json (default: the project's build/)")
+    ] = None,
+    branch: Annotated[str, typer.Option(help="The git branch the site is served from")] = "gh-pages",
+    notebook: Annotated[bool, typer.Option(help="Execute the notebook into a Notebook page")] = True,
+) -> None:
+    """Build the docs site with its version switcher and commit it to the site's branch as VERSION (mike):
+    every release keeps its own folder, cards, catalog.json and models. Run it in the project's git checkout;
+    it pushes nothing."""
+    require_extra("docs", "posezoo release-docs")
+    from catalog.paths import CATALOG_FILE, DEFAULT_OUT
+    from catalog.publish.site import SiteError, build_site
+    from catalog.publish.versions import LATEST, VersionsError, deploy_version
+
+    build_dir = out or DEFAULT_OUT
+    if not (build_dir / CATALOG_FILE).is_file():
+        fail_line(str(build_dir / CATALOG_FILE), "no catalog: run posezoo build first")
+        raise typer.Exit(2)
+    aliases = alias if alias is not None else [LATEST]
+    with err().status(f"building the site of {version}"):
+        try:
+            site_dir = build_site(build_dir, notebook=notebook, versioned=True)
+            commit = deploy_version(site_dir, version, aliases, branch=branch)
+        except (SiteError, VersionsError) as error:
+            fail_line(str(build_dir), str(error))
+            raise typer.Exit(1) from None
+    shown = f" ({', '.join(aliases)})" if aliases else ""
+    typer.echo(f"{version}{shown} committed to {branch} at {commit[:12]}: push it with git push origin {branch}")
 
 
 @app.command("preview")
@@ -406,6 +446,7 @@ def serve_command(
     ] = None,
 ) -> None:
     """Run the Streamlit app on the built catalog (building it first if there is none) and print its URL."""
+    require_extra("app", "posezoo serve")
     from catalog.app.serve import free_port, run, site_server, url_of
     from catalog.app.static import stage
     from catalog.paths import CATALOG_FILE, DEFAULT_OUT
@@ -470,6 +511,7 @@ def bench_device_command(
     ] = None,
 ) -> None:
     """Run the site's benchmark page headless on this machine and write its device row under devices/."""
+    require_extra("browser", "posezoo bench-device")
     from catalog.bench_device import Settings, file_name, run_page, write_result
     from catalog.measure.browser import CHROMIUM
     from catalog.paths import DEFAULT_DEVICES, DEFAULT_OUT
@@ -516,7 +558,21 @@ def bench_device_command(
 
 
 def main() -> None:
-    app()
+    """The `posezoo` command: a command that needs an extra this install lacks says which, in one line."""
+    from catalog.extras import MissingExtra, extra_of, missing
+
+    try:
+        app()
+    except MissingExtra as error:
+        fail_line(error.where, error.reason)
+        sys.exit(2)
+    except ModuleNotFoundError as error:  # an import no `requires` foresaw
+        module = (error.name or "").split(".")[0]
+        if not module or module == "catalog":
+            raise
+        found = missing(f"posezoo {' '.join(sys.argv[1:2])}".strip(), module, extra_of(module))
+        fail_line(found.where, found.reason)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "catalog"
 ENTRY_POINTS = {"catalog", "catalog.cli"}  # the command and the package's lazy loaders sit above everything
+VERSION = "catalog.__version__"  # the release's number: a constant of the package's root, read by every layer
 # the Streamlit app sits above publish/: it shows what publish/ makes (app.py imports its pages)
 APP = "catalog.app"
 SERVER_MODULES = {"catalog.app.serve", "catalog.app.static"}  # `posezoo serve`'s, never imported by a page
@@ -22,12 +23,13 @@ LAYERS: list[tuple[str, ...]] = [
         "catalog.lock",
         "catalog.runtime",
         "catalog.formats",
+        "catalog.extras",
     ),  # fmt: skip
     ("catalog.read",),
     ("catalog.fetch",),
     ("catalog.cards",),
     ("catalog.schema",),
-    ("catalog.pose",),
+    ("catalog.pose", "catalog.remote"),  # the pose API, and the published catalog its models come from
     ("catalog.measure",),
     ("catalog.convert",),
     (
@@ -66,7 +68,7 @@ def imports() -> dict[str, set[str]]:
 
 def test_the_folders_are_the_steps_of_the_flow():
     folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert folders == {"cards", "fetch", "convert", "read", "measure", "pose", "publish", "app"}
+    assert folders == {"cards", "fetch", "convert", "read", "measure", "pose", "remote", "publish", "app"}
 
 
 def layer(module: str) -> int:
@@ -85,7 +87,7 @@ def test_every_module_imports_only_from_its_layer_and_those_below():
     offenders = [
         f"{module} (layer {layer(module)}) imports {name} (layer {layer(name)})"
         for module, names in imports().items()
-        for name in names - {"catalog"}  # `from catalog import lock` names catalog.lock too
+        for name in names - {"catalog", VERSION}  # `from catalog import lock` names catalog.lock too
         if layer(name) > layer(module)
     ]
     assert offenders == []

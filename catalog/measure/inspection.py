@@ -282,6 +282,9 @@ def inspect(path: Path | str, input_shapes: dict[str, tuple[int, ...]] | None = 
     Whatever a file holds, what comes out is a report or a ModelError naming the file and the
     cause; an InternalError (with the exception's type) is a bug in posezoo, not in the file.
     """
+    from catalog.extras import require
+
+    require("inspect", "catalog.inspect")  # onnx and LiteRT's schema: a MissingExtra says to install them
     path = Path(path)
     try:
         return _inspect(path, input_shapes)
