@@ -71,6 +71,7 @@ from catalog.publish.records import (
     shown_variants,
 )
 from catalog.publish.stlite import StliteError, write_app_page
+from catalog.publish.versions import LATEST
 from catalog.schema import Catalog, FamilyRecord, ListedRecord, VariantRecord
 
 SITE_CONFIG = ROOT / "site" / "mkdocs.yml"
@@ -561,8 +562,13 @@ def copy_try_page(build_dir: Path, catalog: Catalog, site_dir: Path) -> None:
 # --------------------------------------------------------------------------- mkdocs
 
 
-def site_config(catalog: Catalog, source_dir: Path, site_dir: Path, notebook: bool) -> dict[str, Any]:
+def site_config(
+    catalog: Catalog, source_dir: Path, site_dir: Path, notebook: bool, versioned: bool = False
+) -> dict[str, Any]:
     config = yaml.safe_load(SITE_CONFIG.read_text("utf-8"))
+    if versioned:
+        # mkdocs-material's version switcher, fed by the versions.json mike keeps beside the releases
+        config.setdefault("extra", {})["version"] = {"provider": "mike", "default": LATEST, "alias": True}
     config["docs_dir"] = "docs"
     config["site_dir"] = str(site_dir.resolve())
     theme = config.setdefault("theme", {})
@@ -662,9 +668,13 @@ def link_icon(site_dir: Path) -> list[Path]:
     return changed
 
 
-def build_site(build_dir: Path, *, notebook: bool = True, pyodide_url: str | None = None) -> Path:
+def build_site(
+    build_dir: Path, *, notebook: bool = True, pyodide_url: str | None = None, versioned: bool = False
+) -> Path:
     """The site of the catalog in `build_dir`, built into `build_dir/site`, which is returned.
     `notebook=False` leaves the Notebook page out (it runs models, so it needs the built files).
+    `versioned=True` gives its pages the version switcher, for a release's folder of the site
+    (`catalog.publish.versions`).
     `pyodide_url` is where the app page (stlite) loads Pyodide from (default: stlite's CDN).
     A FileNotFoundError when there is no catalog.json, a SiteError when mkdocs fails."""
     from catalog.publish.charts import plotly_js_path
@@ -713,7 +723,7 @@ def build_site(build_dir: Path, *, notebook: bool = True, pyodide_url: str | Non
 
     site_dir = build_dir / SITE_DIR
     config_path = source_dir / "mkdocs.yml"
-    config = site_config(catalog, source_dir, site_dir, notebook)
+    config = site_config(catalog, source_dir, site_dir, notebook, versioned)
     write_text(config_path, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     run_mkdocs(config_path)
     pages = built_pages(site_dir)
