@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import importlib.metadata
-import re
 from importlib.util import find_spec
 
 from catalog.errors import PosezooError
@@ -27,17 +26,21 @@ class MissingExtra(PosezooError):
 def _requirements() -> list[tuple[str, str | None, str]]:
     """(distribution, the extra it is in or None, the extras it names itself) of every requirement of
     the installed posezoo; empty when posezoo runs from a checkout it was not installed from."""
+    from packaging.requirements import Requirement  # a requirement of pooch, so of every install
+    from packaging.utils import canonicalize_name
+
     try:
-        listed = importlib.metadata.requires("posezoo") or []
+        metadata = importlib.metadata.metadata("posezoo")
     except importlib.metadata.PackageNotFoundError:
         return []
+    extras = metadata.get_all("Provides-Extra") or []
     found = []
-    for requirement in listed:
-        name = re.match(r"[A-Za-z0-9_.-]+(\[[^\]]*\])?", requirement)
-        extra = re.search(r"extra\s*==\s*[\"']([^\"']+)", requirement)
-        if name:
-            distribution, _, named = name.group(0).partition("[")
-            found.append((distribution.lower().replace("_", "-"), extra.group(1) if extra else None, named.strip("]")))
+    for line in metadata.get_all("Requires-Dist") or []:
+        requirement = Requirement(line)
+        marker = requirement.marker
+        in_extra = marker is not None and "extra" in str(marker)
+        extra = next((e for e in extras if marker.evaluate({"extra": e})), None) if in_extra else None
+        found.append((canonicalize_name(requirement.name), extra, ",".join(sorted(requirement.extras))))
     return found
 
 
