@@ -295,9 +295,11 @@ def test_on_the_site_each_figure_links_to_its_convention(built_zoo):
 
 def test_the_python_snippets_of_the_movenet_card_find_her_pose(built_zoo, tmp_path, monkeypatch, capsys):
     result, document = built_zoo
-    # the snippets read build/... as a checkout's `posezoo build` writes it
+    # the snippets read build/... as a checkout's `posezoo build` writes it, and the pose API's default
+    # catalog is this build, as $POSEZOO_CATALOG names a mirror of the published one
     (tmp_path / "build").symlink_to(result.catalog_path.parent, target_is_directory=True)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("POSEZOO_CATALOG", "build")
     with_posezoo, with_onnxruntime = python_blocks(render_card(Catalog.model_validate(document), "movenet-lightning"))
 
     namespace: dict = {}

@@ -42,7 +42,7 @@ def test_the_notebook_shows_the_overview_and_says_where_every_figure_is():
     [load] = [cell for cell in notebook.cells if cell.id == "load"]
     assert load.source.rstrip().splitlines()[-1] == 'overview(zoo.attrs["catalog"])'
     after = notebook.cells[notebook.cells.index(load) + 1]
-    assert "catalog.load_records()" in after.source and "list(zoo.columns)" in after.source
+    assert "catalog.load_records(build_dir)" in after.source and "list(zoo.columns)" in after.source
     assert not [cell.id for cell in notebook.cells if "movenet-lightning" in cell.source]
 
 
