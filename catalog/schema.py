@@ -703,6 +703,11 @@ def _json(path: Path) -> Any:
         raise PosezooError(str(path), f"cannot read the catalog ({error}); build it with `posezoo build`") from None
 
 
+def _written_by(document: dict[str, Any]) -> str:
+    builder = document.get("builder")
+    return f", written by posezoo {builder}" if isinstance(builder, str) else ""
+
+
 def check_document(document: Any, where: str) -> Catalog:
     """A catalog document (read from `where`, a file or a URL) as its typed records; a PosezooError
     in one line when it is of another schema version or not a catalog."""
@@ -714,7 +719,7 @@ def check_document(document: Any, where: str) -> Catalog:
     if isinstance(found, int) and found != SCHEMA_VERSION:
         raise PosezooError(
             where,
-            f"a catalog of schema {found}, written by posezoo {document.get('builder', '?')}; this posezoo"
+            f"a catalog of schema {found}{_written_by(document)}; this posezoo"
             f" ({__version__}) reads schema {SCHEMA_VERSION}: use the catalog of its release, or rebuild it"
             " with `posezoo build`",
         )

@@ -449,7 +449,7 @@ def bad_build(folder: Path, text: str) -> Path:
 BAD_CATALOGS = [
     (None, "There is no catalog at {path}. Build it with `posezoo build`, or run `posezoo serve`"),
     ("{not json", "{path}: cannot read the catalog ("),
-    ('{"schema": 1, "variants": []}', "{path}: a catalog of schema 1, written by posezoo ?; this posezoo ("),
+    ('{"schema": 1, "variants": []}', "{path}: a catalog of schema 1; this posezoo ("),
 ]
 PAGES = ["zoo", "model", "compare", "charts", "try"]
 
