@@ -10,7 +10,8 @@ if [ -z "${POSEZOO_MIRROR:-}" ] && [ -d ../shared/models/efficientpose ]; then
     POSEZOO_MIRROR="$(cd ../shared/models/efficientpose && pwd)"
     export POSEZOO_MIRROR
 fi
-POSEZOO_EXTRAS=build,docs,app bash scripts/site.sh
+# torch: the default zoo's YOLO pose checkpoint is exported to ONNX with it
+POSEZOO_EXTRAS=build,docs,app,torch bash scripts/site.sh
 # the zoo table's first columns: AP, and the whole pipeline's MFLOPs and latency
 .venv/bin/python -c "import catalog; from catalog.app.zoo_table import overview; print(overview(catalog.load_records('build')).to_string())"
 exec .venv/bin/posezoo serve --out build --port "${PORT:-8501}"
