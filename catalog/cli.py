@@ -326,6 +326,23 @@ def diff_command(
         raise typer.Exit(1)
 
 
+def _built_site(build_dir: Path, status: str, **options) -> Path:
+    """`build_site(build_dir, **options)` under a status line: exit 2 where there is no catalog, 1 where
+    mkdocs fails, each in one line."""
+    from catalog.paths import CATALOG_FILE
+    from catalog.publish.site import SiteError, build_site
+
+    if not (build_dir / CATALOG_FILE).is_file():
+        err().print(f"posezoo: error: no catalog at {build_dir / CATALOG_FILE}: run posezoo build first", markup=False)
+        raise typer.Exit(2)
+    with err().status(status):
+        try:
+            return build_site(build_dir, **options)
+        except SiteError as error:
+            fail_line(str(build_dir), str(error))
+            raise typer.Exit(1) from None
+
+
 @app.command("site")
 def site_command(
     out: Annotated[
@@ -342,19 +359,10 @@ def site_command(
 ) -> None:
     """Build the docs site from BUILD/catalog.json: the cards, the Zoo table, the charts, the notebook, the app."""
     require_extra("docs", "posezoo site")
-    from catalog.paths import CATALOG_FILE, DEFAULT_OUT
-    from catalog.publish.site import SiteError, build_site
+    from catalog.paths import DEFAULT_OUT
 
     build_dir = out or DEFAULT_OUT
-    if not (build_dir / CATALOG_FILE).is_file():
-        err().print(f"posezoo: error: no catalog at {build_dir / CATALOG_FILE}: run posezoo build first", markup=False)
-        raise typer.Exit(2)
-    with err().status("building the site"):
-        try:
-            site_dir = build_site(build_dir, notebook=notebook, pyodide_url=pyodide_url)
-        except SiteError as error:
-            fail_line(str(build_dir), str(error))
-            raise typer.Exit(1) from None
+    site_dir = _built_site(build_dir, "building the site", notebook=notebook, pyodide_url=pyodide_url)
     err().print(f"the site is in {site_dir}; preview it with", markup=False)
     preview = "posezoo preview" + ("" if out is None else f" --out {build_dir}")
     err().print(f"  {preview}   (then open http://127.0.0.1:8000/; it sends the Try-it page's COOP/COEP)", markup=False)
@@ -374,27 +382,30 @@ def release_docs_command(
     ] = None,
     branch: Annotated[str, typer.Option(help="The git branch the site is served from")] = "gh-pages",
     notebook: Annotated[bool, typer.Option(help="Execute the notebook into a Notebook page")] = True,
+    pyodide_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="POSEZOO_PYODIDE_URL",
+            help="The app page's pyodide.mjs, for a self-hosted Pyodide 0.29.3 (default: stlite's CDN)",
+        ),
+    ] = None,
 ) -> None:
     """Build the docs site with its version switcher and commit it to the site's branch as VERSION (mike):
     every release keeps its own folder, cards, catalog.json and models. Run it in the project's git checkout;
     it pushes nothing."""
     require_extra("docs", "posezoo release-docs")
-    from catalog.paths import CATALOG_FILE, DEFAULT_OUT
-    from catalog.publish.site import SiteError, build_site
+    from catalog.paths import DEFAULT_OUT
     from catalog.publish.versions import LATEST, VersionsError, deploy_version
 
     build_dir = out or DEFAULT_OUT
-    if not (build_dir / CATALOG_FILE).is_file():
-        fail_line(str(build_dir / CATALOG_FILE), "no catalog: run posezoo build first")
-        raise typer.Exit(2)
     aliases = alias if alias is not None else [LATEST]
-    with err().status(f"building the site of {version}"):
-        try:
-            site_dir = build_site(build_dir, notebook=notebook, versioned=True)
-            commit = deploy_version(site_dir, version, aliases, branch=branch)
-        except (SiteError, VersionsError) as error:
-            fail_line(str(build_dir), str(error))
-            raise typer.Exit(1) from None
+    status = f"building the site of {version}"
+    site_dir = _built_site(build_dir, status, notebook=notebook, pyodide_url=pyodide_url, versioned=True)
+    try:
+        commit = deploy_version(site_dir, version, aliases, branch=branch)
+    except VersionsError as error:
+        fail_line(str(build_dir), str(error))
+        raise typer.Exit(1) from None
     shown = f" ({', '.join(aliases)})" if aliases else ""
     typer.echo(f"{version}{shown} committed to {branch} at {commit[:12]}: push it with git push origin {branch}")
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 from importlib.util import find_spec
 
@@ -23,7 +24,8 @@ class MissingExtra(PosezooError):
     """A task that needs a module this install lacks; `where` is the task, `reason` the extra to install."""
 
 
-def _requirements() -> list[tuple[str, str | None, str]]:
+@functools.cache  # the installed metadata, read once: modules_of recurses through the extras it names
+def _requirements() -> tuple[tuple[str, str | None, str], ...]:
     """(distribution, the extra it is in or None, the extras it names itself) of every requirement of
     the installed posezoo; empty when posezoo runs from a checkout it was not installed from."""
     from packaging.requirements import Requirement  # a requirement of pooch, so of every install
@@ -32,7 +34,7 @@ def _requirements() -> list[tuple[str, str | None, str]]:
     try:
         metadata = importlib.metadata.metadata("posezoo")
     except importlib.metadata.PackageNotFoundError:
-        return []
+        return ()
     extras = metadata.get_all("Provides-Extra") or []
     found = []
     for line in metadata.get_all("Requires-Dist") or []:
@@ -41,7 +43,7 @@ def _requirements() -> list[tuple[str, str | None, str]]:
         in_extra = marker is not None and "extra" in str(marker)
         extra = next((e for e in extras if marker.evaluate({"extra": e})), None) if in_extra else None
         found.append((canonicalize_name(requirement.name), extra, ",".join(sorted(requirement.extras))))
-    return found
+    return tuple(found)
 
 
 def import_name(distribution: str) -> str:
