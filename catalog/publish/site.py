@@ -614,7 +614,8 @@ def site_config(
 def run_mkdocs(config_path: Path) -> None:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-f", str(config_path)],
+        # resolved: mkdocs runs in the project's folder, and a build folder may be relative to another
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-f", str(config_path.resolve())],
         capture_output=True,
         text=True,
         cwd=ROOT,
