@@ -5,14 +5,17 @@ and the version switcher in headless Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 import catalog
+from catalog.cli import app
 from catalog.publish.versions import VersionsError, deploy_version
 from tests.served import ServedFolder
 from tests.test_site_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Visit, _stage
@@ -25,29 +28,32 @@ def git(repo: Path, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def versioned_site(built_zoo, tmp_path_factory) -> tuple[Path, dict]:
-    """The test zoo's site as a release's folder: with the version switcher (no notebook page)."""
-    from catalog.publish.site import build_site
-
+def repo(built_zoo, tmp_path_factory) -> Path:
+    """A project checkout with one commit on main, where 0.1.0 then 0.2.0 were released: 0.1.0 as the
+    release workflow does it, `posezoo release-docs 0.1.0 --out build` in the checkout (the build folder
+    ignored), then 0.2.0's deploy of the same site."""
     result, document = built_zoo
-    build = _stage(result.catalog_path.parent, document, tmp_path_factory.mktemp("versioned") / "build")
-    return build_site(build, notebook=False, versioned=True), document
-
-
-@pytest.fixture(scope="module")
-def repo(versioned_site, tmp_path_factory) -> Path:
-    """A project checkout with one commit on main, where 0.1.0 then 0.2.0 were released."""
     repo = tmp_path_factory.mktemp("repo")
     git(repo, "init", "--quiet", "--initial-branch=main")
     git(repo, "config", "user.name", "posezoo release")
     git(repo, "config", "user.email", "release@posezoo.invalid")
     (repo / "README.md").write_text("posezoo\n", "utf-8")
-    git(repo, "add", "README.md")
+    (repo / ".gitignore").write_text("build/\n", "utf-8")
+    git(repo, "add", "README.md", ".gitignore")
     git(repo, "commit", "--quiet", "-m", "the project")
-    site_dir, _ = versioned_site
-    for version in ("0.1.0", "0.2.0"):
-        deploy_version(site_dir, version, ["latest"], repo=repo)
+    _stage(result.catalog_path.parent, document, repo / "build")
+    with contextlib.chdir(repo):  # a relative --out, read from the checkout, not from posezoo's own folder
+        released = CliRunner().invoke(app, ["release-docs", "0.1.0", "--out", "build", "--no-notebook"])
+    assert released.exit_code == 0, released.output
+    assert released.output.splitlines()[-1].startswith("0.1.0 (latest) committed to gh-pages at ")
+    deploy_version(repo / "build" / "site", "0.2.0", ["latest"], repo=repo)
     return repo
+
+
+@pytest.fixture(scope="module")
+def versioned_site(repo, built_zoo) -> tuple[Path, dict]:
+    """The test zoo's site as a release's folder: with the version switcher (no notebook page)."""
+    return repo / "build" / "site", built_zoo[1]
 
 
 @pytest.fixture(scope="module")
