@@ -52,7 +52,7 @@ def main() -> None:
     allowed = set(json.loads(Path(sys.argv[1]).read_text("utf-8")))
     imported: set[str] = set()
     refused: dict[str, set[str]] = {}
-    from streamlit.testing.v1 import AppTest
+    from tests.apptest import AppTest
 
     guard(allowed, imported, refused)
     pages = {}

@@ -18,8 +18,6 @@ import pytest
 
 pytest.importorskip("streamlit")
 
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
 from catalog.app import zoo_table as zt  # noqa: E402
 from catalog.app.charts_page import selected_model  # noqa: E402
 from catalog.app.comparison import BEST  # noqa: E402
@@ -30,6 +28,7 @@ from catalog.app.navigation import page_title  # noqa: E402
 from catalog.publish.columns import BY_KEY  # noqa: E402
 from catalog.publish.model_card.sections import COMMERCIAL_WORDS  # noqa: E402
 from catalog.schema import Catalog, json_schema_text  # noqa: E402
+from tests.apptest import AppTest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "app" / "catalog.json"
