@@ -4,6 +4,7 @@ against the original, byte-reproducible, and built for every TFJS variant of the
 from __future__ import annotations
 
 import hashlib
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,11 @@ import pytest
 from catalog.errors import ModelError
 from tests.conftest import HUMAN
 
-pytestmark = pytest.mark.slow  # the converter: TensorFlow
-pytest.importorskip("tensorflow", reason="conversion needs `pip install posezoo[convert]`")
+# the converter: TensorFlow, found without importing it (the fast tier collects this module too)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(find_spec("tensorflow") is None, reason="conversion needs `pip install posezoo[convert]`"),
+]
 
 from catalog.convert.equivalence import check_conversion  # noqa: E402
 from catalog.convert.to_tflite import convert_tfjs_to_tflite, unfuse  # noqa: E402
