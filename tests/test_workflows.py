@@ -34,6 +34,8 @@ def test_ci_runs_the_fast_tier_then_the_slow_one_on_push_and_pull_request():
 def test_the_test_command_runs_both_tiers_fast_first():
     script = (ROOT / "scripts" / "test.sh").read_text("utf-8")
     assert "tiers=(fast slow)" in script and '-m "$marker"' in script
+    # the fast tier on every core (pytest-xdist), the slow one in one process beside its build's timings
+    assert "workers=(-n auto)" in script and "workers=()" in script
     assert script.index("ruff check") < script.index("-m pytest")
 
 
