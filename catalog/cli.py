@@ -326,6 +326,20 @@ def diff_command(
         raise typer.Exit(1)
 
 
+# options several commands take, each declared once
+BuildFolder = Annotated[
+    Path | None, typer.Option("--out", help="The build folder holding catalog.json (default: the project's build/)")
+]
+Notebook = Annotated[bool, typer.Option("--notebook/--no-notebook", help="Execute the notebook into a Notebook page")]
+PyodideUrl = Annotated[
+    str | None,
+    typer.Option(
+        envvar="POSEZOO_PYODIDE_URL",
+        help="The app page's pyodide.mjs, for a self-hosted Pyodide 0.29.3 (default: stlite's CDN)",
+    ),
+]
+
+
 def _built_site(build_dir: Path, status: str, **options) -> Path:
     """`build_site(build_dir, **options)` under a status line: exit 2 where there is no catalog, 1 where
     mkdocs fails, each in one line."""
@@ -345,17 +359,9 @@ def _built_site(build_dir: Path, status: str, **options) -> Path:
 
 @app.command("site")
 def site_command(
-    out: Annotated[
-        Path | None, typer.Option(help="The build folder holding catalog.json (default: the project's build/)")
-    ] = None,
-    notebook: Annotated[bool, typer.Option(help="Execute the notebook into a Notebook page")] = True,
-    pyodide_url: Annotated[
-        str | None,
-        typer.Option(
-            envvar="POSEZOO_PYODIDE_URL",
-            help="The app page's pyodide.mjs, for a self-hosted Pyodide 0.29.3 (default: stlite's CDN)",
-        ),
-    ] = None,
+    out: BuildFolder = None,
+    notebook: Notebook = True,
+    pyodide_url: PyodideUrl = None,
 ) -> None:
     """Build the docs site from BUILD/catalog.json: the cards, the Zoo table, the charts, the notebook, the app."""
     require_extra("docs", "posezoo site")
@@ -377,18 +383,10 @@ def release_docs_command(
     alias: Annotated[
         list[str] | None, typer.Option(help="Aliases moved onto this release; the first is the site's default")
     ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="The build folder holding catalog.json (default: the project's build/)")
-    ] = None,
+    out: BuildFolder = None,
     branch: Annotated[str, typer.Option(help="The git branch the site is served from")] = "gh-pages",
-    notebook: Annotated[bool, typer.Option(help="Execute the notebook into a Notebook page")] = True,
-    pyodide_url: Annotated[
-        str | None,
-        typer.Option(
-            envvar="POSEZOO_PYODIDE_URL",
-            help="The app page's pyodide.mjs, for a self-hosted Pyodide 0.29.3 (default: stlite's CDN)",
-        ),
-    ] = None,
+    notebook: Notebook = True,
+    pyodide_url: PyodideUrl = None,
 ) -> None:
     """Build the docs site with its version switcher and commit it to the site's branch as VERSION (mike):
     every release keeps its own folder, cards, catalog.json and models. Run it in the project's git checkout;
@@ -444,9 +442,7 @@ def preview_command(
 def serve_command(
     port: Annotated[int, typer.Option(min=0, max=65535, help="The app's port (0: any free one)")] = 8501,
     host: Annotated[str, typer.Option(help="The address to bind; 0.0.0.0 serves every network")] = "127.0.0.1",
-    out: Annotated[
-        Path | None, typer.Option(help="The build folder holding catalog.json (default: the project's build/)")
-    ] = None,
+    out: BuildFolder = None,
     site: Annotated[
         bool, typer.Option(help="Also serve BUILD/site (when built) on 127.0.0.1, cross-origin isolated")
     ] = True,
