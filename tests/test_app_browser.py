@@ -128,36 +128,37 @@ def test_serve_prints_its_url_and_serves_the_zoo_table(visit, served, zoo_build)
     assert one.real_errors() == []
 
 
-def select_row(page, grid: dict, row: int, selected, tries: int = 3) -> None:
-    """Ticks a row's checkbox until the page shows `selected` (a locator: the row's own Open button).
+def select_row(page, row: int, opened, tries: int = 3) -> None:
+    """Ticks the checkbox of the table's `row` (1: the first under the header), then waits for the
+    app's answer, `opened` (a locator: the row's own Open button).
 
-    A click that lands while the grid is still being laid out (a loaded machine) is lost, and one
-    that lands while the app still answers the last must not untick the row, so each try waits for
-    the app to be idle and looks at the page before it clicks again.
+    A click that lands while the grid is still being laid out (a loaded machine) is lost. The grid's
+    own accessible table (`tr[aria-selected]`) says whether the tick took, so a try clicks again only
+    while the row is unticked, and never unticks it.
     """
-    running = page.locator('[data-testid="stStatusWidget"]')
+    table = page.locator(TABLE).first
+    ticked = table.locator(f'tr[aria-rowindex="{row + 1}"][aria-selected="true"]')
     for _ in range(tries):
-        running.wait_for(state="hidden", timeout=WAIT_MS)
-        if selected.is_visible():
-            return
-        page.mouse.click(grid["x"] + 14, grid["y"] + ROW_PX * row + ROW_PX / 2)
+        if ticked.count():
+            break
+        # relative to the table, which Playwright first scrolls into view and waits to be still
+        table.click(position={"x": 14, "y": ROW_PX * row + ROW_PX / 2})
         try:
-            selected.wait_for(timeout=15_000)
-            return
+            ticked.wait_for(state="attached", timeout=15_000)
+            break
         except PlaywrightTimeout:
             continue
-    selected.wait_for(timeout=WAIT_MS)
+    assert ticked.count(), f"row {row} of the table is not ticked after {tries} clicks"
+    opened.wait_for(timeout=WAIT_MS)
 
 
 def test_selecting_rows_in_the_table_opens_a_model_or_compares(visit, zoo_build):
     one = visit()
     page = one.open()
     wait_for_table(page, WAIT_MS)
-    grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
     titles = list(zoo_titles(zoo_build[1]).values())
-    # the selection column's checkbox, in the rows under the header
-    select_row(page, grid, 1, page.get_by_role("button", name=f"Open {titles[0]}"))
-    select_row(page, grid, 2, page.get_by_role("button", name=f"Open {titles[1]}"))
+    select_row(page, 1, page.get_by_role("button", name=f"Open {titles[0]}"))
+    select_row(page, 2, page.get_by_role("button", name=f"Open {titles[1]}"))
     page.get_by_role("button", name="Compare these 2").wait_for(timeout=WAIT_MS)
     one.screenshot("zoo-selected")
     page.get_by_role("button", name=f"Open {titles[1]}").click()
